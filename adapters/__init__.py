@@ -1,0 +1,1 @@
+"""The ledger's edges: persistence settings, command line, importers."""

@@ -1,0 +1,223 @@
+"""The ``ledger`` command line."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapters.commands import MODELS, execute
+from adapters.describe import describe
+from adapters.settings import URL_SETTING, open_ledger
+from domain.errors import LedgerError
+from domain.service import _plain
+from projections.deadlines import open_deadlines
+from projections.status import build
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="The agreement ledger: Shanxi work-injury insurance agreement "
+                       "institutions, event-sourced.")
+console = Console()
+
+DbOption = typer.Option(None, "--db", help=f"SQLAlchemy URL; default ${URL_SETTING} or "
+                                           "sqlite:///ledger.sqlite")
+JsonOption = typer.Option(False, "--json", help="print JSON instead of tables")
+
+
+def _dump(obj: Any) -> None:
+    typer.echo(json.dumps(_plain(obj), ensure_ascii=False, indent=2))
+
+
+def _parse_date(text: Optional[str], name: str) -> Optional[date]:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be a date as YYYY-MM-DD, got {text!r}")
+
+
+def _parse_instant(text: Optional[str]) -> Optional[datetime]:
+    if text is None:
+        return None
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"--known-at must be an ISO instant, got {text!r}")
+    if instant.tzinfo is None:
+        raise typer.BadParameter("--known-at needs a timezone, e.g. 2025-03-01T12:00:00+08:00")
+    return instant
+
+
+@app.command()
+def run(files: list[Path] = typer.Argument(..., help="command files, one JSON object a line"),
+        keep_going: bool = typer.Option(False, "--keep-going",
+                                        help="report a rejected command and go on"),
+        as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Apply command files in order and report each result."""
+    ledger = open_ledger(db)
+    rejected = 0
+    try:
+        for path in files:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError as e:
+                console.print(f"[red]cannot read {path}: {e.strerror}[/red]")
+                raise typer.Exit(2)
+            for lineno, line in enumerate(lines, 1):
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                where = f"{path.name}:{lineno}"
+                try:
+                    result = execute(ledger, line)
+                except LedgerError as e:
+                    rejected += 1
+                    if as_json:
+                        typer.echo(json.dumps({"line": where, "rejected": e.as_dict()},
+                                              ensure_ascii=False))
+                    else:
+                        console.print(f"[red]{where} REJECTED[/red] {e}", highlight=False)
+                    if not keep_going:
+                        raise typer.Exit(1)
+                    continue
+                if as_json:
+                    typer.echo(json.dumps({"line": where, **_plain(result)}, ensure_ascii=False))
+                else:
+                    console.print(f"{where} {describe(result)}", highlight=False)
+    finally:
+        ledger.close()
+    if rejected:
+        raise typer.Exit(1)
+
+
+def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str]):
+    ledger = open_ledger(db)
+    try:
+        events = [e for _, e in ledger.read_log()]
+    finally:
+        ledger.close()
+    return build(events, as_of=_parse_date(as_of, "--as-of"),
+                 known_at=_parse_instant(known_at))
+
+
+@app.command()
+def institution(code: str, as_of: Optional[str] = typer.Option(None, "--as-of"),
+                known_at: Optional[str] = typer.Option(None, "--known-at"),
+                as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """An institution with its people, bar facts and applications."""
+    state = _state(db, as_of, known_at)
+    inst = state.institutions.get(code)
+    if inst is None:
+        console.print(f"[red]unknown institution {code!r}[/red]")
+        raise typer.Exit(1)
+    apps = [state.applications[n] for n in inst["applications"] if n in state.applications]
+    evs = [state.evaluations[n] for a in apps for n in a["evaluations"] if n in state.evaluations]
+    if as_json:
+        _dump({"institution": inst, "applications": apps, "evaluations": evs})
+        return
+    console.print(f"[bold]{inst['code']} {inst['name']}[/bold]  {inst['kind']}"
+                  f"{'/' + inst['subtype'] if inst['subtype'] else ''}  agency {inst['agency']}"
+                  f"  level {inst['facts'].get('level')}  {inst['facts'].get('category')}")
+    for p in inst["people"]:
+        console.print(f"  {p['role']}: {p['person_id']}")
+    for f in inst["bar_facts"]:
+        console.print(f"  bar fact {f['ground']} on {f['occurred_on']}"
+                      f"{' lifted ' + str(f['lifted_on']) if f['lifted_on'] else ''}: {f['note']}")
+    table = Table("application", "status", "received", "accepted", "missing", "evaluations")
+    for a in apps:
+        table.add_row(a["number"], a["status"], str(a["received_on"]), str(a["accepted_on"] or ""),
+                      ", ".join(m for m in _missing(a)), ", ".join(
+                          f"{n}: {_ev_summary(state.evaluations.get(n))}" for n in a["evaluations"]))
+    console.print(table)
+
+
+def _missing(a: dict[str, Any]) -> list[str]:
+    from domain.application import MATERIALS
+    return [m for m in MATERIALS if m not in a["materials"]]
+
+
+def _ev_summary(ev: Optional[dict[str, Any]]) -> str:
+    if not ev:
+        return "?"
+    r = ev["result"]
+    if r is None:
+        return "open"
+    return f"{'pass' if r['passed'] else 'fail'} {r['total']}"
+
+
+@app.command()
+def application(number: str, as_of: Optional[str] = typer.Option(None, "--as-of"),
+                known_at: Optional[str] = typer.Option(None, "--known-at"),
+                as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """One application with its evaluations and score sheets."""
+    state = _state(db, as_of, known_at)
+    a = state.applications.get(number)
+    if a is None:
+        console.print(f"[red]unknown application {number!r}[/red]")
+        raise typer.Exit(1)
+    evs = [state.evaluations[n] for n in a["evaluations"] if n in state.evaluations]
+    if as_json:
+        _dump({"application": a, "evaluations": evs})
+        return
+    console.print(f"[bold]{a['number']}[/bold] {a['institution']} ({a['kind']}) "
+                  f"status {a['status']}, received {a['received_on']}, "
+                  f"accepted {a['accepted_on'] or '-'}")
+    if a["notice"]:
+        n = a["notice"]
+        console.print(f"  notice {n['notice_no']} sent {n['sent_on']}: supply by "
+                      f"{n['supply_by']} ({', '.join(n['missing'])})")
+    for ev in evs:
+        table = Table(title=f"evaluation {ev['number']} (attempt {ev['attempt']}, "
+                            f"{ev['form_id']})")
+        table.add_column("item")
+        table.add_column("points", justify="right")
+        table.add_column("deductions")
+        sheet = ev["sheet"] or {"item_points": {}, "deductions": {}}
+        for code, pts in sheet["item_points"].items():
+            ded = "; ".join(f"-{amt} {why}" for amt, why in sheet["deductions"].get(code, []))
+            table.add_row(code, str(pts), ded)
+        console.print(table)
+        if ev["result"]:
+            r = ev["result"]
+            console.print(f"  result {'PASS' if r['passed'] else 'FAIL'} {r['total']} on "
+                          f"{r['result_on']} (report {r['report_no']}, served {r['served_on']})"
+                          f"{', valid until ' + str(r['valid_until']) if r['valid_until'] else ''}")
+
+
+@app.command()
+def deadlines(on: str = typer.Option(..., "--on", help="the business date, YYYY-MM-DD"),
+              as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Open deadlines on a date, overdue ones flagged."""
+    day = _parse_date(on, "--on")
+    state = _state(db, on, None)
+    rows = open_deadlines(state, day)
+    if as_json:
+        _dump(rows)
+        return
+    table = Table("due", "subject", "what", "rule", "flag", title=f"open deadlines on {day}")
+    for r in rows:
+        flag = ("OVERDUE " if r["overdue"] else "") + ("provisional" if r["provisional"] else "")
+        table.add_row(str(r["due"]), r["subject"], r["what"], r["rule"], flag.strip())
+    console.print(table)
+
+
+@app.command()
+def commands() -> None:
+    """List the commands a command file may hold."""
+    for name, model in sorted(MODELS.items()):
+        fields = ", ".join(f"{f}{'' if info.is_required() else '?'}"
+                           for f, info in model.model_fields.items())
+        typer.echo(f"{name}: {fields}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,348 @@
+"""Commands at the boundary: pydantic validates every command before the
+domain sees it. A command is one JSON object:
+
+    {"id": "c-0001", "command": "submit_application", "date": "2025-01-06",
+     "actor": {"user": "wang.li", "role": "case_officer"},
+     "document": "晋工伤评〔2025〕1号", "fields": {...}}
+
+``date`` is the business date the command takes effect (CAL-04), ``document``
+the notice or form it rests on (optional). Unknown commands, missing or
+mistyped fields and badly formatted dates are refused with what would be
+valid; nothing is recorded.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      field_validator)
+
+from domain.application import MATERIALS
+from domain.base import ROLES, Context
+from domain.errors import InvalidCommand
+from domain.institution import ASSISTIVE_SUBTYPES, BAR_FACT_CODES, KINDS, PERSON_ROLES
+from domain.service import Ledger
+
+
+def _points(value: Any) -> Decimal:
+    """Scores are exact decimals with at most 2 places; floats are refused
+    because they cannot say 0.1 exactly."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("give points as a string such as \"2.5\" or a whole number, not a float")
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"not a number of points: {value!r}") from None
+    if d != d.quantize(Decimal("0.01")):
+        raise ValueError("points have at most 2 decimal places")
+    return d
+
+
+Points = Annotated[Decimal, BeforeValidator(_points)]
+Code = Annotated[str, Field(min_length=1, max_length=64)]
+MaterialItem = Literal[tuple(MATERIALS)]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Actor(Strict):
+    user: Code
+    role: Literal[ROLES]  # type: ignore[valid-type]
+
+
+class Envelope(Strict):
+    id: Code = Field(description="command id; a repeated id is answered with the first result")
+    command: str
+    date: date
+    actor: Actor
+    document: str = ""
+    fields: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- the commands' fields -----------------------------------------------------
+class PersonIn(Strict):
+    person_id: Code
+    name: str = ""
+    role: Literal[PERSON_ROLES]  # type: ignore[valid-type]
+
+
+class Staff(Strict):
+    doctors: int = Field(0, ge=0)
+    senior_doctors: int = Field(0, ge=0)
+    nurses: int = Field(0, ge=0)
+    therapists: int = Field(0, ge=0)
+    technicians: int = Field(0, ge=0)
+    other: int = Field(0, ge=0)
+
+
+class Volumes(Strict):
+    """Previous year's volumes and average costs (F1); costs in yuan strings."""
+    outpatients: int = Field(0, ge=0)
+    inpatients: int = Field(0, ge=0)
+    surgeries: int = Field(0, ge=0)
+    devices_fitted: int = Field(0, ge=0)
+    average_outpatient_cost: str = "0"
+    average_inpatient_cost: str = "0"
+
+
+class Facts(Strict):
+    """The F1 application form's facts (ADM-02)."""
+    credit_code: str = ""
+    ownership: str = ""
+    category: Literal["general", "tcm", "rehab", "specialty", "assistive_fitter", "other"]
+    non_profit: bool = True
+    public: bool = True
+    licence_no: str = ""
+    licence_date: date | None = None
+    level: int = Field(0, ge=0, le=3, description="hospital level 1-3, 0 for none")
+    legal_person: bool = True
+    business_started_on: date | None = None
+    address: str = ""
+    staff: Staff = Field(default_factory=Staff)
+    volumes: Volumes = Field(default_factory=Volumes)
+    departments_with_beds: list[str] = Field(default_factory=list)
+    beds: int = Field(0, ge=0)
+    large_equipment: list[str] = Field(default_factory=list)
+
+
+class RegisterInstitution(Strict):
+    code: Code
+    name: str = Field(min_length=1)
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    subtype: Literal[ASSISTIVE_SUBTYPES] | None = None  # type: ignore[valid-type]
+    agency: Code
+    facts: Facts
+    people: list[PersonIn] = Field(default_factory=list)
+
+
+class AmendInstitution(Strict):
+    institution: Code
+    changes: dict[str, Any] = Field(min_length=1)
+
+
+class LinkPerson(Strict):
+    institution: Code
+    person_id: Code
+    name: str = ""
+    role: Literal[PERSON_ROLES]  # type: ignore[valid-type]
+
+
+class UnlinkPerson(Strict):
+    institution: Code
+    person_id: Code
+    role: Literal[PERSON_ROLES]  # type: ignore[valid-type]
+
+
+class ListAsDishonest(Strict):
+    person_id: Code
+    listed_on: date
+    list_ref: str = Field(min_length=1)
+
+
+class DelistDishonest(Strict):
+    person_id: Code
+    delisted_on: date
+
+
+class RecordBarFact(Strict):
+    institution: Code
+    ground: Literal[BAR_FACT_CODES]  # type: ignore[valid-type]
+    occurred_on: date
+    note: str = Field(min_length=1)
+
+
+class LiftBarFact(Strict):
+    institution: Code
+    ground: Literal[BAR_FACT_CODES]  # type: ignore[valid-type]
+    lifted_on: date
+    note: str = ""
+
+
+class LoadCalendarYear(Strict):
+    arrangement: dict[str, Any]
+
+
+class SubmitApplication(Strict):
+    number: Code
+    institution: Code
+    materials: list[MaterialItem]  # type: ignore[valid-type]
+
+
+class SendMaterialsNotice(Strict):
+    application: Code
+    notice_no: Code
+    missing: list[MaterialItem] = Field(min_length=1)  # type: ignore[valid-type]
+    supply_by: date
+
+
+class SupplyMaterials(Strict):
+    application: Code
+    items: list[MaterialItem] = Field(min_length=1)  # type: ignore[valid-type]
+
+
+class ApplicationOnly(Strict):
+    application: Code
+
+
+class RequestSupplement(Strict):
+    application: Code
+    items: list[MaterialItem] = Field(min_length=1)  # type: ignore[valid-type]
+    reason: str = Field(min_length=1)
+
+
+class DeclineApplication(Strict):
+    application: Code
+    reasons: list[str] = Field(min_length=1)
+
+
+class WithdrawApplication(Strict):
+    application: Code
+    reason: str = Field(min_length=1)
+
+
+class ExemptFromEvaluation(Strict):
+    application: Code
+    basic_medical_designation: str = Field(min_length=1)
+    fits_planning: bool
+
+
+class Member(Strict):
+    member_id: Code
+    name: str = ""
+    role: Literal["expert", "agency_staff", "administrative_staff"] = "expert"
+    conflict: str | None = Field(None, description="the conflict of interest, if any: recused")
+
+
+class FormPanel(Strict):
+    evaluation: Code
+    application: Code
+    members: list[Member] = Field(min_length=1)
+
+
+class RecordScores(Strict):
+    evaluation: Code
+    scored_by: list[Code] = Field(min_length=1)
+    deductions: dict[str, list[tuple[Points, str]]] = Field(default_factory=dict)
+    awarded: dict[str, Points] = Field(default_factory=dict)
+    veto_failed: list[Literal["V1", "V2", "V3", "V4", "V5"]] = Field(default_factory=list)
+
+    @field_validator("deductions")
+    @classmethod
+    def _reasons(cls, v: dict[str, list[tuple[Decimal, str]]]):
+        for code, rows in v.items():
+            for amount, reason in rows:
+                if amount <= 0:
+                    raise ValueError(f"item {code}: a deduction is a positive number of points")
+                if not reason.strip():
+                    raise ValueError(f"item {code}: every deduction needs its reason (EVA-06)")
+        return v
+
+
+class ConcludeEvaluation(Strict):
+    evaluation: Code
+    report_no: Code
+    served_on: date | None = None
+    validity_years: Literal[1, 2] | None = None
+    reasons: list[str] = Field(default_factory=list)
+    advice: str = ""
+
+
+class SelectRehabPilot(Strict):
+    agency: Code
+    institution: Code
+
+
+class ReleaseRehabPilot(Strict):
+    agency: Code
+    institution: Code
+    reason: str = Field(min_length=1)
+
+
+MODELS: dict[str, type[Strict]] = {
+    "load_calendar_year": LoadCalendarYear,
+    "register_institution": RegisterInstitution,
+    "amend_institution": AmendInstitution,
+    "link_person": LinkPerson,
+    "unlink_person": UnlinkPerson,
+    "list_as_dishonest": ListAsDishonest,
+    "delist_dishonest": DelistDishonest,
+    "record_bar_fact": RecordBarFact,
+    "lift_bar_fact": LiftBarFact,
+    "submit_application": SubmitApplication,
+    "send_materials_notice": SendMaterialsNotice,
+    "supply_materials": SupplyMaterials,
+    "accept_application": ApplicationOnly,
+    "request_supplement": RequestSupplement,
+    "decline_application": DeclineApplication,
+    "withdraw_application": WithdrawApplication,
+    "exempt_from_evaluation": ExemptFromEvaluation,
+    "form_panel": FormPanel,
+    "record_scores": RecordScores,
+    "conclude_evaluation": ConcludeEvaluation,
+    "select_rehab_pilot": SelectRehabPilot,
+    "release_rehab_pilot": ReleaseRehabPilot,
+}
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for e in error.errors():
+        where = ".".join(str(p) for p in e["loc"]) or "(command)"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def _to_domain(value: Any) -> Any:
+    """Plain values for the domain: nested models become dicts and lists."""
+    if isinstance(value, BaseModel):
+        return {k: _to_domain(v) for k, v in value}
+    if isinstance(value, dict):
+        return {k: _to_domain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_to_domain(v) for v in value]
+    return value
+
+
+def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
+    """Validate one command; raise InvalidCommand saying what would be valid."""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except json.JSONDecodeError as e:
+        raise InvalidCommand(f"not a JSON object: {e.msg} at column {e.colno}",
+                             remedy="write one JSON object per line") from None
+    if not isinstance(data, dict):
+        raise InvalidCommand("a command is a JSON object", remedy="write one JSON object per line")
+    try:
+        env = Envelope.model_validate(data)
+    except ValidationError as e:
+        raise InvalidCommand(f"bad command envelope: {_describe(e)}",
+                             remedy="give id, command, date (YYYY-MM-DD), actor {user, role}, "
+                                    "optional document, and fields") from None
+    model = MODELS.get(env.command)
+    if model is None:
+        raise InvalidCommand(f"unknown command {env.command!r}",
+                             remedy=f"use one of: {', '.join(sorted(MODELS))}")
+    try:
+        fields = model.model_validate(env.fields)
+    except ValidationError as e:
+        raise InvalidCommand(f"{env.command}: {_describe(e)}",
+                             remedy=f"see docs/commands.md#{env.command}") from None
+    return env, fields
+
+
+def domain_args(env: Envelope, fields: Strict) -> dict[str, Any]:
+    return {name: _to_domain(getattr(fields, name)) for name in type(fields).model_fields}
+
+
+def execute(ledger: Ledger, raw: str | dict[str, Any]) -> dict[str, Any]:
+    """Validate and apply one command; returns the ledger's answer."""
+    env, fields = parse(raw)
+    ctx = Context(command_id=env.id, effective_on=env.date, user=env.actor.user,
+                  role=env.actor.role, document=env.document)
+    handler = getattr(ledger, env.command)
+    return handler(ctx, **domain_args(env, fields))

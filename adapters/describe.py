@@ -1,0 +1,85 @@
+"""Results in words a case officer understands."""
+from __future__ import annotations
+
+from typing import Any
+
+from domain.application import MATERIALS
+
+
+def _items(items: list[str]) -> str:
+    return ", ".join(MATERIALS.get(i, i).split(" (")[0] for i in items) or "none"
+
+
+def describe(result: dict[str, Any]) -> str:
+    c = result.get("command", "")
+    r = result
+    again = "" if r.get("recorded", True) else " (already recorded earlier; nothing new)"
+    if c == "register_institution":
+        text = f"Registered institution {r['institution']} ({r['kind']}" + \
+               (f"/{r['subtype']}" if r.get("subtype") else "") + ")."
+    elif c == "submit_application":
+        if r["missing"]:
+            prov = " (provisional: the holiday arrangement for that year is not known)" \
+                if r.get("provisional") else ""
+            text = (f"Application {r['application']} received; missing materials: "
+                    f"{_items(r['missing'])}. The one-time notice is due by "
+                    f"{r['notice_due']}{prov} (ADM-04).")
+        else:
+            text = f"Application {r['application']} received with all five M 12 materials."
+    elif c == "send_materials_notice":
+        late = " LATE: it was due by " + str(r["notice_due"]) if r.get("late") else \
+            f" (due by {r['notice_due']})"
+        text = f"One-time notice {r['notice_no']} sent for {r['application']}{late}."
+    elif c == "supply_materials":
+        text = f"Materials supplied for {r['application']}; still missing: " \
+               f"{_items(r['still_missing'])}."
+        if r.get("evaluation_due"):
+            text += f" Evaluation now due by {r['evaluation_due']}."
+    elif c == "accept_application":
+        text = f"Application {r['application']} accepted; the evaluation must end by " \
+               f"{r['evaluation_due']} (ADM-05)."
+    elif c == "request_supplement":
+        text = f"Supplementary materials requested for {r['application']}; the evaluation " \
+               f"clock is paused (ADM-05)."
+    elif c == "exempt_from_evaluation":
+        text = f"Application {r['application']} exempted from evaluation under M 16 (ADM-06)."
+    elif c == "form_panel":
+        rec = f", {len(r['recused'])} recused ({', '.join(r['recused'])})" if r["recused"] else ""
+        text = f"Evaluation {r['evaluation']} (attempt {r['attempt']}, form {r['form']}): " \
+               f"panel of {r['scoring_members']} scoring members{rec}."
+    elif c == "record_scores":
+        veto = f"; veto item(s) failed: {', '.join(r['veto_failed'])}" if r["veto_failed"] else ""
+        text = f"Scores recorded for {r['evaluation']}: total {r['total']} points{veto}."
+    elif c == "conclude_evaluation":
+        if r["passed"]:
+            text = f"Evaluation {r['evaluation']} PASSED with {r['total']} points; the pass " \
+                   f"is valid until {r['valid_until']}."
+        else:
+            why = f"veto item(s) {', '.join(r['veto_failed'])} failed" if r["veto_failed"] \
+                else f"{r['total']} points is below 90"
+            text = f"Evaluation {r['evaluation']} FAILED: {why}."
+            if r.get("reapply_from"):
+                text += f" The re-evaluation failed too: no new application until " \
+                        f"{r['reapply_from']} (EVA-05)."
+            elif r.get("reevaluation_from"):
+                text += f" A re-evaluation may be organised from {r['reevaluation_from']} " \
+                        f"(EVA-05)."
+        if r.get("overdue"):
+            text += f" The evaluation ended after its due date {r['evaluation_due']} (ADM-05)."
+    elif c == "decline_application":
+        text = f"Application {r['application']} not accepted (不予受理)."
+    elif c == "withdraw_application":
+        text = f"Application {r['application']} withdrawn."
+    elif c == "list_as_dishonest":
+        text = f"{r['person']} entered on the dishonesty list from {r['listed_on']}."
+    elif c == "record_bar_fact":
+        text = f"Bar fact {r['ground']} recorded for {r['institution']}."
+    elif c == "select_rehab_pilot":
+        text = f"Agency {r['agency']} rehab pilots: {', '.join(r['rehab_pilots'])} (ADM-07)."
+    elif c == "load_calendar_year":
+        text = f"Official working-day arrangement for {r['year']} loaded " \
+               f"({r['holidays']} holidays, {r['workdays']} make-up workdays)."
+    else:
+        shown = {k: v for k, v in r.items() if k not in ("command", "command_id", "recorded")}
+        text = f"{c}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
+    return text + again

@@ -1,0 +1,310 @@
+"""An institution's application to sign an agreement: materials, the one-time
+incomplete-materials notice, acceptance and the evaluation clock, the
+exemption (ADM-01..07; M 12, 13, 16)."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from eventsourcing.domain import event
+
+from domain.base import Envelope, LedgerAggregate, stable_id
+from domain.calendar import WorkingCalendar, add_months
+from domain.errors import InvalidCommand, RuleViolation
+
+# ADM-02: the five material items of M 12.
+MATERIALS: dict[str, str] = {
+    "application_letter": "申请书 (M 12(1))",
+    "licences": "营业执照、执业许可证、等级证书复印件 (M 12(2))",
+    "management_rules": "内部管理制度和财务文本 (M 12(3))",
+    "information_system": "信息系统建设情况材料 (M 12(4))",
+    "fund_use_forecast": "使用工伤保险基金的预测性分析报告 (M 12(5))",
+}
+NOTICE_WORKING_DAYS = 5       # ADM-04: "自收到材料之日起5个工作日内一次性告知"
+EVALUATION_MONTHS = 3         # ADM-05: "评估时间不超过三个月"
+MAX_EVALUATION_ATTEMPTS = 2   # EVA-05: an evaluation and one re-evaluation
+
+
+def check_materials(items: list[str]) -> None:
+    unknown = sorted(set(items) - set(MATERIALS))
+    if unknown:
+        raise InvalidCommand(f"unknown material item(s): {', '.join(unknown)}", rule="ADM-02",
+                             remedy=f"use the M 12 items: {', '.join(MATERIALS)}")
+
+
+class Application(LedgerAggregate):
+    """One application (申请) by one institution to one agency."""
+
+    @staticmethod
+    def id_for(number: str):
+        return stable_id("application", number)
+
+    @classmethod
+    def submit(cls, *, number: str, institution_code: str, agency: str, kind: str,
+               subtype: str | None, materials: list[str], facts: dict[str, Any],
+               effective_on: date, envelope: Envelope) -> "Application":
+        check_materials(materials)
+        return cls._create(cls.Submitted, id=cls.id_for(number), number=number,
+                           institution_code=institution_code, agency=agency, kind=kind,
+                           subtype=subtype, materials=sorted(set(materials)), facts=facts,
+                           effective_on=effective_on, envelope=envelope)
+
+    class Submitted(LedgerAggregate.Created):
+        number: str
+        institution_code: str
+        agency: str
+        kind: str
+        subtype: str | None
+        materials: list[str]
+        facts: dict[str, Any]
+        effective_on: date
+        envelope: Envelope
+
+    def __init__(self, number: str, institution_code: str, agency: str, kind: str,
+                 subtype: str | None, materials: list[str], facts: dict[str, Any],
+                 effective_on: date) -> None:
+        self.number = number
+        self.institution_code = institution_code
+        self.agency = agency
+        self.kind = kind
+        self.subtype = subtype
+        self.materials = set(materials)
+        self.facts = dict(facts)
+        self.received_on = effective_on
+        self.status = "received"
+        self.notice: dict[str, Any] | None = None
+        self.accepted_on: date | None = None
+        self.pauses: list[list[date | None]] = []   # [from, to] while supplying after acceptance
+        self.exemption: dict[str, Any] | None = None
+        self.evaluations: list[str] = []            # evaluation numbers in order
+        self.closed_on: date | None = None
+        self.close_reason = ""
+
+    # --- derived facts ---------------------------------------------------------
+    @property
+    def missing(self) -> list[str]:
+        return [m for m in MATERIALS if m not in self.materials]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in ("declined", "withdrawn", "closed")
+
+    def notice_due(self, calendar: WorkingCalendar):
+        """ADM-04/CAL-02: the one-time notice is due 5 working days after receipt."""
+        return calendar.add_working_days(self.received_on, NOTICE_WORKING_DAYS)
+
+    @property
+    def paused_days(self) -> int:
+        return sum((end - start).days for start, end in self.pauses if end is not None)
+
+    @property
+    def is_paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1][1] is None
+
+    @property
+    def evaluation_due(self) -> date | None:
+        """ADM-05: 3 months from acceptance (CAL-03), pushed back by the days the
+        applicant spent supplying materials after acceptance."""
+        if self.accepted_on is None:
+            return None
+        return add_months(self.accepted_on, EVALUATION_MONTHS) + timedelta(days=self.paused_days)
+
+    def _require_open(self) -> None:
+        if not self.is_open:
+            raise RuleViolation(f"application {self.number} is {self.status}",
+                                remedy="file a new application")
+
+    # --- ADM-04: the one-time notice of incomplete materials -------------------
+    def send_materials_notice(self, *, notice_no: str, missing: list[str], supply_by: date,
+                              effective_on: date, envelope: Envelope) -> None:
+        self._require_open()
+        check_materials(missing)
+        if self.notice is not None:
+            raise RuleViolation(
+                f"application {self.number} already had its one-time notice "
+                f"{self.notice['notice_no']} on {self.notice['sent_on']}",
+                rule="ADM-04",
+                remedy="M 13 allows ONE notice listing every missing item; record the "
+                       "supplied materials instead")
+        if self.status != "received":
+            raise RuleViolation(f"application {self.number} is already {self.status}",
+                                rule="ADM-04",
+                                remedy="the notice comes before acceptance; after acceptance "
+                                       "request supplementary materials instead")
+        if not self.missing:
+            raise RuleViolation("all five M 12 materials were received; there is nothing "
+                                "to notify", rule="ADM-04", remedy="accept the application")
+        if sorted(missing) != sorted(self.missing):
+            raise RuleViolation(
+                f"the notice must list every missing item at once: missing are "
+                f"{', '.join(self.missing)}", rule="ADM-04",
+                remedy=f"list exactly {', '.join(self.missing)}")
+        if supply_by <= effective_on:
+            raise InvalidCommand("the supply deadline must lie after the notice date",
+                                 rule="ADM-04", remedy="give a later supply_by date")
+        if effective_on < self.received_on:
+            raise InvalidCommand("a notice cannot precede receipt of the materials",
+                                 remedy=f"date it on or after {self.received_on}")
+        self._notice_sent(notice_no=notice_no, missing=sorted(missing), supply_by=supply_by,
+                          effective_on=effective_on, envelope=envelope)
+
+    @event("MaterialsNoticeSent")
+    def _notice_sent(self, notice_no: str, missing: list[str], supply_by: date,
+                     effective_on: date, envelope: Envelope) -> None:
+        self.notice = {"notice_no": notice_no, "missing": list(missing),
+                       "supply_by": supply_by, "sent_on": effective_on}
+        self.status = "awaiting_materials"
+
+    def supply_materials(self, *, items: list[str], effective_on: date,
+                         envelope: Envelope) -> None:
+        self._require_open()
+        check_materials(items)
+        if not items:
+            raise InvalidCommand("no items supplied", remedy="name the items received")
+        already = sorted(set(items) & self.materials)
+        if already and not self.is_paused:
+            raise RuleViolation(f"already received: {', '.join(already)}",
+                                remedy="name only items still missing")
+        self._supplied(items=sorted(items), effective_on=effective_on, envelope=envelope)
+
+    @event("MaterialsSupplied")
+    def _supplied(self, items: list[str], effective_on: date, envelope: Envelope) -> None:
+        self.materials |= set(items)
+        if self.pauses and self.pauses[-1][1] is None:
+            self.pauses[-1][1] = effective_on
+            self.status = "accepted"
+        elif self.status == "awaiting_materials" and not self.missing:
+            self.status = "received"
+
+    # --- ADM-05: acceptance starts the evaluation clock ------------------------
+    def accept(self, *, effective_on: date, envelope: Envelope) -> None:
+        self._require_open()
+        if self.status not in ("received", "awaiting_materials"):
+            raise RuleViolation(f"application {self.number} is already {self.status}",
+                                rule="ADM-05", remedy="accept only a received application")
+        if self.missing:
+            raise RuleViolation(f"materials are incomplete: {', '.join(self.missing)}",
+                                rule="ADM-04",
+                                remedy="record the missing M 12 items as supplied first")
+        self._accepted(effective_on=effective_on, envelope=envelope)
+
+    @event("Accepted")
+    def _accepted(self, effective_on: date, envelope: Envelope) -> None:
+        self.accepted_on = effective_on
+        self.status = "accepted"
+
+    def request_supplement(self, *, items: list[str], reason: str, effective_on: date,
+                           envelope: Envelope) -> None:
+        """ADM-05: after acceptance the applicant supplies materials; the clock pauses."""
+        self._require_open()
+        if self.accepted_on is None:
+            raise RuleViolation("the application is not accepted yet", rule="ADM-05",
+                                remedy="before acceptance use the one-time notice (ADM-04)")
+        if self.is_paused:
+            raise RuleViolation("the applicant is already supplying materials", rule="ADM-05",
+                                remedy="record the supplied materials first")
+        self._supplement_requested(items=sorted(items), reason=reason,
+                                   effective_on=effective_on, envelope=envelope)
+
+    @event("SupplementRequested")
+    def _supplement_requested(self, items: list[str], reason: str, effective_on: date,
+                              envelope: Envelope) -> None:
+        self.pauses.append([effective_on, None])
+        self.status = "supplying"
+        self.materials -= set(items)
+
+    def decline(self, *, reasons: list[str], effective_on: date, envelope: Envelope) -> None:
+        """不符合条件的，不予受理 (M 13): the agency does not accept it."""
+        self._require_open()
+        if self.accepted_on is not None:
+            raise RuleViolation("an accepted application is decided by evaluation",
+                                rule="ADM-05", remedy="record the evaluation result")
+        if not reasons:
+            raise InvalidCommand("a decline needs its reasons", rule="ADM-01",
+                                 remedy="state which condition is not met")
+        self._declined(reasons=reasons, effective_on=effective_on, envelope=envelope)
+
+    @event("Declined")
+    def _declined(self, reasons: list[str], effective_on: date, envelope: Envelope) -> None:
+        self.status = "declined"
+        self.closed_on = effective_on
+        self.close_reason = "; ".join(reasons)
+
+    def withdraw(self, *, reason: str, effective_on: date, envelope: Envelope) -> None:
+        self._require_open()
+        self._withdrawn(reason=reason, effective_on=effective_on, envelope=envelope)
+
+    @event("Withdrawn")
+    def _withdrawn(self, reason: str, effective_on: date, envelope: Envelope) -> None:
+        self.status = "withdrawn"
+        self.closed_on = effective_on
+        self.close_reason = reason
+
+    # --- ADM-06: exemption from evaluation -------------------------------------
+    def exempt(self, *, basis: dict[str, Any], effective_on: date, envelope: Envelope) -> None:
+        self._require_open()
+        if self.evaluations:
+            raise RuleViolation("an evaluation has already started", rule="ADM-06",
+                                remedy="finish the evaluation")
+        if self.kind != "medical":
+            raise RuleViolation(f"only medical agreements can be exempted; this is {self.kind}",
+                                rule="ADM-06", remedy="organise an evaluation")
+        level = str(self.facts.get("level", ""))
+        category = str(self.facts.get("category", ""))
+        problems = []
+        if not (level.startswith("2") or level.startswith("3")):
+            problems.append(f"level is {level or 'unknown'}, not level 2 or 3")
+        if category not in ("general", "tcm"):
+            problems.append(f"category is {category or 'unknown'}, not a general or TCM hospital")
+        if not basis.get("basic_medical_designation"):
+            problems.append("no Shanxi basic medical insurance designation given")
+        if not basis.get("fits_planning"):
+            problems.append("the agency has not confirmed it fits the planning")
+        if problems:
+            raise RuleViolation("M 16 exemption does not apply: " + "; ".join(problems),
+                                rule="ADM-06",
+                                remedy="organise an evaluation, or give the designation number "
+                                       "and planning confirmation for a level-2/3 general or "
+                                       "TCM hospital")
+        self._exempted(basis=basis, effective_on=effective_on, envelope=envelope)
+
+    @event("Exempted")
+    def _exempted(self, basis: dict[str, Any], effective_on: date, envelope: Envelope) -> None:
+        self.exemption = {**basis, "exempted_on": effective_on}
+        self.status = "exempted"
+
+    # --- evaluation attempts (EVA-05) ------------------------------------------
+    def start_evaluation(self, *, evaluation_no: str, effective_on: date,
+                         envelope: Envelope) -> None:
+        self._evaluation_started(evaluation_no=evaluation_no,
+                                 attempt=len(self.evaluations) + 1,
+                                 effective_on=effective_on, envelope=envelope)
+
+    @event("EvaluationStarted")
+    def _evaluation_started(self, evaluation_no: str, attempt: int, effective_on: date,
+                            envelope: Envelope) -> None:
+        self.evaluations.append(evaluation_no)
+        self.status = "evaluating"
+
+    def note_result(self, *, evaluation_no: str, passed: bool, final: bool,
+                    effective_on: date, envelope: Envelope) -> None:
+        self._result_noted(evaluation_no=evaluation_no, passed=passed, final=final,
+                           effective_on=effective_on, envelope=envelope)
+
+    @event("ResultNoted")
+    def _result_noted(self, evaluation_no: str, passed: bool, final: bool,
+                      effective_on: date, envelope: Envelope) -> None:
+        self.status = "passed" if passed else ("closed" if final else "failed")
+        if final and not passed:
+            self.closed_on = effective_on
+            self.close_reason = "re-evaluation failed (EVA-05)"
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "number": self.number, "institution": self.institution_code,
+            "agency": self.agency, "kind": self.kind, "subtype": self.subtype,
+            "status": self.status, "received_on": self.received_on,
+            "missing": self.missing, "notice": self.notice, "accepted_on": self.accepted_on,
+            "evaluation_due": self.evaluation_due, "paused_days": self.paused_days,
+            "exemption": self.exemption, "evaluations": list(self.evaluations),
+        }

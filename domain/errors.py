@@ -1,0 +1,76 @@
+"""Named errors that carry the rule a command broke.
+
+A rejected command records nothing. The error says which rule (its stable id
+from the rule catalogue), why, and what would make the command valid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Ground:
+    """One reason a command is refused: the rule, the article and the date
+    the obstacle lifts (if it lifts by itself)."""
+
+    rule: str
+    reason: str
+    article: str = ""
+    lifts_on: object = None  # a date, or None when it does not lift by time alone
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "rule": self.rule,
+            "reason": self.reason,
+            "article": self.article,
+            "lifts_on": self.lifts_on.isoformat() if self.lifts_on else None,
+        }
+
+
+class LedgerError(Exception):
+    """Base for every refusal the ledger gives."""
+
+    rule: str = ""
+
+    def __init__(self, reason: str, *, rule: str = "", remedy: str = "",
+                 grounds: tuple[Ground, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.rule = rule or self.rule
+        self.remedy = remedy
+        self.grounds = tuple(grounds)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "error": type(self).__name__,
+            "rule": self.rule or None,
+            "reason": self.reason,
+            "remedy": self.remedy or None,
+            "grounds": [g.as_dict() for g in self.grounds],
+        }
+
+    def __str__(self) -> str:
+        head = f"[{self.rule}] " if self.rule else ""
+        text = head + self.reason
+        for g in self.grounds:
+            lifts = f" (lifts on {g.lifts_on.isoformat()})" if g.lifts_on else ""
+            text += f"\n  - [{g.rule}] {g.reason}{lifts}"
+        if self.remedy:
+            text += f"\n  To make it valid: {self.remedy}"
+        return text
+
+
+class RuleViolation(LedgerError):
+    """A business rule from the catalogue forbids the command."""
+
+
+class InvalidCommand(LedgerError):
+    """The command is malformed: unknown name, missing or mistyped field."""
+
+
+class NotFound(LedgerError):
+    """The command names something the ledger does not hold."""
+
+
+class Conflict(LedgerError):
+    """The command id was already used for a different command."""

@@ -1,0 +1,177 @@
+"""Institutions of every kind and subtype, with their F1 application facts,
+the people behind them, and the facts that bar an application (ADM-03)."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from eventsourcing.domain import event
+
+from domain.base import Envelope, LedgerAggregate, stable_id
+from domain.errors import InvalidCommand, NotFound, RuleViolation
+
+KINDS = ("medical", "rehab", "assistive")
+ASSISTIVE_SUBTYPES = ("prosthetic_orthotic", "hearing_aid", "optical_aid", "artificial_eye")
+# People behind an institution (ADM-03): the first three can put it on the
+# dishonesty list (item 1); legal representative and investor link sisters (item 4).
+PERSON_ROLES = ("legal_representative", "principal", "actual_controller", "investor",
+                "practitioner")
+SISTER_LINK_ROLES = ("legal_representative", "investor")
+
+# Facts an agency records that bar an application under M 11 (ADM-03).
+# Items 1 (dishonesty list: on the person), 4 and 5 (agreement endings) are
+# found elsewhere as well; item 5 may also be recorded here for an ending that
+# predates the ledger.
+BAR_FACT_CODES = ("M11-2", "M11-3", "M11-5", "M11-5-penalty", "M11-6", "M11-7", "M11-8")
+
+
+def check_kind(kind: str, subtype: str | None) -> None:
+    if kind not in KINDS:
+        raise InvalidCommand(f"unknown institution kind {kind!r}",
+                             rule="EVA-02", remedy=f"use one of {', '.join(KINDS)}")
+    if kind == "assistive" and subtype not in ASSISTIVE_SUBTYPES:
+        raise InvalidCommand(f"an assistive institution needs a subtype, got {subtype!r}",
+                             rule="EVA-02", remedy=f"use one of {', '.join(ASSISTIVE_SUBTYPES)}")
+    if kind != "assistive" and subtype:
+        raise InvalidCommand(f"a {kind} institution has no subtype, got {subtype!r}",
+                             rule="EVA-02", remedy="leave subtype empty")
+
+
+class Institution(LedgerAggregate):
+    """A hospital, rehab centre or assistive-device fitter known to an agency."""
+
+    @staticmethod
+    def id_for(code: str):
+        return stable_id("institution", code)
+
+    @classmethod
+    def register(cls, *, code: str, name: str, kind: str, subtype: str | None,
+                 agency: str, facts: dict[str, Any], people: list[dict[str, str]],
+                 effective_on: date, envelope: Envelope) -> "Institution":
+        check_kind(kind, subtype)
+        for p in people:
+            if p["role"] not in PERSON_ROLES:
+                raise InvalidCommand(f"unknown role {p['role']!r} for {p['person_id']}",
+                                     remedy=f"use one of {', '.join(PERSON_ROLES)}")
+        return cls._create(cls.Registered, id=cls.id_for(code), code=code, name=name,
+                           kind=kind, subtype=subtype, agency=agency, facts=facts,
+                           people=people, effective_on=effective_on, envelope=envelope)
+
+    class Registered(LedgerAggregate.Created):
+        code: str
+        name: str
+        kind: str
+        subtype: str | None
+        agency: str
+        facts: dict[str, Any]
+        people: list[dict[str, str]]
+        effective_on: date
+        envelope: Envelope
+
+    def __init__(self, code: str, name: str, kind: str, subtype: str | None, agency: str,
+                 facts: dict[str, Any], people: list[dict[str, str]],
+                 effective_on: date) -> None:
+        self.code = code
+        self.name = name
+        self.kind = kind
+        self.subtype = subtype
+        self.agency = agency
+        self.facts = dict(facts)
+        self.people = [dict(p) for p in people]
+        self.registered_on = effective_on
+        # ground code -> {"from": iso, "until": iso|None, "note": str, "lifted_on": iso|None}
+        self.bar_facts: list[dict[str, Any]] = []
+        self.applications: list[str] = []   # application numbers, in filing order
+
+    def note_application(self, number: str, effective_on: date, envelope: Envelope) -> None:
+        self._application_filed(number=number, effective_on=effective_on, envelope=envelope)
+
+    @event("ApplicationFiled")
+    def _application_filed(self, number: str, effective_on: date, envelope: Envelope) -> None:
+        self.applications.append(number)
+
+    # --- the people behind it -------------------------------------------------
+    def person_ids(self, roles: tuple[str, ...] = PERSON_ROLES) -> set[str]:
+        return {p["person_id"] for p in self.people if p["role"] in roles}
+
+    def amend_facts(self, changes: dict[str, Any], effective_on: date,
+                    envelope: Envelope) -> None:
+        if not changes:
+            raise InvalidCommand("no facts to amend", remedy="name at least one F1 field")
+        self._facts_amended(changes=changes, effective_on=effective_on, envelope=envelope)
+
+    @event("FactsAmended")
+    def _facts_amended(self, changes: dict[str, Any], effective_on: date,
+                       envelope: Envelope) -> None:
+        for key, value in changes.items():
+            if key == "name":
+                self.name = value
+            else:
+                self.facts[key] = value
+
+    def link_person(self, person_id: str, role: str, effective_on: date,
+                    envelope: Envelope) -> None:
+        if role not in PERSON_ROLES:
+            raise InvalidCommand(f"unknown role {role!r}",
+                                 remedy=f"use one of {', '.join(PERSON_ROLES)}")
+        if {"person_id": person_id, "role": role} in self.people:
+            raise RuleViolation(f"{person_id} is already {role} of {self.code}",
+                                remedy="link a different person or role")
+        self._person_linked(person_id=person_id, role=role, effective_on=effective_on,
+                            envelope=envelope)
+
+    @event("PersonLinked")
+    def _person_linked(self, person_id: str, role: str, effective_on: date,
+                       envelope: Envelope) -> None:
+        self.people.append({"person_id": person_id, "role": role})
+
+    def unlink_person(self, person_id: str, role: str, effective_on: date,
+                      envelope: Envelope) -> None:
+        if {"person_id": person_id, "role": role} not in self.people:
+            raise NotFound(f"{person_id} is not {role} of {self.code}",
+                           remedy="name a linked person and role")
+        self._person_unlinked(person_id=person_id, role=role, effective_on=effective_on,
+                              envelope=envelope)
+
+    @event("PersonUnlinked")
+    def _person_unlinked(self, person_id: str, role: str, effective_on: date,
+                         envelope: Envelope) -> None:
+        self.people.remove({"person_id": person_id, "role": role})
+
+    # --- facts that bar an application (ADM-03) --------------------------------
+    def record_bar_fact(self, ground: str, occurred_on: date, note: str,
+                        effective_on: date, envelope: Envelope) -> None:
+        if ground not in BAR_FACT_CODES:
+            raise InvalidCommand(f"unknown bar ground {ground!r}", rule="ADM-03",
+                                 remedy=f"use one of {', '.join(BAR_FACT_CODES)}")
+        if not note.strip():
+            raise InvalidCommand("a bar fact needs a note saying what happened",
+                                 rule="ADM-03", remedy="give the finding and its document")
+        self._bar_fact_recorded(ground=ground, occurred_on=occurred_on, note=note,
+                                effective_on=effective_on, envelope=envelope)
+
+    @event("BarFactRecorded")
+    def _bar_fact_recorded(self, ground: str, occurred_on: date, note: str,
+                           effective_on: date, envelope: Envelope) -> None:
+        self.bar_facts.append({"ground": ground, "occurred_on": occurred_on,
+                               "note": note, "lifted_on": None})
+
+    def lift_bar_fact(self, ground: str, lifted_on: date, note: str,
+                      effective_on: date, envelope: Envelope) -> None:
+        if not any(f["ground"] == ground and f["lifted_on"] is None for f in self.bar_facts):
+            raise NotFound(f"{self.code} has no open bar fact {ground}", rule="ADM-03",
+                           remedy="lift a ground that was recorded and is still open")
+        self._bar_fact_lifted(ground=ground, lifted_on=lifted_on, note=note,
+                              effective_on=effective_on, envelope=envelope)
+
+    @event("BarFactLifted")
+    def _bar_fact_lifted(self, ground: str, lifted_on: date, note: str,
+                         effective_on: date, envelope: Envelope) -> None:
+        for fact in self.bar_facts:
+            if fact["ground"] == ground and fact["lifted_on"] is None:
+                fact["lifted_on"] = lifted_on
+
+    def state(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "kind": self.kind,
+                "subtype": self.subtype, "agency": self.agency, "facts": self.facts,
+                "people": self.people}

@@ -1,0 +1,576 @@
+"""The application service: one method per command.
+
+Each command method checks the rules against the aggregates it loads, lets
+them emit events, and saves everything (the events and the command's own
+record) in one atomic write. A repeated command id is answered with the first
+result and records nothing new; a rejected command raises a named error and
+records nothing.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Callable, Iterator, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
+
+from domain.agency import Agency, check_agency
+from domain.application import Application as AdmissionApplication
+from domain.application import MATERIALS, check_materials
+from domain.bars import BarFact, Ending, Listing, application_bars
+from domain.base import Context, Envelope, LedgerAggregate
+from domain.calendar import WorkingCalendar, YearArrangement, add_months
+from domain.calendar_book import CalendarBook
+from domain.command_record import CommandRecord
+from domain.errors import Conflict, InvalidCommand, NotFound, RuleViolation
+from domain.evaluation import Evaluation
+from domain.institution import SISTER_LINK_ROLES, Institution, check_kind
+from domain.money import Money
+from domain.person import Person
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class EnvelopeAsDict(Transcoding):
+    type = Envelope
+    name = "envelope"
+
+    def encode(self, obj: Envelope) -> dict[str, str]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, str]) -> Envelope:
+        return Envelope.from_dict(data)
+
+
+class MoneyAsFen(Transcoding):
+    type = Money
+    name = "money_fen"
+
+    def encode(self, obj: Money) -> int:
+        return obj.fen
+
+    def decode(self, data: int) -> Money:
+        return Money(int(data))
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-able, canonical form of a command's arguments or result."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Money):
+        return value.fen
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def fingerprint(name: str, effective_on: date, args: dict[str, Any]) -> str:
+    text = json.dumps({"command": name, "effective_on": effective_on.isoformat(),
+                       "args": _plain(args)}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def command(method: Callable[..., tuple[list[LedgerAggregate], dict[str, Any]]]):
+    """Make a handler idempotent and atomic: ``method(self, ctx, **args)``
+    returns the aggregates to save and the result to answer with."""
+    name = method.__name__
+
+    @functools.wraps(method)
+    def handle(self: "Ledger", ctx: Context, **args: Any) -> dict[str, Any]:
+        fp = fingerprint(name, ctx.effective_on, args)
+        earlier = self._command_record(ctx.command_id)
+        if earlier is not None:
+            return self._replay_answer(earlier, fp, name)
+        aggregates, result = method(self, ctx, **args)
+        result = _plain({"command": name, "command_id": ctx.command_id, **result})
+        record = CommandRecord.handled(command_id=ctx.command_id, name=name, fingerprint=fp,
+                                       result=result, effective_on=ctx.effective_on,
+                                       envelope=ctx.envelope)
+        try:
+            self.save(*aggregates, record)
+        except IntegrityError:
+            # Someone else handled the same command id first: answer as they did.
+            earlier = self._command_record(ctx.command_id)
+            if earlier is None:
+                raise
+            return self._replay_answer(earlier, fp, name)
+        return {**result, "recorded": True}
+
+    handle.is_command = True  # type: ignore[attr-defined]
+    return handle
+
+
+class Ledger(Application):
+    """The agreement ledger's application service."""
+
+    name = "Ledger"
+
+    def register_transcodings(self, transcoder: Transcoder) -> None:  # type: ignore[override]
+        super().register_transcodings(transcoder)  # type: ignore[arg-type]
+        transcoder.register(DateAsISO())
+        transcoder.register(EnvelopeAsDict())
+        transcoder.register(MoneyAsFen())
+
+    # --- plumbing --------------------------------------------------------------
+    def _command_record(self, command_id: str) -> CommandRecord | None:
+        try:
+            return self.repository.get(CommandRecord.id_for(command_id))
+        except AggregateNotFoundError:
+            return None
+
+    @staticmethod
+    def _replay_answer(record: CommandRecord, fp: str, name: str) -> dict[str, Any]:
+        if record.fingerprint != fp:
+            raise Conflict(
+                f"command id {record.command_id} was already used for a different "
+                f"{record.name} command", remedy="give this command a new command id")
+        return {**record.result, "recorded": False}
+
+    def _find(self, cls: type[A], key: str, what: str) -> A | None:
+        try:
+            return self.repository.get(cls.id_for(key))  # type: ignore[attr-defined]
+        except AggregateNotFoundError:
+            return None
+
+    def _get(self, cls: type[A], key: str, what: str, remedy: str = "") -> A:
+        found = self._find(cls, key, what)
+        if found is None:
+            raise NotFound(f"unknown {what} {key!r}",
+                           remedy=remedy or f"register the {what} first, or check the {what} code")
+        return found
+
+    def calendar(self) -> WorkingCalendar:
+        try:
+            book: CalendarBook = self.repository.get(CalendarBook.ID)
+        except AggregateNotFoundError:
+            return WorkingCalendar()
+        return book.calendar()
+
+    def read_log(self, start: int = 1, *, batch: int = 1000) -> Iterator[tuple[int, Any]]:
+        """Every stored event in log order with its notification id."""
+        position = start
+        while True:
+            notifications = self.recorder.select_notifications(start=position, limit=batch)
+            if not notifications:
+                return
+            for n in notifications:
+                yield n.id, self.mapper.to_domain_event(n)
+            position = notifications[-1].id + 1
+
+    # --- calendar (CAL-01) -----------------------------------------------------
+    @command
+    def load_calendar_year(self, ctx: Context, *, arrangement: dict[str, Any]):
+        try:
+            year = YearArrangement.from_mapping(arrangement)
+        except ValueError as e:
+            raise InvalidCommand(str(e), rule="CAL-01",
+                                 remedy="give year, holidays and make-up workdays as ISO dates "
+                                        "within that year") from None
+        try:
+            book = self.repository.get(CalendarBook.ID)
+        except AggregateNotFoundError:
+            book = CalendarBook.open(ctx.effective_on, ctx.envelope)
+        book.load_year(year, ctx.effective_on, ctx.envelope)
+        return [book], {"year": year.year, "holidays": len(year.holidays),
+                        "workdays": len(year.workdays)}
+
+    # --- institutions and people (ADM-02, ADM-03) ------------------------------
+    @command
+    def register_institution(self, ctx: Context, *, code: str, name: str, kind: str,
+                             subtype: str | None, agency: str, facts: dict[str, Any],
+                             people: list[dict[str, str]]):
+        check_agency(agency)
+        check_kind(kind, subtype)
+        if self._find(Institution, code, "institution") is not None:
+            raise RuleViolation(f"institution {code} is already registered",
+                                remedy="amend its facts instead, or use another code")
+        env = ctx.envelope
+        links = [{"person_id": p["person_id"], "role": p["role"]} for p in people]
+        inst = Institution.register(code=code, name=name, kind=kind, subtype=subtype,
+                                    agency=agency, facts=facts, people=links,
+                                    effective_on=ctx.effective_on, envelope=env)
+        persons = self._note_people(ctx, code, people)
+        return [inst, *persons], {"institution": code, "kind": kind, "subtype": subtype}
+
+    def _note_people(self, ctx: Context, code: str,
+                     people: list[dict[str, str]]) -> list[Person]:
+        persons: dict[str, Person] = {}
+        for p in people:
+            person = persons.get(p["person_id"]) or self._find(Person, p["person_id"], "person")
+            if person is None:
+                person = Person.register(person_id=p["person_id"],
+                                         name=p.get("name") or p["person_id"],
+                                         effective_on=ctx.effective_on, envelope=ctx.envelope)
+            person.note_link(code, p["role"], ctx.effective_on, ctx.envelope)
+            persons[p["person_id"]] = person
+        return list(persons.values())
+
+    @command
+    def amend_institution(self, ctx: Context, *, institution: str, changes: dict[str, Any]):
+        inst = self._get(Institution, institution, "institution")
+        inst.amend_facts(changes, ctx.effective_on, ctx.envelope)
+        return [inst], {"institution": institution, "changed": sorted(changes)}
+
+    @command
+    def link_person(self, ctx: Context, *, institution: str, person_id: str, name: str,
+                    role: str):
+        inst = self._get(Institution, institution, "institution")
+        inst.link_person(person_id, role, ctx.effective_on, ctx.envelope)
+        persons = self._note_people(ctx, institution,
+                                    [{"person_id": person_id, "name": name, "role": role}])
+        return [inst, *persons], {"institution": institution, "person": person_id, "role": role}
+
+    @command
+    def unlink_person(self, ctx: Context, *, institution: str, person_id: str, role: str):
+        inst = self._get(Institution, institution, "institution")
+        inst.unlink_person(person_id, role, ctx.effective_on, ctx.envelope)
+        person = self._get(Person, person_id, "person")
+        person.note_unlink(institution, role, ctx.effective_on, ctx.envelope)
+        return [inst, person], {"institution": institution, "person": person_id, "role": role}
+
+    @command
+    def list_as_dishonest(self, ctx: Context, *, person_id: str, listed_on: date,
+                          list_ref: str):
+        person = self._get(Person, person_id, "person")
+        person.list_as_dishonest(listed_on, list_ref, ctx.effective_on, ctx.envelope)
+        return [person], {"person": person_id, "listed_on": listed_on}
+
+    @command
+    def delist_dishonest(self, ctx: Context, *, person_id: str, delisted_on: date):
+        person = self._get(Person, person_id, "person")
+        person.delist(delisted_on, ctx.effective_on, ctx.envelope)
+        return [person], {"person": person_id, "delisted_on": delisted_on}
+
+    @command
+    def record_bar_fact(self, ctx: Context, *, institution: str, ground: str,
+                        occurred_on: date, note: str):
+        inst = self._get(Institution, institution, "institution")
+        inst.record_bar_fact(ground, occurred_on, note, ctx.effective_on, ctx.envelope)
+        return [inst], {"institution": institution, "ground": ground}
+
+    @command
+    def lift_bar_fact(self, ctx: Context, *, institution: str, ground: str,
+                      lifted_on: date, note: str):
+        inst = self._get(Institution, institution, "institution")
+        inst.lift_bar_fact(ground, lifted_on, note, ctx.effective_on, ctx.envelope)
+        return [inst], {"institution": institution, "ground": ground, "lifted_on": lifted_on}
+
+    # --- who may apply (ADM-01, ADM-03, EVA-05) --------------------------------
+    def sister_codes(self, inst: Institution) -> set[str]:
+        """Institutions sharing a legal representative or investor (ADM-03 item 4)."""
+        codes: set[str] = set()
+        for pid in inst.person_ids(SISTER_LINK_ROLES):
+            person = self._find(Person, pid, "person")
+            if person is None:
+                continue
+            codes |= {link["code"] for link in person.institutions
+                      if link["role"] in SISTER_LINK_ROLES}
+        codes.discard(inst.code)
+        return codes
+
+    def breach_endings(self, inst: Institution) -> list[Ending]:
+        """Agreements of this institution ended (解除) for breach or violation."""
+        return [Ending(inst.code, f["occurred_on"], "M11-5")
+                for f in inst.bar_facts if f["ground"] == "M11-5"]
+
+    def bars_on(self, inst: Institution, on: date) -> list:
+        listings = []
+        for p in inst.people:
+            person = self._find(Person, p["person_id"], "person")
+            if person is None:
+                continue
+            for entry in person.dishonesty:
+                listings.append(Listing(person.person_id, p["role"], entry["listed_on"],
+                                        entry["delisted_on"]))
+        facts = [BarFact(f["ground"], f["occurred_on"], f["lifted_on"], f["note"])
+                 for f in inst.bar_facts if f["ground"] != "M11-5"]
+        sister_endings: list[Ending] = []
+        for code in sorted(self.sister_codes(inst)):
+            sister = self._find(Institution, code, "institution")
+            if sister is not None:
+                sister_endings += self.breach_endings(sister)
+        return application_bars(on, institution_code=inst.code, facts=facts,
+                                listings=listings, own_endings=self.breach_endings(inst),
+                                sister_endings=sister_endings,
+                                second_fail_served_on=self._second_fails(inst))
+
+    def _second_fails(self, inst: Institution) -> list[date]:
+        served = []
+        for number in inst.applications:
+            app = self._find(AdmissionApplication, number, "application")
+            if app is None or len(app.evaluations) < 2:
+                continue
+            ev = self._find(Evaluation, app.evaluations[-1], "evaluation")
+            if ev is not None and ev.result and not ev.result["passed"]:
+                served.append(ev.result["served_on"])
+        return served
+
+    @staticmethod
+    def basic_conditions(inst: Institution, facts: dict[str, Any], on: date) -> list[str]:
+        """ADM-01: the kind's basic conditions that the F1 facts do not meet."""
+        problems: list[str] = []
+        level = int(facts.get("level") or 0)
+        category = facts.get("category", "")
+        if not facts.get("licence_no"):
+            problems.append("no practice or business licence number (M 8-10)")
+        if inst.kind == "rehab" and not ((category == "rehab" and level >= 2)
+                                         or (category == "general" and level >= 3)):
+            problems.append(f"rehab needs a level-2 rehab specialty hospital or a level-3 "
+                            f"general hospital; this is {category or 'unknown'} level {level} "
+                            f"(M 9(2))")
+        if inst.kind == "assistive":
+            if not facts.get("legal_person"):
+                problems.append("an assistive institution must be a legal person (M 10(2))")
+            started = facts.get("business_started_on")
+            if started is None or (date.fromisoformat(str(started)) > add_months(on, -3)):
+                problems.append(f"an assistive institution needs 3 or more months in the "
+                                f"business; started {started or 'unknown'} (M 10(2))")
+        return problems
+
+    # --- applications (ADM-01..07) ---------------------------------------------
+    @command
+    def submit_application(self, ctx: Context, *, number: str, institution: str,
+                           materials: list[str]):
+        inst = self._get(Institution, institution, "institution")
+        check_materials(materials)
+        if self._find(AdmissionApplication, number, "application") is not None:
+            raise RuleViolation(f"application number {number} is already used",
+                                remedy="give the application a new number")
+        for other in inst.applications:
+            app = self._find(AdmissionApplication, other, "application")
+            if app is not None and app.is_open and app.status != "passed":
+                raise RuleViolation(f"{institution} has application {other} open "
+                                    f"({app.status})", rule="ADM-05",
+                                    remedy="withdraw it or wait for its result")
+        problems = self.basic_conditions(inst, inst.facts, ctx.effective_on)
+        if problems:
+            raise RuleViolation(f"{institution} does not meet the basic conditions for a "
+                                f"{inst.kind} agreement: " + "; ".join(problems),
+                                rule="ADM-01",
+                                remedy="amend the institution's F1 facts if they are wrong")
+        grounds = self.bars_on(inst, ctx.effective_on)  # ADM-03: checked on the application date
+        if grounds:
+            raise RuleViolation(
+                f"{institution} may not apply on {ctx.effective_on}: "
+                f"{len(grounds)} ground(s) under M 11", rule="ADM-03", grounds=tuple(grounds),
+                remedy="apply again once every ground has lifted (dates above); grounds "
+                       "without a date lift only when the fact is recorded as ended")
+        app = AdmissionApplication.submit(
+            number=number, institution_code=institution, agency=inst.agency, kind=inst.kind,
+            subtype=inst.subtype, materials=materials,
+            facts=dict(inst.facts),
+            effective_on=ctx.effective_on, envelope=ctx.envelope)
+        inst.note_application(number, ctx.effective_on, ctx.envelope)
+        cal = self.calendar()
+        due = app.notice_due(cal)
+        return [inst, app], {"application": number, "missing": app.missing,
+                             "notice_due": due.due if app.missing else None,
+                             "provisional": due.provisional if app.missing else False}
+
+    @command
+    def send_materials_notice(self, ctx: Context, *, application: str, notice_no: str,
+                              missing: list[str], supply_by: date):
+        app = self._get(AdmissionApplication, application, "application")
+        due = app.notice_due(self.calendar())
+        app.send_materials_notice(notice_no=notice_no, missing=missing, supply_by=supply_by,
+                                  effective_on=ctx.effective_on,
+                                  envelope=ctx.with_document(notice_no).envelope)
+        return [app], {"application": application, "notice_no": notice_no,
+                       "notice_due": due.due, "late": ctx.effective_on > due.due,
+                       "provisional": due.provisional}
+
+    @command
+    def supply_materials(self, ctx: Context, *, application: str, items: list[str]):
+        app = self._get(AdmissionApplication, application, "application")
+        app.supply_materials(items=items, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [app], {"application": application, "still_missing": app.missing,
+                       "evaluation_due": app.evaluation_due}
+
+    @command
+    def accept_application(self, ctx: Context, *, application: str):
+        app = self._get(AdmissionApplication, application, "application")
+        app.accept(effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [app], {"application": application, "evaluation_due": app.evaluation_due}
+
+    @command
+    def request_supplement(self, ctx: Context, *, application: str, items: list[str],
+                           reason: str):
+        app = self._get(AdmissionApplication, application, "application")
+        check_materials(items)
+        app.request_supplement(items=items, reason=reason, effective_on=ctx.effective_on,
+                               envelope=ctx.envelope)
+        return [app], {"application": application, "clock": "paused"}
+
+    @command
+    def decline_application(self, ctx: Context, *, application: str, reasons: list[str]):
+        app = self._get(AdmissionApplication, application, "application")
+        app.decline(reasons=reasons, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [app], {"application": application, "status": app.status}
+
+    @command
+    def withdraw_application(self, ctx: Context, *, application: str, reason: str):
+        app = self._get(AdmissionApplication, application, "application")
+        app.withdraw(reason=reason, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [app], {"application": application, "status": app.status}
+
+    @command
+    def exempt_from_evaluation(self, ctx: Context, *, application: str,
+                               basic_medical_designation: str, fits_planning: bool):
+        app = self._get(AdmissionApplication, application, "application")
+        app.exempt(basis={"basic_medical_designation": basic_medical_designation,
+                          "fits_planning": fits_planning, "article": "M 16"},
+                   effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [app], {"application": application, "status": app.status}
+
+    # --- evaluation (EVA-01..06) ----------------------------------------------
+    @command
+    def form_panel(self, ctx: Context, *, evaluation: str, application: str,
+                   members: list[dict[str, Any]]):
+        app = self._get(AdmissionApplication, application, "application")
+        if self._find(Evaluation, evaluation, "evaluation") is not None:
+            raise RuleViolation(f"evaluation number {evaluation} is already used",
+                                remedy="give the evaluation a new number")
+        if not app.is_open:
+            raise RuleViolation(f"application {application} is {app.status}",
+                                rule="EVA-05" if app.status == "closed" else "ADM-05",
+                                remedy="file a new application")
+        if app.accepted_on is None:
+            raise RuleViolation("the application is not accepted: the evaluation clock has "
+                                "not started", rule="ADM-05", remedy="accept the application")
+        if app.exemption is not None:
+            raise RuleViolation("the application was exempted from evaluation", rule="ADM-06",
+                                remedy="an exempted application is not evaluated")
+        if app.is_paused:
+            raise RuleViolation("the applicant is still supplying materials", rule="ADM-05",
+                                remedy="record the supplied materials first")
+        if app.evaluations:
+            previous = self._get(Evaluation, app.evaluations[-1], "evaluation")
+            if previous.result is None:
+                raise RuleViolation(f"evaluation {previous.number} is still open",
+                                    rule="EVA-06", remedy="conclude it with its report first")
+            if previous.result["passed"]:
+                raise RuleViolation("the application already passed", rule="EVA-04",
+                                    remedy="sign the agreement")
+            wait_until = previous.reevaluation_from
+            if wait_until is not None and ctx.effective_on < wait_until:
+                raise RuleViolation(
+                    f"the failed result was served on {previous.result['served_on']}; a "
+                    f"re-evaluation may be organised from {wait_until}", rule="EVA-05",
+                    grounds=(), remedy=f"form the panel on or after {wait_until}")
+        members = [dict(m) for m in members]
+        ev = Evaluation.form_panel(number=evaluation, application_no=application,
+                                   institution_code=app.institution_code,
+                                   attempt=len(app.evaluations) + 1, kind=app.kind,
+                                   subtype=app.subtype, members=members,
+                                   effective_on=ctx.effective_on, envelope=ctx.envelope)
+        app.start_evaluation(evaluation_no=evaluation, effective_on=ctx.effective_on,
+                             envelope=ctx.envelope)
+        return [ev, app], {"evaluation": evaluation, "attempt": ev.attempt,
+                           "form": ev.form_id, "scoring_members": len(ev.scoring_members),
+                           "recused": ev.recused}
+
+    @command
+    def record_scores(self, ctx: Context, *, evaluation: str, scored_by: list[str],
+                      deductions: dict[str, list[list[Any]]], awarded: dict[str, Decimal],
+                      veto_failed: list[str]):
+        ev = self._get(Evaluation, evaluation, "evaluation")
+        ev.record_scores(scored_by=scored_by, deductions=deductions, awarded=awarded,
+                         veto_failed=veto_failed, effective_on=ctx.effective_on,
+                         envelope=ctx.envelope)
+        return [ev], {"evaluation": evaluation, "total": ev.sheet["total"],
+                      "veto_failed": ev.sheet["veto_failed"]}
+
+    @command
+    def conclude_evaluation(self, ctx: Context, *, evaluation: str, report_no: str,
+                            served_on: date | None, validity_years: int | None,
+                            reasons: list[str], advice: str):
+        ev = self._get(Evaluation, evaluation, "evaluation")
+        app = self._get(AdmissionApplication, ev.application_no, "application")
+        result = ev.conclude(report_no=report_no, served_on=served_on or ctx.effective_on,
+                             validity_years=validity_years, reasons=reasons, advice=advice,
+                             effective_on=ctx.effective_on,
+                             envelope=ctx.with_document(report_no).envelope)
+        final = ev.attempt >= 2
+        app.note_result(evaluation_no=evaluation, passed=result["passed"], final=final,
+                        effective_on=ctx.effective_on, envelope=ctx.envelope)
+        due = app.evaluation_due
+        return [ev, app], {
+            "evaluation": evaluation, "passed": result["passed"], "total": result["total"],
+            "veto_failed": result["veto_failed"], "valid_until": result["valid_until"],
+            "reevaluation_from": ev.reevaluation_from, "reapply_from": ev.reapply_from,
+            "overdue": bool(due and ctx.effective_on > due), "evaluation_due": due}
+
+    # --- the rehab pilot (ADM-07) ----------------------------------------------
+    @command
+    def select_rehab_pilot(self, ctx: Context, *, agency: str, institution: str):
+        check_agency(agency)
+        inst = self._get(Institution, institution, "institution")
+        if inst.kind != "rehab":
+            raise RuleViolation(f"{institution} is a {inst.kind} institution", rule="ADM-07",
+                                remedy="only rehab institutions join the rehab pilot")
+        if not self.valid_pass(inst, ctx.effective_on):
+            raise RuleViolation(f"{institution} holds no valid evaluation pass on "
+                                f"{ctx.effective_on}", rule="ADM-07",
+                                remedy="M 17 selects among institutions that passed evaluation")
+        ag = self._find(Agency, agency, "agency") or Agency.open(agency, ctx.effective_on,
+                                                                 ctx.envelope)
+        ag.select_rehab_pilot(institution, ctx.effective_on, ctx.envelope)
+        return [ag], {"agency": agency, "rehab_pilots": sorted(ag.rehab_pilots)}
+
+    @command
+    def release_rehab_pilot(self, ctx: Context, *, agency: str, institution: str,
+                            reason: str):
+        ag = self._get(Agency, agency, "agency")
+        ag.release_rehab_pilot(institution, ctx.effective_on, ctx.envelope, reason)
+        return [ag], {"agency": agency, "rehab_pilots": sorted(ag.rehab_pilots)}
+
+    def valid_pass(self, inst: Institution, on: date) -> Evaluation | None:
+        """EVA-04: the evaluation whose pass is valid on ``on``, if any."""
+        for number in reversed(inst.applications):
+            app = self._find(AdmissionApplication, number, "application")
+            for ev_no in reversed(app.evaluations if app else []):
+                ev = self._find(Evaluation, ev_no, "evaluation")
+                if ev is not None and ev.pass_valid_on(on):
+                    return ev
+        return None
+
+    # --- reading aggregates for queries -----------------------------------------
+    def institution(self, code: str) -> Institution:
+        return self._get(Institution, code, "institution")
+
+    def application(self, number: str) -> AdmissionApplication:
+        return self._get(AdmissionApplication, number, "application")
+
+    def evaluation(self, number: str) -> Evaluation:
+        return self._get(Evaluation, number, "evaluation")
+
+    def person(self, person_id: str) -> Person:
+        return self._get(Person, person_id, "person")
+
+
+COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {
+    name: fn for name, fn in vars(Ledger).items() if getattr(fn, "is_command", False)
+}

@@ -1,0 +1,84 @@
+"""Every store test runs on the embedded SQLite store and on PostgreSQL.
+
+PostgreSQL: ``LEDGER_TEST_POSTGRES_URL`` (default the machine's local server,
+database ``test``). Each test gets its own schema, dropped afterwards. In CI
+(``CI=true``) an unreachable PostgreSQL fails the test; elsewhere it skips.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date
+
+import pytest
+
+from adapters.settings import open_ledger
+from domain.base import Context
+
+POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL",
+                              "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _postgres_schema():
+    import sqlalchemy as sa
+    schema = "t_" + uuid.uuid4().hex[:12]
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as e:  # noqa: BLE001 - any failure to reach the server
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and unreachable: {e}")
+        pytest.skip(f"PostgreSQL unreachable outside CI: {e}")
+    return engine, schema
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    """A (url, schema) pair for a fresh, empty store."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}", None
+        return
+    engine, schema = _postgres_schema()
+    try:
+        yield POSTGRES_URL, schema
+    finally:
+        import sqlalchemy as sa
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture
+def ledger(store):
+    url, schema = store
+    app = open_ledger(url, schema)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+class Clerk:
+    """A fake case officer who gives commands with fresh ids and a date."""
+
+    def __init__(self, ledger, user="wang.li", role="case_officer"):
+        self.ledger = ledger
+        self.user = user
+        self.role = role
+        self.count = 0
+
+    def ctx(self, on: str | date, document: str = "", command_id: str | None = None):
+        self.count += 1
+        on = date.fromisoformat(on) if isinstance(on, str) else on
+        return Context(command_id or f"cmd-{self.count:05d}", on, self.user, self.role, document)
+
+    def __call__(self, command: str, on: str | date, /, *, _document: str = "",
+                 _id: str | None = None, **args):
+        return getattr(self.ledger, command)(self.ctx(on, _document, _id), **args)
+
+
+@pytest.fixture
+def clerk(ledger):
+    return Clerk(ledger)
