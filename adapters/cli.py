@@ -67,7 +67,7 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
             try:
                 lines = path.read_text(encoding="utf-8").splitlines()
             except OSError as e:
-                console.print(f"[red]cannot read {path}: {e.strerror}[/red]")
+                typer.echo(f"cannot read {path}: {e.strerror}", err=True)
                 raise typer.Exit(2)
             for lineno, line in enumerate(lines, 1):
                 if not line.strip() or line.lstrip().startswith("#"):
@@ -81,14 +81,14 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
                         typer.echo(json.dumps({"line": where, "rejected": e.as_dict()},
                                               ensure_ascii=False))
                     else:
-                        console.print(f"[red]{where} REJECTED[/red] {e}", highlight=False)
+                        typer.echo(typer.style(f"{where} REJECTED", fg="red") + f" {e}")
                     if not keep_going:
                         raise typer.Exit(1)
                     continue
                 if as_json:
                     typer.echo(json.dumps({"line": where, **_plain(result)}, ensure_ascii=False))
                 else:
-                    console.print(f"{where} {describe(result)}", highlight=False)
+                    typer.echo(f"{where} {describe(result)}")
     finally:
         ledger.close()
     if rejected:

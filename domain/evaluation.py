@@ -2,7 +2,7 @@
 report that closes it (EVA-01..06; M 13, 15)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -195,17 +195,20 @@ class Evaluation(LedgerAggregate):
     # --- derived dates ---------------------------------------------------------
     @property
     def reevaluation_from(self) -> date | None:
-        """EVA-05: a failed result may be re-evaluated 3 months after service."""
+        """EVA-05: a failed result may be re-evaluated once 3 months of
+        rectification have passed since service: the months end on the
+        corresponding day (CAL-03, CAL-05), so the first day allowed is the next."""
         if self.result is None or self.result["passed"]:
             return None
-        return add_months(self.result["served_on"], REEVALUATION_WAIT_MONTHS)
+        return add_months(self.result["served_on"], REEVALUATION_WAIT_MONTHS) + timedelta(days=1)
 
     @property
     def reapply_from(self) -> date | None:
-        """EVA-05: a failed re-evaluation bars a new application for 1 year."""
+        """EVA-05: a failed re-evaluation bars a new application for 1 year;
+        the first day one may apply again is the day after that year ends."""
         if self.result is None or self.result["passed"] or self.attempt < 2:
             return None
-        return add_years(self.result["served_on"], SECOND_FAIL_BAR_YEARS)
+        return add_years(self.result["served_on"], SECOND_FAIL_BAR_YEARS) + timedelta(days=1)
 
     def pass_valid_on(self, on: date) -> bool:
         """EVA-04: the pass is valid from the result date through the day its

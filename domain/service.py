@@ -516,7 +516,9 @@ class Ledger(Application):
         final = ev.attempt >= 2
         app.note_result(evaluation_no=evaluation, passed=result["passed"], final=final,
                         effective_on=ctx.effective_on, envelope=ctx.envelope)
-        due = app.evaluation_due
+        # ADM-05 times the evaluation that acceptance starts; a re-evaluation
+        # comes after the 3-month rectification (EVA-05) and has no such clock.
+        due = app.evaluation_due if ev.attempt == 1 else None
         return [ev, app], {
             "evaluation": evaluation, "passed": result["passed"], "total": result["total"],
             "veto_failed": result["veto_failed"], "valid_until": result["valid_until"],

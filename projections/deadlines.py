@@ -40,17 +40,17 @@ def open_deadlines(state: LedgerState, on: date) -> list[dict[str, Any]]:
         if a["accepted_on"] is not None and a["status"] in ("accepted", "evaluating"):
             paused = sum((end - start).days for start, end in a["pauses"] if end is not None)
             due = add_months(a["accepted_on"], EVALUATION_MONTHS) + timedelta(days=paused)
-            open_evs = [state.evaluations[n] for n in a["evaluations"]
-                        if state.evaluations.get(n) and state.evaluations[n]["result"] is None]
-            if not a["evaluations"] or open_evs:
+            # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
+            first = state.evaluations.get(a["evaluations"][0]) if a["evaluations"] else None
+            if first is None or first["result"] is None:
                 add(f"application {number}", "finish the evaluation (clock paused "
                     f"{paused} day(s))", "ADM-05", due)
         if a["status"] == "failed" and a["evaluations"]:
             ev = state.evaluations.get(a["evaluations"][-1])
             if ev and ev["result"]:
                 add(f"application {number}", "earliest re-evaluation after rectification",
-                    "EVA-05", add_months(ev["result"]["served_on"], REEVALUATION_WAIT_MONTHS),
-                    overdue_possible=False)
+                    "EVA-05", add_months(ev["result"]["served_on"], REEVALUATION_WAIT_MONTHS)
+                    + timedelta(days=1), overdue_possible=False)
         if a["status"] == "passed" and a["evaluations"]:
             ev = state.evaluations.get(a["evaluations"][-1])
             if ev and ev["result"] and ev["result"]["valid_until"] >= on:

@@ -1,0 +1,237 @@
+"""A realistic demo on a fresh embedded SQLite store.
+
+Taiyuan's agency admits a provincial hospital (incomplete materials, the
+one-time notice, evaluation pass), a rehab hospital (fails, waits three
+months, passes the re-evaluation, joins the rehab pilot), a hearing-aid
+fitter whose re-evaluation fails too (barred for a year), a level-3 general
+hospital exempted under M 16, and refuses a hospital barred under M 11.
+
+Run: bash scripts/demo.sh   (or: .venv/bin/python scripts/demo.py [--db URL])
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from adapters.commands import execute  # noqa: E402
+from adapters.describe import describe  # noqa: E402
+from adapters.settings import open_ledger  # noqa: E402
+from domain.errors import LedgerError  # noqa: E402
+from projections.deadlines import open_deadlines  # noqa: E402
+from projections.status import build  # noqa: E402
+
+OFFICER = {"user": "zhang.min", "role": "case_officer"}
+EVALUATOR = {"user": "liu.qiang", "role": "evaluator"}
+ALL = ["application_letter", "licences", "management_rules", "information_system",
+       "fund_use_forecast"]
+
+
+class Demo:
+    def __init__(self, ledger):
+        self.ledger = ledger
+        self.n = 0
+
+    def say(self, text: str) -> None:
+        print(f"\n== {text}")
+
+    def do(self, command: str, on: str, actor=OFFICER, document: str = "", expect_refusal=False,
+           **fields):
+        self.n += 1
+        raw = {"id": f"demo-{self.n:04d}", "command": command, "date": on, "actor": actor,
+               "document": document, "fields": fields}
+        try:
+            result = execute(self.ledger, json.loads(json.dumps(raw, default=str)))
+        except LedgerError as e:
+            if not expect_refusal:
+                raise
+            print(f"  {on}  REFUSED {e}".replace("\n", "\n              "))
+            return None
+        print(f"  {on}  {describe(result)}")
+        return result
+
+
+def facts(**kw):
+    base = {"category": "general", "level": 3, "licence_no": "PDY-000", "ownership": "public",
+            "beds": 1000, "legal_person": True, "business_started_on": "2012-03-01",
+            "staff": {"doctors": 300, "senior_doctors": 90, "nurses": 450, "therapists": 25},
+            "volumes": {"outpatients": 350000, "inpatients": 28000, "surgeries": 8000,
+                        "average_outpatient_cost": "245.80",
+                        "average_inpatient_cost": "11860.00"},
+            "departments_with_beds": ["骨科", "烧伤整形科", "手外科"],
+            "large_equipment": ["CT", "MRI", "DSA"]}
+    base.update(kw)
+    return base
+
+
+def panel(prefix: str, n: int = 7, conflict: str | None = None):
+    members = [{"member_id": f"{prefix}{i:02d}", "name": f"专家{prefix}{i}", "role": "expert"}
+               for i in range(1, n + 1)]
+    if conflict:
+        members.append({"member_id": f"{prefix}99", "name": "回避专家", "role": "expert",
+                        "conflict": conflict})
+    return members
+
+
+def scored_by(prefix: str, n: int = 7):
+    return [f"{prefix}{i:02d}" for i in range(1, n + 1)]
+
+
+def run(d: Demo) -> None:
+    d.say("Institutions register with their F1 facts and the people behind them")
+    d.do("register_institution", "2025-01-06", code="TY-H001", name="太原市第三人民医院",
+         kind="medical", agency="TY", facts=facts(licence_no="PDY40001-14"),
+         people=[{"person_id": "140101197001010011", "name": "王建国",
+                  "role": "legal_representative"}])
+    d.do("register_institution", "2025-01-06", code="TY-R001", name="山西康复医院",
+         kind="rehab", agency="TY", facts=facts(category="rehab", level=2, beds=260,
+                                                licence_no="PDY40002-14"),
+         people=[{"person_id": "140101197505050022", "name": "李秀英",
+                  "role": "legal_representative"},
+                 {"person_id": "91140100MA0001", "name": "晋康医疗投资有限公司",
+                  "role": "investor"}])
+    d.do("register_institution", "2025-01-06", code="TY-A001", name="太原聆声助听器验配中心",
+         kind="assistive", subtype="hearing_aid", agency="TY",
+         facts=facts(category="assistive_fitter", level=0, beds=0, licence_no="JY-2019-88",
+                     business_started_on="2019-06-01"),
+         people=[{"person_id": "140101198203030033", "name": "赵磊",
+                  "role": "legal_representative"}])
+    d.do("register_institution", "2025-01-06", code="TY-H002", name="山西大医院",
+         kind="medical", agency="TY", facts=facts(level=3, licence_no="PDY40003-14"),
+         people=[{"person_id": "140101196809090044", "name": "陈志刚",
+                  "role": "legal_representative"}])
+    d.do("register_institution", "2025-01-06", code="TY-H003", name="晋源骨科医院",
+         kind="medical", agency="TY", facts=facts(level=2, category="specialty",
+                                                  licence_no="PDY40004-14"),
+         people=[{"person_id": "140101197707070055", "name": "孙强",
+                  "role": "legal_representative"},
+                 {"person_id": "91140100MA0001", "name": "晋康医疗投资有限公司",
+                  "role": "investor"}])
+    d.do("register_institution", "2025-01-06", code="DT-H009", name="大同晋康医院",
+         kind="medical", agency="DT", facts=facts(level=2, licence_no="PDY50009-14"),
+         people=[{"person_id": "91140100MA0001", "name": "晋康医疗投资有限公司",
+                  "role": "investor"}])
+
+    d.say("A hospital applies with incomplete materials: one notice lists every missing item")
+    d.do("submit_application", "2025-01-24", number="SQ-2025-001", institution="TY-H001",
+         materials=["application_letter", "licences"])
+    d.do("send_materials_notice", "2025-02-06", document="并工伤补〔2025〕1号",
+         application="SQ-2025-001", notice_no="并工伤补〔2025〕1号",
+         missing=["management_rules", "information_system", "fund_use_forecast"],
+         supply_by="2025-02-21")
+    print("  (Spring Festival 2025: Jan 28-Feb 4 off and Sunday Jan 26 worked, so the fifth "
+          "working day after Jan 24 is Feb 7.)")
+    d.do("send_materials_notice", "2025-02-07", expect_refusal=True,
+         application="SQ-2025-001", notice_no="并工伤补〔2025〕2号",
+         missing=["management_rules", "information_system", "fund_use_forecast"],
+         supply_by="2025-02-28")
+    d.do("supply_materials", "2025-02-18", application="SQ-2025-001",
+         items=["management_rules", "information_system", "fund_use_forecast"])
+    d.do("accept_application", "2025-02-19", application="SQ-2025-001")
+    d.do("form_panel", "2025-03-10", actor=EVALUATOR, evaluation="PG-2025-001",
+         application="SQ-2025-001", members=panel("E", 7, conflict="曾任该院副院长"))
+    d.do("record_scores", "2025-03-12", actor=EVALUATOR, evaluation="PG-2025-001",
+         scored_by=scored_by("E"), deductions={
+             "6": [["3", "烧伤科医护比低于1:0.4"]],
+             "8": [["2", "高值耗材未实行追溯管理"]]})
+    d.do("conclude_evaluation", "2025-03-14", actor=EVALUATOR, document="评估报告〔2025〕1号",
+         evaluation="PG-2025-001", report_no="评估报告〔2025〕1号", validity_years=2)
+
+    d.say("A rehab hospital fails, rectifies for three months, and passes the re-evaluation")
+    d.do("submit_application", "2025-02-10", number="SQ-2025-002", institution="TY-R001",
+         materials=ALL)
+    d.do("accept_application", "2025-02-11", application="SQ-2025-002")
+    d.do("form_panel", "2025-03-03", actor=EVALUATOR, evaluation="PG-2025-002",
+         application="SQ-2025-002", members=panel("K", 9))
+    d.do("record_scores", "2025-03-05", actor=EVALUATOR, evaluation="PG-2025-002",
+         scored_by=scored_by("K", 9), deductions={
+             "7.2": [["6", "康复病房仅44张床位"]], "6.1": [["3", "缺高级职称康复医师3人"]],
+             "8.3": [["4", "烧伤康复区设备不全"]]})
+    d.do("conclude_evaluation", "2025-03-07", actor=EVALUATOR, evaluation="PG-2025-002",
+         report_no="评估报告〔2025〕2号", served_on="2025-03-10",
+         reasons=["总分87分，低于90分"], advice="增加康复床位至50张以上，补齐烧伤康复设备")
+    d.do("form_panel", "2025-06-01", actor=EVALUATOR, expect_refusal=True,
+         evaluation="PG-2025-002B", application="SQ-2025-002", members=panel("K", 9))
+    d.do("form_panel", "2025-06-11", actor=EVALUATOR, evaluation="PG-2025-002B",
+         application="SQ-2025-002", members=panel("K", 9))
+    d.do("record_scores", "2025-06-12", actor=EVALUATOR, evaluation="PG-2025-002B",
+         scored_by=scored_by("K", 9), deductions={"6.1": [["2", "缺高级职称康复医师2人"]]})
+    d.do("conclude_evaluation", "2025-06-13", actor=EVALUATOR, evaluation="PG-2025-002B",
+         report_no="评估报告〔2025〕7号", validity_years=1)
+    d.do("select_rehab_pilot", "2025-06-20", agency="TY", institution="TY-R001")
+
+    d.say("A hearing-aid fitter fails twice: no new application for a year")
+    d.do("submit_application", "2025-02-12", number="SQ-2025-003", institution="TY-A001",
+         materials=ALL)
+    d.do("accept_application", "2025-02-13", application="SQ-2025-003")
+    d.do("form_panel", "2025-03-20", actor=EVALUATOR, evaluation="PG-2025-003",
+         application="SQ-2025-003", members=panel("H"))
+    d.do("record_scores", "2025-03-21", actor=EVALUATOR, evaluation="PG-2025-003",
+         scored_by=scored_by("H"), veto_failed=["V4"],
+         awarded={"6.1": "10"}, deductions={"7.2": [["6", "测听室噪声超过25dB(A)"]]})
+    d.do("conclude_evaluation", "2025-03-21", actor=EVALUATOR, evaluation="PG-2025-003",
+         report_no="评估报告〔2025〕3号", reasons=["信息系统未与工伤保险系统对接（单项否决）"],
+         advice="完成信息系统对接后申请再次评估")
+    d.do("form_panel", "2025-06-23", actor=EVALUATOR, evaluation="PG-2025-003B",
+         application="SQ-2025-003", members=panel("H"))
+    d.do("record_scores", "2025-06-24", actor=EVALUATOR, evaluation="PG-2025-003B",
+         scored_by=scored_by("H"), awarded={"6.1": "10"},
+         deductions={"7.2": [["6", "测听室仍未隔声"]], "8.2": [["4", "缺真耳分析仪"]]})
+    d.do("conclude_evaluation", "2025-06-24", actor=EVALUATOR, evaluation="PG-2025-003B",
+         report_no="评估报告〔2025〕8号", reasons=["总分80分，低于90分"],
+         advice="一年后重新申请")
+    d.do("submit_application", "2025-09-01", expect_refusal=True, number="SQ-2025-009",
+         institution="TY-A001", materials=ALL)
+
+    d.say("A level-3 general hospital with basic medical insurance designation is exempted (M 16)")
+    d.do("submit_application", "2025-03-03", number="SQ-2025-004", institution="TY-H002",
+         materials=ALL)
+    d.do("exempt_from_evaluation", "2025-03-05", application="SQ-2025-004",
+         basic_medical_designation="晋医保定点〔2019〕0088", fits_planning=True)
+
+    d.say("A hospital barred under M 11 is refused, every ground named with the day it lifts")
+    d.do("record_bar_fact", "2024-11-20", institution="DT-H009", ground="M11-5",
+         occurred_on="2024-11-20", note="大同市经办机构以虚构诊疗项目为由解除服务协议")
+    d.do("record_bar_fact", "2025-03-01", institution="TY-H003", ground="M11-7",
+         occurred_on="2025-03-01", note="欠缴社会保险费三个月")
+    d.do("submit_application", "2025-04-01", expect_refusal=True, number="SQ-2025-005",
+         institution="TY-H003", materials=ALL)
+
+
+def report(ledger) -> None:
+    state = build(e for _, e in ledger.read_log())
+    print("\n== Where each application stands")
+    for a in state.applications.values():
+        evs = [state.evaluations[n]["result"] for n in a["evaluations"]]
+        last = evs[-1] if evs and evs[-1] else None
+        tail = f"last result {'pass' if last['passed'] else 'fail'} {last['total']}" \
+            if last else ""
+        print(f"  {a['number']}  {a['institution']:8} {a['status']:10} {tail}")
+    on = date(2025, 7, 1)
+    print(f"\n== Open deadlines on {on}")
+    for row in open_deadlines(state, on):
+        flag = " OVERDUE" if row["overdue"] else ""
+        print(f"  {row['due']}  [{row['rule']}] {row['subject']}: {row['what']}{flag}")
+    print(f"\n{state.events_applied} events in the log. Try:\n"
+          f"  .venv/bin/ledger institution TY-R001 --db {ledger_url}\n"
+          f"  .venv/bin/ledger deadlines --on 2025-07-01 --db {ledger_url}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default=f"sqlite:///{ROOT / 'out' / 'demo.sqlite'}")
+    args = parser.parse_args()
+    if args.db.startswith("sqlite:///"):
+        Path(args.db[len("sqlite:///"):]).unlink(missing_ok=True)  # a fresh store every run
+    ledger_url = args.db
+    ledger = open_ledger(args.db)
+    try:
+        run(Demo(ledger))
+        report(ledger)
+    finally:
+        ledger.close()

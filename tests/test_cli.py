@@ -1,0 +1,146 @@
+"""The command line: command files, bad input, idempotent re-runs, queries."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli import app
+from adapters.settings import open_ledger
+
+runner = CliRunner()
+
+ACTOR = {"user": "li.na", "role": "case_officer"}
+FACTS = {"category": "general", "level": 3, "licence_no": "PDY-1", "beds": 900}
+
+
+def line(cid, command, date, **fields):
+    return json.dumps({"id": cid, "command": command, "date": date, "actor": ACTOR,
+                       "fields": fields}, ensure_ascii=False)
+
+
+GOOD = [
+    line("c1", "register_institution", "2025-01-06", code="TY-H001", name="山西省人民医院",
+         kind="medical", agency="TY", facts=FACTS,
+         people=[{"person_id": "P1", "name": "王一", "role": "legal_representative"}]),
+    line("c2", "submit_application", "2025-01-06", number="SQ-1", institution="TY-H001",
+         materials=["application_letter", "licences"]),
+    line("c3", "send_materials_notice", "2025-01-08", application="SQ-1", notice_no="补-1",
+         missing=["management_rules", "information_system", "fund_use_forecast"],
+         supply_by="2025-01-20"),
+]
+
+
+def run(tmp_path, db, lines, *extra):
+    path = tmp_path / "commands.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return runner.invoke(app, ["run", str(path), "--db", db, *extra])
+
+
+def count(store) -> int:
+    ledger = open_ledger(*store)
+    try:
+        return ledger.recorder.max_notification_id() or 0
+    finally:
+        ledger.close()
+
+
+@pytest.fixture
+def db(store):
+    return store[0]
+
+
+@pytest.fixture(autouse=True)
+def schema_aware_open(monkeypatch, store):
+    """The CLI opens the ledger by URL; route it into the test's schema."""
+    import adapters.cli as cli
+    from adapters import settings
+    monkeypatch.setattr(cli, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+
+
+def test_a_command_file_is_applied_in_order_and_reported_in_words(tmp_path, db, store):
+    result = run(tmp_path, db, GOOD)
+    assert result.exit_code == 0, result.output
+    assert "One-time notice 补-1 sent for SQ-1" in result.output
+    assert count(store) > 0
+
+
+def test_re_running_the_same_file_records_nothing_new_and_prints_the_same(tmp_path, db, store):
+    first = run(tmp_path, db, GOOD)
+    n = count(store)
+    second = run(tmp_path, db, GOOD)
+    assert second.exit_code == 0
+    assert count(store) == n
+    strip = lambda out: [l.replace(" (already recorded earlier; nothing new)", "")
+                         for l in out.splitlines()]
+    assert strip(first.output) == strip(second.output)
+    assert "already recorded earlier" in second.output
+
+
+@pytest.mark.parametrize("bad, expect", [
+    (line("x1", "sign_everything", "2025-01-09"), "unknown command"),
+    (line("x2", "submit_application", "2025-01-09", number="SQ-2"), "institution: Field required"),
+    (line("x3", "submit_application", "2025-01-09", number="SQ-2", institution="TY-H001",
+          materials="licences"), "materials"),
+    (line("x4", "submit_application", "2025-01-09", number="SQ-2", institution="NOPE",
+          materials=[]), "unknown institution 'NOPE'"),
+    (line("x5", "submit_application", "09/01/2025", number="SQ-2", institution="TY-H001",
+          materials=[]), "date"),
+    (line("x6", "send_materials_notice", "2025-01-09", application="SQ-1", notice_no="补-2",
+          missing=["management_rules", "information_system", "fund_use_forecast"],
+          supply_by="2025-01-25"), "[ADM-04]"),
+    ("{not json", "not a JSON object"),
+])
+def test_bad_input_is_refused_with_the_reason_and_changes_nothing(tmp_path, db, store, bad,
+                                                                  expect):
+    assert run(tmp_path, db, GOOD).exit_code == 0
+    n = count(store)
+    result = run(tmp_path, db, [bad])
+    assert result.exit_code == 1
+    assert "REJECTED" in result.output and expect in result.output, result.output
+    assert count(store) == n
+
+
+def test_a_score_above_an_items_maximum_is_refused_with_eva03(tmp_path, db, store):
+    members = [{"member_id": f"E{i}"} for i in range(7)]
+    lines = GOOD + [
+        line("c4", "supply_materials", "2025-01-10", application="SQ-1",
+             items=["management_rules", "information_system", "fund_use_forecast"]),
+        line("c5", "accept_application", "2025-01-10", application="SQ-1"),
+        line("c6", "form_panel", "2025-02-01", evaluation="EV-1", application="SQ-1",
+             members=members),
+    ]
+    assert run(tmp_path, db, lines).exit_code == 0
+    n = count(store)
+    result = run(tmp_path, db, [line("c7", "record_scores", "2025-02-02", evaluation="EV-1",
+                                     scored_by=[m["member_id"] for m in members],
+                                     awarded={"6": "21"})])
+    assert result.exit_code == 1 and "[EVA-03]" in result.output, result.output
+    assert count(store) == n
+    floats = run(tmp_path, db, [line("c8", "record_scores", "2025-02-02", evaluation="EV-1",
+                                     scored_by=[m["member_id"] for m in members],
+                                     awarded={"6": 19.5})])
+    assert floats.exit_code == 1 and "not a float" in floats.output
+
+
+def test_keep_going_reports_a_rejection_and_applies_the_rest(tmp_path, db, store):
+    bad = line("x1", "accept_application", "2025-01-07", application="SQ-404")
+    result = run(tmp_path, db, [GOOD[0], bad, GOOD[1]], "--keep-going")
+    assert result.exit_code == 1
+    assert "REJECTED" in result.output and "Application SQ-1 received" in result.output
+
+
+def test_queries_print_tables_and_json(tmp_path, db, store):
+    run(tmp_path, db, GOOD)
+    table = runner.invoke(app, ["institution", "TY-H001", "--db", db])
+    assert table.exit_code == 0 and "SQ-1" in table.output
+    data = json.loads(runner.invoke(app, ["institution", "TY-H001", "--db", db, "--json"]).output)
+    assert data["applications"][0]["status"] == "awaiting_materials"
+    deadlines = json.loads(runner.invoke(app, ["deadlines", "--on", "2025-01-21", "--db", db,
+                                               "--json"]).output)
+    assert [d["rule"] for d in deadlines] == ["ADM-04"]
+    assert deadlines[0]["due"] == "2025-01-20" and deadlines[0]["overdue"] is True
+    before = json.loads(runner.invoke(app, ["institution", "TY-H001", "--db", db, "--json",
+                                            "--as-of", "2025-01-07"]).output)
+    assert before["applications"][0]["notice"] is None
