@@ -11,12 +11,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters.commands import MODELS, execute
+from adapters.commands import MODELS, apply_parsed, parse
 from adapters.describe import describe
 from adapters.settings import URL_SETTING, open_ledger
 from domain.errors import LedgerError
 from domain.service import _plain
-from projections.deadlines import open_deadlines
+from projections.deadlines import (agreement_status, bar_register, open_deadlines,
+                                   public_ended_list)
 from projections.status import build
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -62,6 +63,7 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
     """Apply command files in order and report each result."""
     ledger = open_ledger(db)
     rejected = 0
+    clock: date | None = None  # the last date the clock was advanced to in this run
     try:
         for path in files:
             try:
@@ -74,7 +76,10 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
                     continue
                 where = f"{path.name}:{lineno}"
                 try:
-                    result = execute(ledger, line)
+                    env, fields = parse(line)
+                    advance = clock is None or env.date > clock
+                    result = apply_parsed(ledger, env, fields, advance_clock=advance)
+                    clock = env.date if advance else clock
                 except LedgerError as e:
                     rejected += 1
                     if as_json:
@@ -105,49 +110,62 @@ def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str]):
                  known_at=_parse_instant(known_at))
 
 
+def _app_row(a, state) -> dict[str, Any]:
+    evs = [state.evaluations[n] for n in a.evaluations if n in state.evaluations]
+    return {**a.state(), "evaluation_results": [
+        {"evaluation": ev.number, "attempt": ev.attempt, **(ev.result or {"open": True})}
+        for ev in evs]}
+
+
 @app.command()
 def institution(code: str, as_of: Optional[str] = typer.Option(None, "--as-of"),
                 known_at: Optional[str] = typer.Option(None, "--known-at"),
                 as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """An institution with its people, bar facts and applications."""
+    """An institution with its people, bars, applications and agreements."""
     state = _state(db, as_of, known_at)
     inst = state.institutions.get(code)
     if inst is None:
-        console.print(f"[red]unknown institution {code!r}[/red]")
+        typer.echo(f"unknown institution {code!r}", err=True)
         raise typer.Exit(1)
-    apps = [state.applications[n] for n in inst["applications"] if n in state.applications]
-    evs = [state.evaluations[n] for a in apps for n in a["evaluations"] if n in state.evaluations]
+    apps = [_app_row(state.applications[n], state) for n in inst.applications
+            if n in state.applications]
+    ags = [agreement_status(state.agreements[n]) for n in inst.agreements
+           if n in state.agreements]
     if as_json:
-        _dump({"institution": inst, "applications": apps, "evaluations": evs})
+        _dump({"institution": {**inst.state(), "bar_facts": inst.bar_facts},
+               "applications": apps, "agreements": ags})
         return
-    console.print(f"[bold]{inst['code']} {inst['name']}[/bold]  {inst['kind']}"
-                  f"{'/' + inst['subtype'] if inst['subtype'] else ''}  agency {inst['agency']}"
-                  f"  level {inst['facts'].get('level')}  {inst['facts'].get('category')}")
-    for p in inst["people"]:
+    console.print(f"[bold]{inst.code} {inst.name}[/bold]  {inst.kind}"
+                  f"{'/' + inst.subtype if inst.subtype else ''}  agency {inst.agency}"
+                  f"  level {inst.facts.get('level')}  {inst.facts.get('category')}")
+    for p in inst.people:
         console.print(f"  {p['role']}: {p['person_id']}")
-    for f in inst["bar_facts"]:
+    for f in inst.bar_facts:
         console.print(f"  bar fact {f['ground']} on {f['occurred_on']}"
                       f"{' lifted ' + str(f['lifted_on']) if f['lifted_on'] else ''}: {f['note']}")
     table = Table("application", "status", "received", "accepted", "missing", "evaluations")
     for a in apps:
-        table.add_row(a["number"], a["status"], str(a["received_on"]), str(a["accepted_on"] or ""),
-                      ", ".join(m for m in _missing(a)), ", ".join(
-                          f"{n}: {_ev_summary(state.evaluations.get(n))}" for n in a["evaluations"]))
+        table.add_row(a["number"], a["status"], str(a["received_on"]),
+                      str(a["accepted_on"] or ""), ", ".join(a["missing"]),
+                      ", ".join(_ev_summary(r) for r in a["evaluation_results"]))
     console.print(table)
+    if ags:
+        _agreement_table(ags)
 
 
-def _missing(a: dict[str, Any]) -> list[str]:
-    from domain.application import MATERIALS
-    return [m for m in MATERIALS if m not in a["materials"]]
+def _ev_summary(r: dict[str, Any]) -> str:
+    if r.get("open"):
+        return f"{r['evaluation']}: open"
+    return f"{r['evaluation']}: {'pass' if r['passed'] else 'fail'} {r['total']}"
 
 
-def _ev_summary(ev: Optional[dict[str, Any]]) -> str:
-    if not ev:
-        return "?"
-    r = ev["result"]
-    if r is None:
-        return "open"
-    return f"{'pass' if r['passed'] else 'fail'} {r['total']}"
+def _agreement_table(rows: list[dict[str, Any]]) -> None:
+    table = Table("agreement", "type", "status", "why", "term", "obligations")
+    for r in rows:
+        table.add_row(r["agreement"], r["type"], r["status"], r["why"],
+                      f"{r['term_start']} to {r['term_end']}",
+                      "; ".join(f"{o['kind']} {o['ground']}" for o in r["obligations"]))
+    console.print(table)
 
 
 @app.command()
@@ -158,35 +176,84 @@ def application(number: str, as_of: Optional[str] = typer.Option(None, "--as-of"
     state = _state(db, as_of, known_at)
     a = state.applications.get(number)
     if a is None:
-        console.print(f"[red]unknown application {number!r}[/red]")
+        typer.echo(f"unknown application {number!r}", err=True)
         raise typer.Exit(1)
-    evs = [state.evaluations[n] for n in a["evaluations"] if n in state.evaluations]
+    evs = [state.evaluations[n] for n in a.evaluations if n in state.evaluations]
     if as_json:
-        _dump({"application": a, "evaluations": evs})
+        _dump({"application": a.state(), "evaluations": [ev.state() for ev in evs]})
         return
-    console.print(f"[bold]{a['number']}[/bold] {a['institution']} ({a['kind']}) "
-                  f"status {a['status']}, received {a['received_on']}, "
-                  f"accepted {a['accepted_on'] or '-'}")
-    if a["notice"]:
-        n = a["notice"]
+    console.print(f"[bold]{a.number}[/bold] {a.institution_code} ({a.kind}) "
+                  f"status {a.status}, received {a.received_on}, "
+                  f"accepted {a.accepted_on or '-'}")
+    if a.notice:
+        n = a.notice
         console.print(f"  notice {n['notice_no']} sent {n['sent_on']}: supply by "
                       f"{n['supply_by']} ({', '.join(n['missing'])})")
     for ev in evs:
-        table = Table(title=f"evaluation {ev['number']} (attempt {ev['attempt']}, "
-                            f"{ev['form_id']})")
+        table = Table(title=f"evaluation {ev.number} (attempt {ev.attempt}, {ev.form_id})")
         table.add_column("item")
         table.add_column("points", justify="right")
         table.add_column("deductions")
-        sheet = ev["sheet"] or {"item_points": {}, "deductions": {}}
+        sheet = ev.sheet or {"item_points": {}, "deductions": {}}
         for code, pts in sheet["item_points"].items():
             ded = "; ".join(f"-{amt} {why}" for amt, why in sheet["deductions"].get(code, []))
             table.add_row(code, str(pts), ded)
         console.print(table)
-        if ev["result"]:
-            r = ev["result"]
+        if ev.result:
+            r = ev.result
             console.print(f"  result {'PASS' if r['passed'] else 'FAIL'} {r['total']} on "
                           f"{r['result_on']} (report {r['report_no']}, served {r['served_on']})"
                           f"{', valid until ' + str(r['valid_until']) if r['valid_until'] else ''}")
+
+
+@app.command()
+def status(on: str = typer.Option(..., "--on", help="the business date, YYYY-MM-DD"),
+           institution_code: Optional[str] = typer.Option(None, "--institution"),
+           known_at: Optional[str] = typer.Option(None, "--known-at"),
+           as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Every agreement's status on a business date: active, in notice,
+    suspended and why, ended and why, with the governing dates."""
+    state = _state(db, on, known_at)
+    rows = [agreement_status(ag) for ag in state.agreements.values()
+            if institution_code in (None, ag.institution_code)]
+    if as_json:
+        _dump(rows)
+        return
+    _agreement_table(rows)
+
+
+@app.command()
+def ended(as_of: Optional[str] = typer.Option(None, "--as-of"),
+          as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """The public list of ended agreements, with date and ground (TER-03)."""
+    rows = public_ended_list(_state(db, as_of, None))
+    if as_json:
+        _dump(rows)
+        return
+    table = Table("ended on", "agreement", "institution", "ground", "article", "breach", "reason",
+                  title="agreements ended (M 39 public list)")
+    for r in rows:
+        table.add_row(str(r["ended_on"]), r["agreement"], f"{r['institution']} {r['name']}",
+                      r["ground"], r["article"], "yes" if r["breach"] else "no", r["reason"])
+    console.print(table)
+
+
+@app.command()
+def bars(person: Optional[str] = typer.Option(None, "--person"),
+         institution_code: Optional[str] = typer.Option(None, "--institution"),
+         as_of: Optional[str] = typer.Option(None, "--as-of"),
+         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """The practitioner bar register, by person or by institution (SAN-01)."""
+    rows = bar_register(_state(db, as_of, None), person_id=person, institution=institution_code)
+    if as_json:
+        _dump(rows)
+        return
+    table = Table("person", "bar", "institution", "years", "status", "from", "until", "finding")
+    for r in rows:
+        table.add_row(f"{r['person']} {r['name']}", r["bar_no"], r["institution"],
+                      str(r["years"]), r["status"], str(r["approved_on"] or ""),
+                      str(r["until"] or ""), r["finding"])
+    console.print(table)
 
 
 @app.command()
@@ -204,6 +271,31 @@ def deadlines(on: str = typer.Option(..., "--on", help="the business date, YYYY-
         flag = ("OVERDUE " if r["overdue"] else "") + ("provisional" if r["provisional"] else "")
         table.add_row(str(r["due"]), r["subject"], r["what"], r["rule"], flag.strip())
     console.print(table)
+
+
+@app.command()
+def tick(to: str = typer.Option(..., "--to", help="record consequences due up to this date"),
+         user: str = typer.Option("ledger-clock", "--user"),
+         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Record every consequence of time passing up to a date, exactly once.
+
+    Run it daily from cron (see docs/operations.md); running it twice to the
+    same date records nothing the second time."""
+    from domain.base import Context
+    day = _parse_date(to, "--to")
+    ledger = open_ledger(db)
+    try:
+        result = ledger.tick(Context(f"tick:{day.isoformat()}", day, user, "system"), to=day)
+    finally:
+        ledger.close()
+    if as_json:
+        _dump(result)
+        return
+    if not result["recorded"]:
+        typer.echo(f"Nothing fell due up to {day}.")
+    for row in result["recorded"]:
+        ground = f" ({row['ground']})" if row.get("ground") else ""
+        typer.echo(f"{row['on']}  {row['agreement']}: {row['event']}{ground}")
 
 
 @app.command()

@@ -263,6 +263,177 @@ class ReleaseRehabPilot(Strict):
     reason: str = Field(min_length=1)
 
 
+# --- agreements (AGR, SUS, TER, SAN, DIS) -------------------------------------
+Party = Literal["agency", "institution"]
+
+
+class AgreementOnly(Strict):
+    agreement: Code
+
+
+class SignAgreement(Strict):
+    number: Code
+    institution: Code
+    agreement_type: Literal["MA", "RA", "DA"] | None = None
+    term_start: date
+    term_years: Literal[1, 2] = 1
+    renewal_of: Code | None = None
+    late_reason: str = ""
+
+
+class FileAgreement(Strict):
+    agreement: Code
+    filing_ref: Code
+
+
+class StartPublicNotice(Strict):
+    agreement: Code
+    notice_ref: Code
+    until: date
+
+
+class RaiseObjection(Strict):
+    agreement: Code
+    objection_no: Code
+    raised_by: str = Field(min_length=1)
+    summary: str = Field(min_length=1)
+
+
+class DecideObjection(Strict):
+    agreement: Code
+    objection_no: Code
+    upheld: bool
+    reason: str = Field(min_length=1)
+
+
+class RecordChange(Strict):
+    agreement: Code
+    change: Literal["name", "ownership", "legal_representative", "level", "address",
+                    "service_scope", "merger"]
+    approved_on: date
+    reported_on: date | None = None
+    details: str = ""
+
+
+class ReportChange(Strict):
+    agreement: Code
+    change: Literal["name", "ownership", "legal_representative", "level", "address",
+                    "service_scope", "merger"]
+    reported_on: date
+
+
+class ApplyForRenewal(Strict):
+    agreement: Code
+    applied_on: date
+
+
+class ObjectToRenewal(Strict):
+    agreement: Code
+    raised_by: Party
+    summary: str = Field(min_length=1)
+
+
+class RefuseRenewal(Strict):
+    agreement: Code
+    reason: str = Field(min_length=1)
+
+
+class GiveNoticeToEnd(Strict):
+    agreement: Code
+    given_by: Party
+    reason: str = Field(min_length=1)
+
+
+class SuspendAgreement(Strict):
+    agreement: Code
+    kind: Literal["voluntary", "mandatory", "disciplinary"]
+    ground: str = ""
+    start: date | None = None
+    requested_on: date | None = None
+    planned_days: int | None = Field(None, ge=1)
+    months: int | None = None
+    notice_no: str = ""
+
+
+class ApplyForResumption(Strict):
+    agreement: Code
+    applied_on: date
+
+
+class RecordInspection(Strict):
+    agreement: Code
+    passed: bool
+    report_ref: Code
+
+
+class RecordBreachFinding(Strict):
+    agreement: Code
+    clause: Code
+    found_on: date
+    facts: str = Field(min_length=1)
+    sanctions: list[str] = Field(default_factory=list)
+
+
+class TerminateAgreement(Strict):
+    agreement: Code
+    ground: Code
+    notice_no: str = ""
+    notice_on: date | None = None
+    reported_on: date | None = None
+    report_ref: str = ""
+    reason: str = ""
+
+
+class ProposePractitionerBar(Strict):
+    bar_no: Code
+    person_id: Code
+    name: str = ""
+    institution: Code
+    years: int
+    finding: str = Field(min_length=1)
+
+
+class ApprovePractitionerBar(Strict):
+    bar_no: Code
+    person_id: Code
+    approval_ref: Code
+
+
+class ReportBarToRegulator(Strict):
+    bar_no: Code
+    person_id: Code
+    regulator: str = Field(min_length=1)
+    report_ref: Code
+
+
+class OpenDispute(Strict):
+    number: Code
+    institution: Code
+    agreement: Code | None = None
+    person_id: Code | None = None
+    bar_no: Code | None = None
+    matter: Literal["signing", "performing", "changing", "ending", "practitioner_bar"]
+    route: Literal["negotiation", "coordination", "administrative_review", "litigation"]
+    decision: Literal["ending", "suspension", "bar", "other"] = "other"
+    summary: str = Field(min_length=1)
+
+
+class ChangeDisputeRoute(Strict):
+    number: Code
+    route: Literal["negotiation", "coordination", "administrative_review", "litigation"]
+
+
+class RecordDisputeOutcome(Strict):
+    number: Code
+    outcome: Literal["decision_upheld", "decision_reversed", "settled", "withdrawn"]
+    ref: Code
+    summary: str = Field(min_length=1)
+
+
+class Tick(Strict):
+    to: date
+
+
 MODELS: dict[str, type[Strict]] = {
     "load_calendar_year": LoadCalendarYear,
     "register_institution": RegisterInstitution,
@@ -286,6 +457,30 @@ MODELS: dict[str, type[Strict]] = {
     "conclude_evaluation": ConcludeEvaluation,
     "select_rehab_pilot": SelectRehabPilot,
     "release_rehab_pilot": ReleaseRehabPilot,
+    "sign_agreement": SignAgreement,
+    "file_agreement": FileAgreement,
+    "start_public_notice": StartPublicNotice,
+    "raise_objection": RaiseObjection,
+    "decide_objection": DecideObjection,
+    "record_change": RecordChange,
+    "report_change": ReportChange,
+    "apply_for_renewal": ApplyForRenewal,
+    "object_to_renewal": ObjectToRenewal,
+    "refuse_renewal": RefuseRenewal,
+    "give_notice_to_end": GiveNoticeToEnd,
+    "suspend_agreement": SuspendAgreement,
+    "apply_for_resumption": ApplyForResumption,
+    "record_inspection": RecordInspection,
+    "resume_agreement": AgreementOnly,
+    "record_breach_finding": RecordBreachFinding,
+    "terminate_agreement": TerminateAgreement,
+    "propose_practitioner_bar": ProposePractitionerBar,
+    "approve_practitioner_bar": ApprovePractitionerBar,
+    "report_bar_to_regulator": ReportBarToRegulator,
+    "open_dispute": OpenDispute,
+    "change_dispute_route": ChangeDisputeRoute,
+    "record_dispute_outcome": RecordDisputeOutcome,
+    "tick": Tick,
 }
 
 
@@ -339,10 +534,23 @@ def domain_args(env: Envelope, fields: Strict) -> dict[str, Any]:
     return {name: _to_domain(getattr(fields, name)) for name in type(fields).model_fields}
 
 
-def execute(ledger: Ledger, raw: str | dict[str, Any]) -> dict[str, Any]:
-    """Validate and apply one command; returns the ledger's answer."""
+def execute(ledger: Ledger, raw: str | dict[str, Any], *, advance_clock: bool = False
+            ) -> dict[str, Any]:
+    """Validate and apply one command; returns the ledger's answer.
+
+    With ``advance_clock`` the consequences falling due up to the command's
+    date (day 181 of a voluntary suspension, expiry, ...) are recorded first,
+    as ``ledger tick`` would have done on each of those days."""
     env, fields = parse(raw)
+    return apply_parsed(ledger, env, fields, advance_clock=advance_clock)
+
+
+def apply_parsed(ledger: Ledger, env: Envelope, fields: Strict, *,
+                 advance_clock: bool = False) -> dict[str, Any]:
     ctx = Context(command_id=env.id, effective_on=env.date, user=env.actor.user,
                   role=env.actor.role, document=env.document)
+    if advance_clock and env.command != "tick":
+        ledger.tick(Context(f"tick:{env.date.isoformat()}", env.date, "ledger-clock",
+                            "system"), to=env.date)
     handler = getattr(ledger, env.command)
     return handler(ctx, **domain_args(env, fields))

@@ -334,6 +334,9 @@ NON_BREACH_ENDINGS: tuple[StatutoryGround, ...] = (
        "继续履行此协议",
        "either party ends early for its own reasons with 30 days' written notice; both "
        "keep performing meanwhile"),
+    _g("RENEWED", "M 36", "AGR-05",
+       "协商一致的，可续签服务协议，经确认公示后生效",
+       "renewed: the successor agreement took effect and replaces this one"),
 )
 
 # ---------------------------------------------------------------------------

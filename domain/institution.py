@@ -82,6 +82,14 @@ class Institution(LedgerAggregate):
         # ground code -> {"from": iso, "until": iso|None, "note": str, "lifted_on": iso|None}
         self.bar_facts: list[dict[str, Any]] = []
         self.applications: list[str] = []   # application numbers, in filing order
+        self.agreements: list[str] = []     # agreement numbers, in signing order
+
+    def note_agreement(self, number: str, effective_on: date, envelope: Envelope) -> None:
+        self._agreement_signed(number=number, effective_on=effective_on, envelope=envelope)
+
+    @event("AgreementSigned")
+    def _agreement_signed(self, number: str, effective_on: date, envelope: Envelope) -> None:
+        self.agreements.append(number)
 
     def note_application(self, number: str, effective_on: date, envelope: Envelope) -> None:
         self._application_filed(number=number, effective_on=effective_on, envelope=envelope)

@@ -8,7 +8,10 @@ from typing import Any
 from eventsourcing.domain import event
 
 from domain.base import Envelope, LedgerAggregate, stable_id
-from domain.errors import InvalidCommand, RuleViolation
+from domain.calendar import add_years
+from domain.errors import InvalidCommand, NotFound, RuleViolation
+
+BAR_YEARS = (1, 5)  # SAN-01: "停止1-5年工伤保险服务资格" (M 44)
 
 
 class Person(LedgerAggregate):
@@ -38,6 +41,7 @@ class Person(LedgerAggregate):
         self.name = name
         self.institutions: list[dict[str, str]] = []  # {"code", "role"}
         self.dishonesty: list[dict[str, Any]] = []    # {"listed_on", "delisted_on", "list_ref"}
+        self.bars: dict[str, dict[str, Any]] = {}     # bar number -> practitioner bar (SAN-01)
 
     def note_link(self, institution_code: str, role: str, effective_on: date,
                   envelope: Envelope) -> None:
@@ -96,6 +100,98 @@ class Person(LedgerAggregate):
         for e in self.dishonesty:
             if e["delisted_on"] is None:
                 e["delisted_on"] = delisted_on
+
+    # --- SAN-01: practitioner bars ---------------------------------------------
+    def propose_bar(self, *, bar_no: str, institution_code: str, years: int, finding: str,
+                    effective_on: date, envelope: Envelope) -> None:
+        if bar_no in self.bars:
+            raise RuleViolation(f"bar {bar_no} already recorded", rule="SAN-01",
+                                remedy="use a new bar number")
+        if not BAR_YEARS[0] <= years <= BAR_YEARS[1]:
+            raise RuleViolation(f"a practitioner bar lasts 1 to 5 years, got {years}",
+                                rule="SAN-01", remedy="give years between 1 and 5 (M 44)")
+        if not finding.strip():
+            raise InvalidCommand("a bar rests on a finding of fraud against the fund",
+                                 rule="SAN-01", remedy="describe the finding")
+        self._bar_proposed(bar_no=bar_no, institution_code=institution_code, years=years,
+                           finding=finding, effective_on=effective_on, envelope=envelope)
+
+    @event("BarProposed")
+    def _bar_proposed(self, bar_no: str, institution_code: str, years: int, finding: str,
+                      effective_on: date, envelope: Envelope) -> None:
+        self.bars[bar_no] = {"bar_no": bar_no, "institution": institution_code, "years": years,
+                             "finding": finding, "proposed_on": effective_on,
+                             "approved_on": None, "approval_ref": "", "until": None,
+                             "reported": None, "reversed_on": None}
+
+    def _bar(self, bar_no: str) -> dict[str, Any]:
+        bar = self.bars.get(bar_no)
+        if bar is None:
+            raise NotFound(f"{self.person_id} has no bar {bar_no}", rule="SAN-01",
+                           remedy="name a proposed bar")
+        return bar
+
+    def approve_bar(self, *, bar_no: str, approval_ref: str, effective_on: date,
+                    envelope: Envelope) -> dict[str, Any]:
+        """SAN-01: the bar takes effect only with the administrative department's
+        approval, from the approval date."""
+        bar = self._bar(bar_no)
+        if bar["approved_on"] is not None:
+            raise RuleViolation(f"bar {bar_no} was approved on {bar['approved_on']}",
+                                rule="SAN-01", remedy="nothing to do")
+        if not approval_ref.strip():
+            raise InvalidCommand("the approval's reference is needed", rule="SAN-01",
+                                 remedy="give the administrative department's approval number")
+        until = add_years(effective_on, bar["years"])
+        self._bar_approved(bar_no=bar_no, approval_ref=approval_ref, until=until,
+                           effective_on=effective_on, envelope=envelope)
+        return self.bars[bar_no]
+
+    @event("BarApproved")
+    def _bar_approved(self, bar_no: str, approval_ref: str, until: date, effective_on: date,
+                      envelope: Envelope) -> None:
+        self.bars[bar_no].update(approved_on=effective_on, approval_ref=approval_ref,
+                                 until=until)
+
+    def report_bar(self, *, bar_no: str, regulator: str, report_ref: str, effective_on: date,
+                   envelope: Envelope) -> None:
+        bar = self._bar(bar_no)
+        if bar["approved_on"] is None:
+            raise RuleViolation("report a bar to the regulator once it is approved",
+                                rule="SAN-01", remedy="record the approval first")
+        self._bar_reported(bar_no=bar_no, regulator=regulator, report_ref=report_ref,
+                           effective_on=effective_on, envelope=envelope)
+
+    @event("BarReported")
+    def _bar_reported(self, bar_no: str, regulator: str, report_ref: str, effective_on: date,
+                      envelope: Envelope) -> None:
+        self.bars[bar_no]["reported"] = {"regulator": regulator, "ref": report_ref,
+                                         "on": effective_on}
+
+    def reverse_bar(self, *, bar_no: str, dispute_no: str, effective_on: date,
+                    envelope: Envelope) -> None:
+        bar = self._bar(bar_no)
+        if bar["reversed_on"] is not None:
+            raise RuleViolation(f"bar {bar_no} is already reversed", rule="DIS-01",
+                                remedy="nothing to do")
+        self._bar_reversed(bar_no=bar_no, dispute_no=dispute_no, effective_on=effective_on,
+                           envelope=envelope)
+
+    @event("BarReversed")
+    def _bar_reversed(self, bar_no: str, dispute_no: str, effective_on: date,
+                      envelope: Envelope) -> None:
+        self.bars[bar_no]["reversed_on"] = effective_on
+        self.bars[bar_no]["reversed_by"] = dispute_no
+
+    def barred_on(self, day: date) -> dict[str, Any] | None:
+        """SAN-02: the approved bar covering ``day``, if any."""
+        for bar in self.bars.values():
+            if bar["approved_on"] is None or day < bar["approved_on"] or day > bar["until"]:
+                continue
+            if bar["reversed_on"] is not None and day >= bar["reversed_on"]:
+                continue
+            return bar
+        return None
 
     def state(self) -> dict[str, Any]:
         return {"person_id": self.person_id, "name": self.name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Callable, Iterator, TypeVar
 from uuid import UUID
@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder, Transcoding
 
 from domain.agency import Agency, check_agency
+from domain.agreement import Agreement
 from domain.application import Application as AdmissionApplication
 from domain.application import MATERIALS, check_materials
 from domain.bars import BarFact, Ending, Listing, application_bars
@@ -27,11 +28,14 @@ from domain.base import Context, Envelope, LedgerAggregate
 from domain.calendar import WorkingCalendar, YearArrangement, add_months
 from domain.calendar_book import CalendarBook
 from domain.command_record import CommandRecord
+from domain.dispute import Dispute
 from domain.errors import Conflict, InvalidCommand, NotFound, RuleViolation
 from domain.evaluation import Evaluation
 from domain.institution import SISTER_LINK_ROLES, Institution, check_kind
 from domain.money import Money
+from domain.grounds import AGREEMENT_TYPES
 from domain.person import Person
+from domain.registry import Registry
 
 A = TypeVar("A", bound=LedgerAggregate)
 
@@ -127,6 +131,7 @@ class Ledger(Application):
     """The agreement ledger's application service."""
 
     name = "Ledger"
+    snapshotting_intervals = {Registry: 100}
 
     def register_transcodings(self, transcoder: Transcoder) -> None:  # type: ignore[override]
         super().register_transcodings(transcoder)  # type: ignore[arg-type]
@@ -292,9 +297,17 @@ class Ledger(Application):
         return codes
 
     def breach_endings(self, inst: Institution) -> list[Ending]:
-        """Agreements of this institution ended (解除) for breach or violation."""
-        return [Ending(inst.code, f["occurred_on"], "M11-5")
-                for f in inst.bar_facts if f["ground"] == "M11-5"]
+        """Agreements of this institution ended (解除) by an agency for breach or
+        violation: the ledger's own endings, and earlier ones recorded as M 11(5)
+        bar facts. Expiry, automatic and agreed endings bar nothing (TER-05)."""
+        endings = [Ending(inst.code, f["occurred_on"], "M11-5")
+                   for f in inst.bar_facts if f["ground"] == "M11-5"]
+        for number in inst.agreements:
+            agreement = self._find(Agreement, number, "agreement")
+            if agreement is not None and agreement.ending and agreement.ending["is_breach"]:
+                endings.append(Ending(inst.code, agreement.ending["ended_on"],
+                                      agreement.ending["ground"]))
+        return endings
 
     def bars_on(self, inst: Institution, on: date) -> list:
         listings = []
@@ -559,6 +572,393 @@ class Ledger(Application):
                     return ev
         return None
 
+    # --- agreements: signing and effect (AGR-01..04, ADM-07) ---------------------
+    def annual_scores(self, inst: Institution) -> dict[int, Decimal]:
+        """Year -> annual assessment total (ASM). Assessments are recorded by the
+        money and assessment commands; with none recorded the map is empty."""
+        return {}
+
+    def _registry(self, ctx: Context) -> Registry:
+        try:
+            return self.repository.get(Registry.ID)
+        except AggregateNotFoundError:
+            return Registry.open(ctx.effective_on, ctx.envelope)
+
+    def _clock(self, ctx: Context) -> Envelope:
+        return Envelope(user="ledger-clock", role="system", command_id=ctx.command_id,
+                        document="")
+
+    def _up_to_date(self, number: str, ctx: Context) -> tuple[Agreement, list[LedgerAggregate]]:
+        """The agreement with every consequence due by the command's date
+        recorded first (dated the day each fell due), and what else changed."""
+        agreement = self._get(Agreement, number, "agreement")
+        touched = self._advance(agreement, ctx.effective_on, self._clock(ctx))
+        return agreement, touched
+
+    def _advance(self, agreement: Agreement, up_to: date,
+                 envelope: Envelope) -> list[LedgerAggregate]:
+        cal = self.calendar()
+        touched: list[LedgerAggregate] = []
+        for day, what, _ in agreement.bring_up_to(up_to, cal, envelope):
+            if what == "take_effect" and agreement.renewal_of:
+                predecessor = self._get(Agreement, agreement.renewal_of, "agreement")
+                predecessor.note_successor_effect(on=max(day, agreement.term_start),
+                                                  envelope=envelope)
+                predecessor.bring_up_to(up_to, cal, envelope)
+                touched.append(predecessor)
+        return touched
+
+    @command
+    def sign_agreement(self, ctx: Context, *, number: str, institution: str,
+                       agreement_type: str | None, term_start: date, term_years: int,
+                       renewal_of: str | None, late_reason: str):
+        inst = self._get(Institution, institution, "institution")
+        if self._find(Agreement, number, "agreement") is not None:
+            raise RuleViolation(f"agreement number {number} is already used",
+                                remedy="give the agreement a new number")
+        agreement_type = agreement_type or AGREEMENT_TYPES[inst.kind]
+        touched: list[LedgerAggregate] = []
+        if renewal_of:
+            predecessor, touched = self._up_to_date(renewal_of, ctx)
+            if predecessor.institution_code != institution:
+                raise RuleViolation(f"{renewal_of} belongs to {predecessor.institution_code}",
+                                    rule="AGR-05", remedy="renew the institution's own agreement")
+            predecessor._require_in_force("AGR-05")
+            if predecessor.renewal["refused_on"] is not None:
+                raise RuleViolation(f"renewal of {renewal_of} was refused", rule="AGR-05",
+                                    remedy="a new agreement needs a new application")
+            if predecessor.renewal["successor"]:
+                raise RuleViolation(f"{renewal_of} was already renewed by "
+                                    f"{predecessor.renewal['successor']}", rule="AGR-05",
+                                    remedy="nothing to do")
+            basis = {"renewal_of": renewal_of, "article": "M 36"}
+            touched = [predecessor, *touched]
+        else:
+            basis = self._admission_basis(inst, ctx.effective_on)
+            for number_ in inst.agreements:
+                other = self._find(Agreement, number_, "agreement")
+                if other is not None and not other.is_ended and other.agency == inst.agency:
+                    raise RuleViolation(f"{institution} already holds agreement {number_}",
+                                        rule="AGR-05", remedy="renew it (renewal_of) instead")
+        grounds = self.bars_on(inst, ctx.effective_on)  # AGR-01: no bar (ADM-03)
+        if grounds:
+            raise RuleViolation(f"{institution} is barred on {ctx.effective_on}", rule="AGR-01",
+                                grounds=tuple(grounds),
+                                remedy="sign once every ground has lifted")
+        if inst.kind == "rehab":  # ADM-07: only the agency's selected pilots
+            pilots = self._find(Agency, inst.agency, "agency")
+            if pilots is None or institution not in pilots.rehab_pilots:
+                raise RuleViolation(f"{institution} is not a rehab pilot of agency {inst.agency}",
+                                    rule="ADM-07",
+                                    remedy="the agency selects 1-2 passed rehab institutions first")
+        if term_years == 2:  # AGR-03: three consecutive excellent years
+            scores = self.annual_scores(inst)
+            last3 = [term_start.year - k for k in (1, 2, 3)]
+            short = [y for y in last3 if scores.get(y, Decimal(-1)) < 90]
+            if short:
+                raise RuleViolation(
+                    f"a 2-year agreement needs annual assessments of 90 or more in each of "
+                    f"{', '.join(map(str, sorted(last3)))}; not met for "
+                    f"{', '.join(map(str, sorted(short)))}", rule="AGR-03",
+                    remedy="sign for 1 year")
+        agreement = Agreement.sign(number=number, institution_code=institution,
+                                   agency=inst.agency, kind=inst.kind,
+                                   agreement_type=agreement_type, term_start=term_start,
+                                   term_years=term_years, basis=basis, renewal_of=renewal_of,
+                                   late_reason=late_reason, effective_on=ctx.effective_on,
+                                   envelope=ctx.envelope)
+        if renewal_of:
+            touched[0].note_successor(successor=number, effective_on=ctx.effective_on,
+                                      envelope=ctx.envelope)
+        inst.note_agreement(number, ctx.effective_on, ctx.envelope)
+        registry = self._registry(ctx)
+        registry.list_agreement(number, ctx.effective_on, ctx.envelope)
+        return [agreement, inst, registry, *touched], {
+            "agreement": number, "type": agreement_type, "term_start": term_start,
+            "term_end": agreement.term_end, "late": agreement.late, "basis": basis}
+
+    def _admission_basis(self, inst: Institution, on: date) -> dict[str, Any]:
+        """AGR-01: a valid evaluation pass (EVA-04) or an exemption (ADM-06)."""
+        ev = self.valid_pass(inst, on)
+        if ev is not None:
+            return {"evaluation": ev.number, "valid_until": ev.result["valid_until"],
+                    "article": "M 15"}
+        for number in reversed(inst.applications):
+            app = self._find(AdmissionApplication, number, "application")
+            if app is not None and app.exemption is not None:
+                return {"exemption": number, "article": "M 16"}
+        raise RuleViolation(f"{inst.code} holds no valid evaluation pass or exemption on {on}",
+                            rule="AGR-01",
+                            remedy="an agreement rests on a pass valid on the signing date "
+                                   "(EVA-04) or an M 16 exemption (ADM-06)")
+
+    @command
+    def file_agreement(self, ctx: Context, *, agreement: str, filing_ref: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.file_with_department(filing_ref=filing_ref, effective_on=ctx.effective_on,
+                                envelope=ctx.with_document(filing_ref).envelope)
+        return [ag, *touched], {"agreement": agreement, "filing_ref": filing_ref}
+
+    @command
+    def start_public_notice(self, ctx: Context, *, agreement: str, notice_ref: str,
+                            until: date):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.start_public_notice(notice_ref=notice_ref, until=until, effective_on=ctx.effective_on,
+                               envelope=ctx.with_document(notice_ref).envelope)
+        return [ag, *touched], {"agreement": agreement, "notice_until": until}
+
+    @command
+    def raise_objection(self, ctx: Context, *, agreement: str, objection_no: str,
+                        raised_by: str, summary: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.raise_objection(objection_no=objection_no, raised_by=raised_by, summary=summary,
+                           effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "objection": objection_no}
+
+    @command
+    def decide_objection(self, ctx: Context, *, agreement: str, objection_no: str,
+                         upheld: bool, reason: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.decide_objection(objection_no=objection_no, upheld=upheld, reason=reason,
+                            effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "objection": objection_no,
+                                "upheld": upheld, "status": ag.status}
+
+    # --- AGR-05..07: changes, renewal, early ending ----------------------------
+    @command
+    def record_change(self, ctx: Context, *, agreement: str, change: str, approved_on: date,
+                      reported_on: date | None, details: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        row = ag.record_change(change=change, approved_on=approved_on, reported_on=reported_on,
+                               details=details, calendar=self.calendar(),
+                               effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "change": change, "due": row["due"],
+                                "late": row["late"], "provisional": row["provisional"]}
+
+    @command
+    def report_change(self, ctx: Context, *, agreement: str, change: str, reported_on: date):
+        ag, touched = self._up_to_date(agreement, ctx)
+        row = ag.report_change(change=change, reported_on=reported_on,
+                               effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "change": change, "due": row["due"],
+                                "late": row["late"]}
+
+    @command
+    def apply_for_renewal(self, ctx: Context, *, agreement: str, applied_on: date):
+        ag, touched = self._up_to_date(agreement, ctx)
+        late = ag.apply_for_renewal(applied_on=applied_on, effective_on=ctx.effective_on,
+                                    envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "late": late,
+                                "due_by": ag.renewal["due_by"]}
+
+    @command
+    def object_to_renewal(self, ctx: Context, *, agreement: str, raised_by: str,
+                          summary: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.object_to_renewal(raised_by=raised_by, summary=summary,
+                             effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "raised_by": raised_by}
+
+    @command
+    def refuse_renewal(self, ctx: Context, *, agreement: str, reason: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.refuse_renewal(reason=reason, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        touched += self._advance(ag, ctx.effective_on, self._clock(ctx))
+        return [ag, *touched], {"agreement": agreement, "ends_on": ag.term_end
+                                + timedelta(days=1) if not ag.continued_on else ctx.effective_on}
+
+    @command
+    def give_notice_to_end(self, ctx: Context, *, agreement: str, given_by: str, reason: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ends_on = ag.give_notice_to_end(given_by=given_by, reason=reason,
+                                        effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "ends_on": ends_on,
+                                "aftercare": ag.agreement_type == "DA"}
+
+    # --- SUS-01..06: suspension and findings ------------------------------------
+    @command
+    def suspend_agreement(self, ctx: Context, *, agreement: str, kind: str, ground: str,
+                          start: date | None, requested_on: date | None,
+                          planned_days: int | None, months: int | None, notice_no: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        row = ag.suspend(kind=kind, ground_code=ground, start=start or ctx.effective_on,
+                         requested_on=requested_on, planned_days=planned_days, months=months,
+                         notice_no=notice_no, calendar=self.calendar(),
+                         effective_on=ctx.effective_on,
+                         envelope=ctx.with_document(notice_no).envelope)
+        obligation = next((o for o in ag.obligations if o["rule"] == "TER-02"
+                           and o["discharged_on"] is None), None)
+        return [ag, *touched], {"agreement": agreement, "kind": kind, "start": row["start"],
+                                "planned_end": row["planned_end"], "resume_by": row["resume_by"],
+                                "provisional": row["provisional"],
+                                "past_expiry": bool(row["planned_end"]
+                                                    and row["planned_end"] > ag.term_end),
+                                "termination_obligation": obligation is not None}
+
+    @command
+    def apply_for_resumption(self, ctx: Context, *, agreement: str, applied_on: date):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.apply_for_resumption(applied_on=applied_on, effective_on=ctx.effective_on,
+                                envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "applied_on": applied_on}
+
+    @command
+    def record_inspection(self, ctx: Context, *, agreement: str, passed: bool,
+                          report_ref: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.record_inspection(passed=passed, report_ref=report_ref,
+                             effective_on=ctx.effective_on,
+                             envelope=ctx.with_document(report_ref).envelope)
+        return [ag, *touched], {"agreement": agreement, "passed": passed, "status": ag.status}
+
+    @command
+    def resume_agreement(self, ctx: Context, *, agreement: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        ag.resume(effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "status": ag.status}
+
+    @command
+    def record_breach_finding(self, ctx: Context, *, agreement: str, clause: str,
+                              found_on: date, facts: str, sanctions: list[str]):
+        ag, touched = self._up_to_date(agreement, ctx)
+        g = ag.record_finding(clause=clause, found_on=found_on, facts=facts,
+                              sanctions=sanctions, effective_on=ctx.effective_on,
+                              envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "clause": clause,
+                                "article": g.article, "sanctions": sorted(sanctions)}
+
+    # --- TER-01..05: termination -------------------------------------------------
+    @command
+    def terminate_agreement(self, ctx: Context, *, agreement: str, ground: str,
+                            notice_no: str, notice_on: date | None, reported_on: date | None,
+                            report_ref: str, reason: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        g = ag.terminate(ground_code=ground, notice_no=notice_no,
+                         notice_on=notice_on or ctx.effective_on, reported_on=reported_on,
+                         report_ref=report_ref, reason=reason, effective_on=ctx.effective_on,
+                         envelope=ctx.with_document(notice_no).envelope)
+        registry = self._registry(ctx)
+        registry.retire(agreement, ctx.effective_on, ctx.envelope)
+        return [ag, registry, *touched], {"agreement": agreement, "ground": ground,
+                                          "article": g.article, "breach": g.is_breach,
+                                          "aftercare": ag.agreement_type == "DA"}
+
+    # --- time passing --------------------------------------------------------------
+    def tick(self, ctx: Context, *, to: date) -> dict[str, Any]:
+        """Record every consequence due by ``to`` for every agreement, each dated
+        the day it fell due. Running it again records nothing new."""
+        try:
+            registry: Registry = self.repository.get(Registry.ID)
+        except AggregateNotFoundError:
+            return {"command": "tick", "to": to.isoformat(), "recorded": []}
+        envelope = Envelope(user=ctx.user, role="system", command_id=ctx.command_id,
+                            document="")
+        recorded: list[dict[str, Any]] = []
+        for number in list(registry.live):
+            ag = self._get(Agreement, number, "agreement")
+            before = len(ag.pending_events)
+            touched = self._advance(ag, to, envelope)
+            if len(ag.pending_events) == before:
+                continue
+            for e in ag.pending_events:
+                recorded.append({"agreement": number, "event": type(e).__name__,
+                                 "on": e.effective_on.isoformat(),
+                                 "ground": getattr(e, "ground_code", None)})
+            if ag.is_ended:
+                registry.retire(number, to, envelope)
+            self.save(ag, *touched)
+        if registry.pending_events:
+            self.save(registry)
+        return {"command": "tick", "to": to.isoformat(), "recorded": recorded}
+
+    # --- SAN-01..02: practitioner bars --------------------------------------------
+    @command
+    def propose_practitioner_bar(self, ctx: Context, *, bar_no: str, person_id: str,
+                                 name: str, institution: str, years: int, finding: str):
+        self._get(Institution, institution, "institution")
+        person = self._find(Person, person_id, "person") or Person.register(
+            person_id=person_id, name=name or person_id, effective_on=ctx.effective_on,
+            envelope=ctx.envelope)
+        person.note_link(institution, "practitioner", ctx.effective_on, ctx.envelope)
+        person.propose_bar(bar_no=bar_no, institution_code=institution, years=years,
+                           finding=finding, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [person], {"bar": bar_no, "person": person_id, "years": years,
+                          "in_effect": False}
+
+    @command
+    def approve_practitioner_bar(self, ctx: Context, *, bar_no: str, person_id: str,
+                                 approval_ref: str):
+        person = self._get(Person, person_id, "person")
+        bar = person.approve_bar(bar_no=bar_no, approval_ref=approval_ref,
+                                 effective_on=ctx.effective_on,
+                                 envelope=ctx.with_document(approval_ref).envelope)
+        return [person], {"bar": bar_no, "person": person_id, "from": bar["approved_on"],
+                          "until": bar["until"]}
+
+    @command
+    def report_bar_to_regulator(self, ctx: Context, *, bar_no: str, person_id: str,
+                                regulator: str, report_ref: str):
+        person = self._get(Person, person_id, "person")
+        person.report_bar(bar_no=bar_no, regulator=regulator, report_ref=report_ref,
+                          effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [person], {"bar": bar_no, "regulator": regulator}
+
+    # --- DIS-01: disputes -------------------------------------------------------------
+    @command
+    def open_dispute(self, ctx: Context, *, number: str, institution: str,
+                     agreement: str | None, person_id: str | None, bar_no: str | None,
+                     matter: str, route: str, decision: str, summary: str):
+        self._get(Institution, institution, "institution")
+        if self._find(Dispute, number, "dispute") is not None:
+            raise RuleViolation(f"dispute number {number} is already used", rule="DIS-01",
+                                remedy="give the dispute a new number")
+        if agreement:
+            self._get(Agreement, agreement, "agreement")
+        if decision == "bar":
+            person = self._get(Person, person_id or "", "person")
+            if bar_no not in person.bars:
+                raise NotFound(f"{person_id} has no bar {bar_no}", rule="DIS-01",
+                               remedy="name the disputed bar")
+        dispute = Dispute.open(number=number, institution_code=institution, agreement=agreement,
+                               person_id=person_id, bar_no=bar_no, matter=matter, route=route,
+                               decision=decision, summary=summary,
+                               effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [dispute], {"dispute": number, "route": route}
+
+    @command
+    def change_dispute_route(self, ctx: Context, *, number: str, route: str):
+        dispute = self._get(Dispute, number, "dispute")
+        dispute.escalate(route=route, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [dispute], {"dispute": number, "route": route}
+
+    @command
+    def record_dispute_outcome(self, ctx: Context, *, number: str, outcome: str, ref: str,
+                               summary: str):
+        dispute = self._get(Dispute, number, "dispute")
+        dispute.decide(outcome=outcome, ref=ref, summary=summary, effective_on=ctx.effective_on,
+                       envelope=ctx.with_document(ref).envelope)
+        changed: list[LedgerAggregate] = [dispute]
+        if outcome == "decision_reversed":
+            # DIS-01: a compensating event on what is reversed, never an edit.
+            if dispute.decision == "bar":
+                person = self._get(Person, dispute.person_id or "", "person")
+                person.reverse_bar(bar_no=dispute.bar_no or "", dispute_no=number,
+                                   effective_on=ctx.effective_on, envelope=ctx.envelope)
+                changed.append(person)
+            else:
+                if not dispute.agreement:
+                    raise RuleViolation("the dispute names no agreement", rule="DIS-01",
+                                        remedy="open the dispute on the agreement")
+                ag, touched = self._up_to_date(dispute.agreement, ctx)
+                ag.reverse(decision=dispute.decision, dispute_no=number, outcome=summary,
+                           effective_on=ctx.effective_on, envelope=ctx.envelope)
+                changed += [ag, *touched]
+                if dispute.decision == "ending":
+                    registry = self._registry(ctx)
+                    registry.reinstate(dispute.agreement, ctx.effective_on, ctx.envelope)
+                    changed.append(registry)
+        return changed, {"dispute": number, "outcome": outcome}
+
     # --- reading aggregates for queries -----------------------------------------
     def institution(self, code: str) -> Institution:
         return self._get(Institution, code, "institution")
@@ -571,6 +971,9 @@ class Ledger(Application):
 
     def person(self, person_id: str) -> Person:
         return self._get(Person, person_id, "person")
+
+    def agreement(self, number: str) -> Agreement:
+        return self._get(Agreement, number, "agreement")
 
 
 COMMANDS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -1,4 +1,5 @@
-"""Open deadlines on a date, derived from the status read model.
+"""Open deadlines and obligations on a date, and the public registers,
+derived from the status read model.
 
 Every deadline names its rule, its due date, whether it is overdue on the
 date asked, and whether it is provisional (computed over a year whose
@@ -9,9 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from domain.application import EVALUATION_MONTHS, MATERIALS, NOTICE_WORKING_DAYS
-from domain.calendar import add_months
-from domain.evaluation import REEVALUATION_WAIT_MONTHS
+from domain.agreement import VOLUNTARY_MAX_DAYS
+from domain.calendar import period_last_day
 from projections.status import LedgerState
 
 
@@ -25,36 +25,137 @@ def open_deadlines(state: LedgerState, on: date) -> list[dict[str, Any]]:
                      "overdue": overdue_possible and on > due, "provisional": provisional})
 
     for a in state.applications.values():
-        if a["status"] in ("declined", "withdrawn", "closed", "exempted"):
+        if not a.is_open or a.status == "exempted":
             continue
-        number = a["number"]
-        missing = [m for m in MATERIALS if m not in a["materials"]]
-        if a["accepted_on"] is None and missing and a["notice"] is None:
-            d = cal.add_working_days(a["received_on"], NOTICE_WORKING_DAYS)
-            add(f"application {number}", "send the one-time incomplete-materials notice",
-                "ADM-04", d.due, d.provisional)
-        if a["notice"] is not None and a["accepted_on"] is None and missing:
-            d = cal.act_deadline(a["notice"]["supply_by"])
-            add(f"application {number}", "applicant supplies: " + ", ".join(missing),
-                "ADM-04", d.due, d.provisional)
-        if a["accepted_on"] is not None and a["status"] in ("accepted", "evaluating"):
-            paused = sum((end - start).days for start, end in a["pauses"] if end is not None)
-            due = add_months(a["accepted_on"], EVALUATION_MONTHS) + timedelta(days=paused)
-            # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
-            first = state.evaluations.get(a["evaluations"][0]) if a["evaluations"] else None
-            if first is None or first["result"] is None:
-                add(f"application {number}", "finish the evaluation (clock paused "
-                    f"{paused} day(s))", "ADM-05", due)
-        if a["status"] == "failed" and a["evaluations"]:
-            ev = state.evaluations.get(a["evaluations"][-1])
-            if ev and ev["result"]:
-                add(f"application {number}", "earliest re-evaluation after rectification",
-                    "EVA-05", add_months(ev["result"]["served_on"], REEVALUATION_WAIT_MONTHS)
-                    + timedelta(days=1), overdue_possible=False)
-        if a["status"] == "passed" and a["evaluations"]:
-            ev = state.evaluations.get(a["evaluations"][-1])
-            if ev and ev["result"] and ev["result"]["valid_until"] >= on:
-                add(f"application {number}", "evaluation pass expires (sign before)",
-                    "EVA-04", ev["result"]["valid_until"], overdue_possible=False)
+        subject = f"application {a.number}"
+        if a.accepted_on is None and a.missing and a.notice is None:
+            d = a.notice_due(cal)
+            add(subject, "send the one-time incomplete-materials notice", "ADM-04", d.due,
+                d.provisional)
+        if a.notice is not None and a.accepted_on is None and a.missing:
+            d = cal.act_deadline(a.notice["supply_by"])
+            add(subject, "applicant supplies: " + ", ".join(a.missing), "ADM-04", d.due,
+                d.provisional)
+        evaluations = [state.evaluations[n] for n in a.evaluations if n in state.evaluations]
+        first = evaluations[0] if evaluations else None
+        # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
+        if a.evaluation_due and a.status in ("accepted", "evaluating") and \
+                (first is None or first.result is None):
+            add(subject, f"finish the evaluation (clock paused {a.paused_days} day(s))",
+                "ADM-05", a.evaluation_due)
+        last = evaluations[-1] if evaluations else None
+        if a.status == "failed" and last and last.reevaluation_from:
+            add(subject, "earliest re-evaluation after rectification", "EVA-05",
+                last.reevaluation_from, overdue_possible=False)
+        if a.status == "passed" and last and last.result and last.result["valid_until"] >= on:
+            add(subject, "evaluation pass expires (sign before)", "EVA-04",
+                last.result["valid_until"], overdue_possible=False)
+
+    for ag in state.agreements.values():
+        if ag.is_ended:
+            continue
+        subject = f"agreement {ag.number}"
+        if ag.took_effect_on is None and ag.notice is not None:
+            add(subject, "public notice ends; takes effect without an upheld objection",
+                "AGR-02", ag.notice["until"], overdue_possible=False)
+        if ag.took_effect_on is None and ag.filing is None:
+            add(subject, "file with the administrative department and give public notice",
+                "AGR-02", ag.signed_on, overdue_possible=False)
+        s = ag.suspension
+        if s is not None and s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
+            d = cal.act_deadline(period_last_day(s["start"], VOLUNTARY_MAX_DAYS))
+            add(subject, "apply to resume, or the agreement ends the next day", "SUS-02",
+                d.due, d.provisional)
+        if s is not None and s["kind"] == "disciplinary":
+            add(subject, "disciplinary suspension ends; apply for on-site inspection",
+                "SUS-04", s["planned_end"], overdue_possible=False)
+        if s is not None and ag.took_effect_on and s.get("planned_end") and \
+                s["planned_end"] > ag.term_end:
+            add(subject, "suspension reaches past expiry: the agreement ends at expiry",
+                "SUS-05", ag.term_end, overdue_possible=False)
+        if ag.took_effect_on is not None and ag.continued_on is None:
+            if ag.renewal["applied_on"] is None:
+                add(subject, "apply for renewal (3 months before expiry)", "AGR-05",
+                    _months_before(ag.term_end), overdue_possible=True)
+            add(subject, "term ends", "AGR-05", ag.term_end, overdue_possible=False)
+        if ag.early_end is not None:
+            add(subject, f"ends on 30 days' notice from the {ag.early_end['by']}", "AGR-07",
+                ag.early_end["ends_on"], overdue_possible=False)
+        for c in ag.changes:
+            if c["reported_on"] is None:
+                d = cal.add_working_days(c["approved_on"], 30)
+                add(subject, f"report the {c['change']} change (approved {c['approved_on']})",
+                    "AGR-06", d.due, d.provisional)
+        for o in ag.obligations:
+            if o["discharged_on"] is None:
+                add(subject, f"{o['kind'].replace('_', ' ')} on ground {o['ground']}: "
+                    f"{o['reason']}", o["rule"], o["raised_on"])
     rows.sort(key=lambda r: (r["due"], r["subject"]))
     return rows
+
+
+def _months_before(term_end: date) -> date:
+    from domain.agreement import RENEWAL_NOTICE_MONTHS
+    from domain.calendar import add_months
+    return add_months(term_end, -RENEWAL_NOTICE_MONTHS)
+
+
+def public_ended_list(state: LedgerState) -> list[dict[str, Any]]:
+    """TER-03: agreements ended, with the date and the ground (M 39)."""
+    rows = []
+    for ag in state.agreements.values():
+        if ag.ending is None:
+            continue
+        inst = state.institutions.get(ag.institution_code)
+        rows.append({"agreement": ag.number, "institution": ag.institution_code,
+                     "name": inst.name if inst else "", "agency": ag.agency,
+                     "ended_on": ag.ending["ended_on"], "ground": ag.ending["ground"],
+                     "article": ag.ending["article"], "breach": ag.ending["is_breach"],
+                     "reason": ag.ending["reason"], "aftercare": ag.ending["aftercare"]})
+    rows.sort(key=lambda r: (r["ended_on"], r["agreement"]))
+    return rows
+
+
+def bar_register(state: LedgerState, *, person_id: str | None = None,
+                 institution: str | None = None) -> list[dict[str, Any]]:
+    """SAN-01: practitioner bars, by person or by institution."""
+    rows = []
+    for person in state.persons.values():
+        if person_id and person.person_id != person_id:
+            continue
+        for bar in person.bars.values():
+            if institution and bar["institution"] != institution:
+                continue
+            status = ("reversed" if bar["reversed_on"] else
+                      "awaiting approval" if bar["approved_on"] is None else "approved")
+            rows.append({"person": person.person_id, "name": person.name, **bar,
+                         "status": status})
+    rows.sort(key=lambda r: (r["person"], r["bar_no"]))
+    return rows
+
+
+def agreement_status(ag) -> dict[str, Any]:
+    """What an agreement is on a day, and why, with the governing dates."""
+    if ag.status == "stopped":
+        status, why = "stopped", ag.stopped["reason"]
+    elif ag.ending is not None:
+        status = "ended"
+        why = f"{ag.ending['ground']} ({ag.ending['article']}): {ag.ending['reason']}"
+    elif ag.took_effect_on is None:
+        status = "in notice" if ag.notice else "signed"
+        why = f"notice until {ag.notice['until']}" if ag.notice else "not yet filed/noticed"
+    elif ag.suspension is not None:
+        s = ag.suspension
+        status = f"suspended ({s['kind']})"
+        why = f"from {s['start']} on {s['ground']}" + \
+              (f", resume by {s['resume_by']}" if s.get("resume_by") else "") + \
+              (f", until {s['planned_end']}" if s.get("planned_end") else "")
+    else:
+        status = "active" + (" (continued under M 51)" if ag.continued_on else "")
+        why = f"in force since {ag.took_effect_on}"
+    return {"agreement": ag.number, "institution": ag.institution_code, "type":
+            ag.agreement_type, "status": status, "why": why, "term_start": ag.term_start,
+            "term_end": ag.term_end, "took_effect_on": ag.took_effect_on,
+            "ended_on": ag.ending["ended_on"] if ag.ending else None,
+            "aftercare_duty": bool(ag.ending and ag.ending["aftercare"]),
+            "obligations": [o for o in ag.obligations if o["discharged_on"] is None]}

@@ -207,11 +207,11 @@ def report(ledger) -> None:
     state = build(e for _, e in ledger.read_log())
     print("\n== Where each application stands")
     for a in state.applications.values():
-        evs = [state.evaluations[n]["result"] for n in a["evaluations"]]
+        evs = [state.evaluations[n].result for n in a.evaluations]
         last = evs[-1] if evs and evs[-1] else None
         tail = f"last result {'pass' if last['passed'] else 'fail'} {last['total']}" \
             if last else ""
-        print(f"  {a['number']}  {a['institution']:8} {a['status']:10} {tail}")
+        print(f"  {a.number}  {a.institution_code:8} {a.status:10} {tail}")
     on = date(2025, 7, 1)
     print(f"\n== Open deadlines on {on}")
     for row in open_deadlines(state, on):

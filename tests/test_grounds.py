@@ -61,7 +61,7 @@ def test_a_da_37_ending_forfeits_the_whole_deposit():
 def test_non_breach_endings_are_not_breaches():
     # TER-05
     assert [g.code for g in NON_BREACH_ENDINGS] == [
-        "EXPIRY", "AUTO-SUS-180", "AUTO-SUS-EXPIRY", "EARLY-NOTICE"]
+        "EXPIRY", "AUTO-SUS-180", "AUTO-SUS-EXPIRY", "EARLY-NOTICE", "RENEWED"]
     assert not any(g.is_breach for g in NON_BREACH_ENDINGS)
     assert {g.rule for g in NON_BREACH_ENDINGS} == {"AGR-05", "SUS-02", "SUS-05", "AGR-07"}
 
