@@ -69,7 +69,8 @@ class Agreement(LedgerAggregate):
         if term_start < effective_on - timedelta(days=366):
             raise InvalidCommand("the term cannot start more than a year before signing",
                                  rule="AGR-01", remedy="check term_start")
-        round_close = date(effective_on.year, *ROUND_CLOSES)
+        # The round for the term's year closes on 15 March of that year (M 6).
+        round_close = date(term_start.year, *ROUND_CLOSES)
         late = renewal_of is not None and effective_on > round_close
         if late and not late_reason.strip():
             raise RuleViolation(f"a renewal signed after {round_close} is late and needs its "

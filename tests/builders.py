@@ -1,7 +1,7 @@
 """Realistic institutions and panels for tests (fakes, not mocks)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 ALL_MATERIALS = ["application_letter", "licences", "management_rules",
                  "information_system", "fund_use_forecast"]
@@ -66,3 +66,29 @@ def evaluate(clerk, application, number, on, *, deductions=None, veto_failed=(),
                    reasons=[] if passed_expected is not False else ["床位配置不足"],
                    advice="" if passed_expected is not False else "增加康复床位后再申请评估")
     return result
+
+
+def effective_agreement(clerk, code="TY-H001", number="XY-2025-001", *, kind="medical",
+                        subtype=None, term_start="2025-01-01", signed_on="2024-12-20",
+                        **kw):
+    """An institution admitted by evaluation whose agreement took effect the
+    day after its public notice ended."""
+    app_no = f"SQ-{code}"
+    accepted_application(clerk, code, app_no, on="2024-10-08", kind=kind, subtype=subtype, **kw)
+    evaluate(clerk, app_no, f"EV-{code}", "2024-11-15")
+    if kind == "rehab":
+        clerk("select_rehab_pilot", "2024-11-20", agency=kw.get("agency", "TY"),
+              institution=code)
+    clerk("sign_agreement", signed_on, number=number, institution=code, agreement_type=None,
+          term_start=date.fromisoformat(term_start), term_years=1, renewal_of=None,
+          late_reason="")
+    clerk("file_agreement", signed_on, agreement=number, filing_ref=f"备案-{number}")
+    clerk("start_public_notice", signed_on, agreement=number, notice_ref=f"公示-{number}",
+          until=date.fromisoformat(signed_on) + timedelta(days=7))
+    tick(clerk, date.fromisoformat(signed_on) + timedelta(days=8))
+    return number
+
+
+def tick(clerk, to):
+    to = date.fromisoformat(to) if isinstance(to, str) else to
+    return clerk.ledger.tick(clerk.ctx(to, command_id=f"tick:{to}"), to=to)
