@@ -307,6 +307,18 @@ def commands() -> None:
         typer.echo(f"{name}: {fields}")
 
 
+def _register_extensions() -> None:
+    """Sub-command groups kept in their own modules."""
+    try:
+        from adapters.cli_audit import register
+    except ImportError:  # the audit commands are optional until their module exists
+        return
+    register(app)
+
+
+_register_extensions()
+
+
 def main() -> None:
     app()
 

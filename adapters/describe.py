@@ -6,6 +6,12 @@ from typing import Any
 from domain.application import MATERIALS
 
 
+_EVENT_WORDS = {"Ended": "ended", "TookEffect": "took effect",
+                "ContinuedUnderArt51": "continued under M 51",
+                "ChangeReportOverdue": "change report overdue",
+                "SuccessorTookEffect": "successor took effect"}
+
+
 def _items(items: list[str]) -> str:
     return ", ".join(MATERIALS.get(i, i).split(" (")[0] for i in items) or "none"
 
@@ -79,6 +85,49 @@ def describe(result: dict[str, Any]) -> str:
     elif c == "load_calendar_year":
         text = f"Official working-day arrangement for {r['year']} loaded " \
                f"({r['holidays']} holidays, {r['workdays']} make-up workdays)."
+    elif c == "tick":
+        if not r["recorded"]:
+            text = f"Clock advanced to {r['to']}: nothing fell due."
+        else:
+            text = f"Clock advanced to {r['to']}; recorded: " + "; ".join(
+                f"{x['agreement']} {_EVENT_WORDS.get(x['event'], x['event'])} on {x['on']}"
+                + (f" ({x['ground']})" if x.get("ground") else "") for x in r["recorded"])
+        return text
+    elif c == "sign_agreement":
+        late = " — a LATE renewal, reason recorded (AGR-01)" if r["late"] else ""
+        text = f"Agreement {r['agreement']} ({r['type']}) signed for {r['term_start']} to " \
+               f"{r['term_end']}{late}."
+    elif c == "file_agreement":
+        text = f"Agreement {r['agreement']} filed with the administrative department " \
+               f"({r['filing_ref']})."
+    elif c == "start_public_notice":
+        text = f"Agreement {r['agreement']} publicly noticed until {r['notice_until']}; it takes " \
+               f"effect the next day if no objection is upheld (AGR-02)."
+    elif c == "suspend_agreement":
+        text = f"Agreement {r['agreement']} suspended ({r['kind']}) from {r['start']}"
+        if r.get("resume_by"):
+            text += f"; the institution must apply to resume by {r['resume_by']} or the " \
+                    f"agreement ends the next day (SUS-02)"
+        elif r.get("planned_end"):
+            text += f" until {r['planned_end']}"
+        text += "."
+        if r.get("termination_obligation"):
+            text += " This is the 2nd agency-imposed suspension in the term: the agency " \
+                    "must now end the agreement (TER-02, M 39(1))."
+    elif c == "resume_agreement":
+        text = f"Agreement {r['agreement']} resumed."
+    elif c == "record_breach_finding":
+        text = f"Breach finding on {r['agreement']} under {r['article']}: " \
+               f"{', '.join(r['sanctions'])}."
+    elif c == "terminate_agreement":
+        text = f"Agreement {r['agreement']} ended on ground {r['ground']} ({r['article']}); " \
+               f"listed publicly{' as a breach' if r['breach'] else ''} (TER-03, TER-04)."
+    elif c == "propose_practitioner_bar":
+        text = f"Bar {r['bar']} on {r['person']} for {r['years']} year(s) proposed; it takes " \
+               f"effect only with the administrative department's approval (SAN-01)."
+    elif c == "approve_practitioner_bar":
+        text = f"Bar {r['bar']} on {r['person']} approved: barred from {r['from']} to " \
+               f"{r['until']}."
     else:
         shown = {k: v for k, v in r.items() if k not in ("command", "command_id", "recorded")}
         text = f"{c}: " + ", ".join(f"{k}={v}" for k, v in shown.items())

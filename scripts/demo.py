@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,8 @@ from adapters.commands import execute  # noqa: E402
 from adapters.describe import describe  # noqa: E402
 from adapters.settings import open_ledger  # noqa: E402
 from domain.errors import LedgerError  # noqa: E402
-from projections.deadlines import open_deadlines  # noqa: E402
+from projections.deadlines import (agreement_status, bar_register,  # noqa: E402
+                                   open_deadlines, public_ended_list)
 from projections.status import build  # noqa: E402
 
 OFFICER = {"user": "zhang.min", "role": "case_officer"}
@@ -93,7 +94,7 @@ def run(d: Demo) -> None:
                                                 licence_no="PDY40002-14"),
          people=[{"person_id": "140101197505050022", "name": "李秀英",
                   "role": "legal_representative"},
-                 {"person_id": "91140100MA0001", "name": "晋康医疗投资有限公司",
+                 {"person_id": "91140100MA0002", "name": "山西康复产业集团",
                   "role": "investor"}])
     d.do("register_institution", "2025-01-06", code="TY-A001", name="太原聆声助听器验配中心",
          kind="assistive", subtype="hearing_aid", agency="TY",
@@ -203,6 +204,43 @@ def run(d: Demo) -> None:
          institution="TY-H003", materials=ALL)
 
 
+def lifecycle(d: Demo) -> None:
+    d.say("Agreements are signed, filed, publicly noticed, and take effect when the notice ends")
+    for number, code, on, start in (("XY-TY-2025-001", "TY-H001", "2025-03-20", "2025-04-01"),
+                                    ("XY-TY-2025-004", "TY-H002", "2025-03-20", "2025-04-01"),
+                                    ("XY-TY-2025-002", "TY-R001", "2025-06-25", "2025-07-01")):
+        d.do("sign_agreement", on, number=number, institution=code, term_start=start)
+        d.do("file_agreement", on, agreement=number, filing_ref=f"并人社备〔2025〕{number[-3:]}号")
+        d.do("start_public_notice", on, agreement=number, notice_ref=f"公示〔2025〕{number[-3:]}号",
+             until=str(date.fromisoformat(on) + timedelta(days=7)))
+    d.do("tick", "2025-07-10", to="2025-07-10")
+
+    d.say("A hospital asks for a voluntary suspension and never applies to resume (SUS-02)")
+    d.do("suspend_agreement", "2025-05-01", agreement="XY-TY-2025-004", kind="voluntary",
+         start="2025-05-01", requested_on="2025-04-25", notice_no="中止〔2025〕3号")
+
+    d.say("Another is suspended twice by the agency: the obligation to end it arises (TER-02)")
+    d.do("suspend_agreement", "2025-06-02", agreement="XY-TY-2025-001", kind="mandatory",
+         ground="M38-2", notice_no="中止〔2025〕5号")
+    d.do("resume_agreement", "2025-07-01", agreement="XY-TY-2025-001")
+    d.do("record_breach_finding", "2025-08-01", agreement="XY-TY-2025-001", clause="MA43-1",
+         found_on="2025-07-28", facts="将非工伤费用纳入工伤保险基金结算",
+         sanctions=["refuse_payment", "suspend"])
+    d.do("suspend_agreement", "2025-08-01", agreement="XY-TY-2025-001", kind="disciplinary",
+         ground="MA43-1", months=3, notice_no="暂停〔2025〕8号")
+    d.do("terminate_agreement", "2025-08-20", agreement="XY-TY-2025-001", ground="M39-1",
+         notice_no="解除〔2025〕2号", notice_on="2025-08-20", reported_on="2025-08-21",
+         report_ref="并人社报〔2025〕31号", reason="协议期内两次被中止服务协议")
+    d.do("propose_practitioner_bar", "2025-08-22", bar_no="停〔2025〕1号",
+         person_id="140101198811110066", name="周某", institution="TY-H001", years=2,
+         finding="伪造工伤住院病历")
+    d.do("approve_practitioner_bar", "2025-09-05", bar_no="停〔2025〕1号",
+         person_id="140101198811110066", approval_ref="并人社函〔2025〕77号")
+
+    d.say("Time passes: the clock records what falls due, on the day it falls due")
+    d.do("tick", "2025-12-31", to="2025-12-31")
+
+
 def report(ledger) -> None:
     state = build(e for _, e in ledger.read_log())
     print("\n== Where each application stands")
@@ -212,14 +250,29 @@ def report(ledger) -> None:
         tail = f"last result {'pass' if last['passed'] else 'fail'} {last['total']}" \
             if last else ""
         print(f"  {a.number}  {a.institution_code:8} {a.status:10} {tail}")
-    on = date(2025, 7, 1)
+    print("\n== Agreements on 2025-12-31")
+    for ag in state.agreements.values():
+        row = agreement_status(ag)
+        print(f"  {row['agreement']}  {row['institution']:8} {row['status']:12} {row['why']}")
+    print("\n== Public list of ended agreements (M 39)")
+    for row in public_ended_list(state):
+        kind = "breach" if row["breach"] else "not a breach"
+        print(f"  {row['ended_on']}  {row['agreement']}  {row['name']}  {row['ground']} "
+              f"({row['article']}, {kind}): {row['reason']}")
+    print("\n== Practitioner bars")
+    for row in bar_register(state):
+        print(f"  {row['person']} {row['name']}  {row['bar_no']}  {row['status']} "
+              f"{row['approved_on']} to {row['until']}: {row['finding']}")
+    on = date(2025, 12, 31)
     print(f"\n== Open deadlines on {on}")
     for row in open_deadlines(state, on):
         flag = " OVERDUE" if row["overdue"] else ""
         print(f"  {row['due']}  [{row['rule']}] {row['subject']}: {row['what']}{flag}")
     print(f"\n{state.events_applied} events in the log. Try:\n"
           f"  .venv/bin/ledger institution TY-R001 --db {ledger_url}\n"
-          f"  .venv/bin/ledger deadlines --on 2025-07-01 --db {ledger_url}")
+          f"  .venv/bin/ledger deadlines --on 2025-12-31 --db {ledger_url}\n"
+          f"  .venv/bin/ledger status --on 2025-09-01 --db {ledger_url}\n"
+          f"  .venv/bin/ledger ended --db {ledger_url}")
 
 
 if __name__ == "__main__":
@@ -231,7 +284,9 @@ if __name__ == "__main__":
     ledger_url = args.db
     ledger = open_ledger(args.db)
     try:
-        run(Demo(ledger))
+        demo = Demo(ledger)
+        run(demo)
+        lifecycle(demo)
         report(ledger)
     finally:
         ledger.close()

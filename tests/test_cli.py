@@ -144,3 +144,59 @@ def test_queries_print_tables_and_json(tmp_path, db, store):
     before = json.loads(runner.invoke(app, ["institution", "TY-H001", "--db", db, "--json",
                                             "--as-of", "2025-01-07"]).output)
     assert before["applications"][0]["notice"] is None
+
+
+def _sign_and_notice_lines():
+    from tests.builders import facts
+    members = [{"member_id": f"E{i}"} for i in range(7)]
+    f = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in facts().items()}
+    return [
+        line("a1", "register_institution", "2024-10-08", code="TY-H009", name="医院九",
+             kind="medical", agency="TY", facts=f, people=[]),
+        line("a2", "submit_application", "2024-10-08", number="SQ-9", institution="TY-H009",
+             materials=["application_letter", "licences", "management_rules",
+                        "information_system", "fund_use_forecast"]),
+        line("a3", "accept_application", "2024-10-08", application="SQ-9"),
+        line("a4", "form_panel", "2024-11-15", evaluation="EV-9", application="SQ-9",
+             members=members),
+        line("a5", "record_scores", "2024-11-15", evaluation="EV-9",
+             scored_by=[m["member_id"] for m in members]),
+        line("a6", "conclude_evaluation", "2024-11-15", evaluation="EV-9", report_no="R-9",
+             validity_years=1),
+        line("a7", "sign_agreement", "2024-12-20", number="XY-9", institution="TY-H009",
+             term_start="2025-01-01"),
+        line("a8", "file_agreement", "2024-12-20", agreement="XY-9", filing_ref="F-9"),
+        line("a9", "start_public_notice", "2024-12-20", agreement="XY-9", notice_ref="N-9",
+             until="2024-12-27"),
+        line("b1", "suspend_agreement", "2025-03-01", agreement="XY-9", kind="voluntary",
+             start="2025-03-01", requested_on="2025-02-20"),
+    ]
+
+
+def test_run_advances_the_clock_so_a_later_command_sees_the_automatic_ending(tmp_path, db,
+                                                                            store):
+    lines = _sign_and_notice_lines() + [
+        line("b2", "apply_for_resumption", "2025-09-01", agreement="XY-9",
+             applied_on="2025-09-01")]
+    result = run(tmp_path, db, lines)
+    assert result.exit_code == 1 and "[SUS-02]" in result.output, result.output
+    status = json.loads(runner.invoke(app, ["status", "--on", "2025-08-29", "--db", db,
+                                            "--json"]).output)
+    assert status[0]["status"] == "ended" and status[0]["ended_on"] == "2025-08-29"
+    before = json.loads(runner.invoke(app, ["status", "--on", "2025-08-28", "--db", db,
+                                            "--json"]).output)
+    assert before[0]["status"] == "suspended (voluntary)"
+
+
+def test_tick_records_due_consequences_once_and_the_public_list_shows_them(tmp_path, db, store):
+    assert run(tmp_path, db, _sign_and_notice_lines()).exit_code == 0
+    first = runner.invoke(app, ["tick", "--to", "2025-12-31", "--db", db])
+    assert "2025-08-29  XY-9: Ended (AUTO-SUS-180)" in first.output, first.output
+    n = count(store)
+    second = runner.invoke(app, ["tick", "--to", "2025-12-31", "--db", db])
+    assert "Nothing fell due" in second.output and count(store) == n
+    listed = json.loads(runner.invoke(app, ["ended", "--db", db, "--json"]).output)
+    assert [(r["agreement"], r["ground"], r["breach"]) for r in listed] == \
+        [("XY-9", "AUTO-SUS-180", False)]
+    table = runner.invoke(app, ["ended", "--db", db])
+    assert "XY-9" in table.output
