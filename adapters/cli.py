@@ -299,6 +299,40 @@ def tick(to: str = typer.Option(..., "--to", help="record consequences due up to
 
 
 @app.command()
+def positions(as_of: Optional[str] = typer.Option(None, "--as-of"),
+              known_at: Optional[str] = typer.Option(None, "--known-at"),
+              agency: Optional[str] = typer.Option(None, "--agency"),
+              csv_out: Optional[Path] = typer.Option(None, "--csv", help="write CSV here"),
+              as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Fund positions per agreement and year, per agency and for the fund:
+    claimed, refused, deducted, approved, paid, withheld, returned, forfeited,
+    still held, to recover, recovered (yuan, exact)."""
+    from projections.fund import MONEY_COLUMNS, as_dict, positions as fund_positions, \
+        to_csv, totals
+    rows = [p for p in fund_positions(_state(db, as_of, known_at))
+            if agency in (None, p.agency)]
+    per_agency, fund = totals(rows)
+    if csv_out is not None:
+        csv_out.write_text(to_csv(rows), encoding="utf-8")
+    if as_json:
+        _dump({"positions": [as_dict(p) for p in rows],
+               "agencies": [as_dict(p) for p in per_agency.values()], "fund": as_dict(fund)})
+        return
+    table = Table("agreement", "year", *MONEY_COLUMNS, title="fund positions (yuan)")
+    for p in rows:
+        d = as_dict(p)
+        table.add_row(p.agreement, str(p.year), *[d[c] for c in MONEY_COLUMNS])
+    for code, p in per_agency.items():
+        d = as_dict(p)
+        table.add_row(f"agency {code}", "", *[d[c] for c in MONEY_COLUMNS], style="bold")
+    d = as_dict(fund)
+    table.add_row("fund", "", *[d[c] for c in MONEY_COLUMNS], style="bold")
+    console.print(table)
+    if csv_out is not None:
+        console.print(f"CSV written to {csv_out}")
+
+
+@app.command()
 def commands() -> None:
     """List the commands a command file may hold."""
     for name, model in sorted(MODELS.items()):

@@ -24,6 +24,7 @@ from domain.application import MATERIALS
 from domain.base import ROLES, Context
 from domain.errors import InvalidCommand
 from domain.institution import ASSISTIVE_SUBTYPES, BAR_FACT_CODES, KINDS, PERSON_ROLES
+from domain.money import Money
 from domain.service import Ledger
 
 
@@ -47,7 +48,8 @@ MaterialItem = Literal[tuple(MATERIALS)]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
+                              populate_by_name=True)
 
 
 class Actor(Strict):
@@ -108,6 +110,8 @@ class Facts(Strict):
     departments_with_beds: list[str] = Field(default_factory=list)
     beds: int = Field(0, ge=0)
     large_equipment: list[str] = Field(default_factory=list)
+    networked_settlement: bool = Field(False, description="settles claims over the network; "
+                                                          "otherwise claims are due by the 5th")
 
 
 class RegisterInstitution(Strict):
@@ -430,6 +434,114 @@ class RecordDisputeOutcome(Strict):
     summary: str = Field(min_length=1)
 
 
+# --- money (PAY, ASM, DEP) -----------------------------------------------------
+def _yuan_to_fen(value: Any) -> int:
+    """PAY-10: amounts arrive as yuan with at most 2 decimals ("1,234.50" or
+    1234); a float is refused, it cannot say every fen exactly."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValueError("give money as a string such as \"1234.50\", not a float")
+    try:
+        return Money.parse(str(value)).fen
+    except ValueError as e:
+        raise ValueError(str(e)) from None
+
+
+Fen = Annotated[int, BeforeValidator(_yuan_to_fen)]
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+class ClaimItem(Strict):
+    item_id: Code
+    amount_fen: Fen = Field(alias="amount")
+    service_date: date
+    injury: bool = True
+    practitioner_id: str | None = None
+    description: str = ""
+
+
+class SubmitClaim(Strict):
+    agreement: Code
+    month: Month
+    items: list[ClaimItem] = Field(min_length=1)
+
+
+class ClaimRef(Strict):
+    agreement: Code
+    month: Month
+
+
+class DrawSample(ClaimRef):
+    seed: str | None = None
+
+
+class ReviewSampledItem(ClaimRef):
+    item_id: Code
+    noncompliant_fen: Fen = Field(alias="noncompliant")
+    reason: str = ""
+
+
+class QueryClaimItem(ClaimRef):
+    item_id: Code
+    question: str = Field(min_length=1)
+
+
+class RecordExplanation(ClaimRef):
+    item_id: Code
+    accepted: bool
+
+
+class ClaimItemRef(ClaimRef):
+    item_id: Code
+
+
+class HoldClaimItem(ClaimRef):
+    item_id: Code
+    hold: Literal["medical_dispute", "investigation"]
+    ref: Code
+
+
+class ReleaseClaimItem(ClaimRef):
+    item_id: Code
+    medical_accident: bool | None = None
+
+
+class PayClaim(ClaimRef):
+    batch: int = Field(1, ge=1)
+    ref: Code
+
+
+class OrderRecovery(Strict):
+    agreement: Code
+    year: int = Field(ge=2000, le=2100)
+    amount_fen: Fen = Field(alias="amount")
+    ground: str = Field(min_length=1)
+    ref: Code
+
+
+class RecordRecovery(Strict):
+    agreement: Code
+    year: int = Field(ge=2000, le=2100)
+    amount_fen: Fen = Field(alias="amount")
+    ref: Code
+
+
+class RecordAssessment(Strict):
+    agreement: Code
+    year: int = Field(ge=2000, le=2100)
+    deductions: dict[str, list[tuple[Points, str]]] = Field(default_factory=dict)
+    awarded: dict[str, Points] = Field(default_factory=dict)
+    veto_failed: list[str] = Field(default_factory=list)
+    survey: dict[str, Points] | None = None
+    employer_views: list[str] = Field(default_factory=list)
+    supervisor_views: list[str] = Field(default_factory=list)
+    satisfaction: str = ""
+
+
+class ClearDeposit(Strict):
+    agreement: Code
+    year: int = Field(ge=2000, le=2100)
+
+
 class Tick(Strict):
     to: date
 
@@ -481,6 +593,20 @@ MODELS: dict[str, type[Strict]] = {
     "change_dispute_route": ChangeDisputeRoute,
     "record_dispute_outcome": RecordDisputeOutcome,
     "tick": Tick,
+    "submit_claim": SubmitClaim,
+    "draw_sample": DrawSample,
+    "review_sampled_item": ReviewSampledItem,
+    "query_claim_item": QueryClaimItem,
+    "record_explanation": RecordExplanation,
+    "refuse_unexplained_item": ClaimItemRef,
+    "hold_claim_item": HoldClaimItem,
+    "release_claim_item": ReleaseClaimItem,
+    "approve_claim": ClaimRef,
+    "pay_claim": PayClaim,
+    "order_recovery": OrderRecovery,
+    "record_recovery": RecordRecovery,
+    "record_assessment": RecordAssessment,
+    "clear_deposit": ClearDeposit,
 }
 
 

@@ -49,6 +49,12 @@ class Money:
         exact = Decimal(self.fen) * Decimal(percent) / Decimal(100)
         return Money(int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
+    def yuan(self) -> str:
+        """Plain yuan with two decimals and no separators, e.g. '-1234.50'."""
+        sign = "-" if self.fen < 0 else ""
+        whole, frac = divmod(abs(self.fen), 100)
+        return f"{sign}{whole}.{frac:02d}"
+
     def __str__(self) -> str:
         sign = "-" if self.fen < 0 else ""
         whole, frac = divmod(abs(self.fen), 100)

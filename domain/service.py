@@ -27,9 +27,12 @@ from domain.bars import BarFact, Ending, Listing, application_bars
 from domain.base import Context, Envelope, LedgerAggregate
 from domain.calendar import WorkingCalendar, YearArrangement, add_months
 from domain.calendar_book import CalendarBook
+from domain.assessment import Assessment
+from domain.claim import Claim, month_key
 from domain.command_record import CommandRecord
+from domain.fund_account import FundAccount
 from domain.dispute import Dispute
-from domain.errors import Conflict, InvalidCommand, NotFound, RuleViolation
+from domain.errors import Conflict, Ground, InvalidCommand, NotFound, RuleViolation
 from domain.evaluation import Evaluation
 from domain.institution import SISTER_LINK_ROLES, Institution, check_kind
 from domain.money import Money
@@ -85,7 +88,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, Money):
-        return value.fen
+        return value.yuan()
     if isinstance(value, UUID):
         return str(value)
     return value
@@ -574,9 +577,17 @@ class Ledger(Application):
 
     # --- agreements: signing and effect (AGR-01..04, ADM-07) ---------------------
     def annual_scores(self, inst: Institution) -> dict[int, Decimal]:
-        """Year -> annual assessment total (ASM). Assessments are recorded by the
-        money and assessment commands; with none recorded the map is empty."""
-        return {}
+        """Year -> annual assessment total over the institution's agreements (ASM)."""
+        scores: dict[int, Decimal] = {}
+        for number in inst.agreements:
+            ag = self._find(Agreement, number, "agreement")
+            if ag is None:
+                continue
+            for year in range(ag.term_start.year, ag.term_end.year + 2):
+                found = self._find(Assessment, Assessment.key(number, year), "assessment")
+                if found is not None:
+                    scores[year] = found.total
+        return scores
 
     def _registry(self, ctx: Context) -> Registry:
         try:
@@ -788,6 +799,8 @@ class Ledger(Application):
                          envelope=ctx.with_document(notice_no).envelope)
         obligation = next((o for o in ag.obligations if o["rule"] == "TER-02"
                            and o["discharged_on"] is None), None)
+        if ag.agreement_type == "DA" and ground.startswith("DA36"):
+            touched += self._deposit_losses(ag, ground, 50, ctx)   # DEP-03
         return [ag, *touched], {"agreement": agreement, "kind": kind, "start": row["start"],
                                 "planned_end": row["planned_end"], "resume_by": row["resume_by"],
                                 "provisional": row["provisional"],
@@ -839,9 +852,227 @@ class Ledger(Application):
                          envelope=ctx.with_document(notice_no).envelope)
         registry = self._registry(ctx)
         registry.retire(agreement, ctx.effective_on, ctx.envelope)
+        if ag.agreement_type == "DA" and ground.startswith("DA37"):
+            touched += self._deposit_losses(ag, ground, 100, ctx)  # DEP-03
         return [ag, registry, *touched], {"agreement": agreement, "ground": ground,
                                           "article": g.article, "breach": g.is_breach,
                                           "aftercare": ag.agreement_type == "DA"}
+
+    # --- money: claims, review, payment (PAY-01..10) ------------------------------
+    def _account(self, ag: Agreement, year: int, ctx: Context) -> FundAccount:
+        return self._find(FundAccount, FundAccount.key(ag.number, year), "fund account") or \
+            FundAccount.open(agreement=ag.number, institution_code=ag.institution_code,
+                             agency=ag.agency, agreement_type=ag.agreement_type, year=year,
+                             effective_on=ctx.effective_on, envelope=ctx.envelope)
+
+    def _claim(self, agreement: str, month: str) -> Claim:
+        return self._get(Claim, Claim.key(agreement, month), "claim",
+                         remedy="submit the month's claim first")
+
+    @command
+    def submit_claim(self, ctx: Context, *, agreement: str, month: str,
+                     items: list[dict[str, Any]]):
+        ag, touched = self._up_to_date(agreement, ctx)
+        if self._find(Claim, Claim.key(agreement, month), "claim") is not None:
+            raise RuleViolation(f"agreement {agreement} already has its claim for {month}",
+                                rule="PAY-01", remedy="one claim per agreement and service month")
+        inst = self._get(Institution, ag.institution_code, "institution")
+        grounds = []
+        for item in items:
+            allowed, rule, why = ag.settles_on(item["service_date"])  # PAY-02, SUS-01, TER-03
+            if not allowed:
+                grounds.append(Ground(rule, f"item {item['item_id']} dated "
+                                      f"{item['service_date']}: {why} (PAY-02)"))
+            practitioner = item.get("practitioner_id")
+            if practitioner:
+                person = self._find(Person, practitioner, "person")
+                bar = person.barred_on(item["service_date"]) if person else None
+                if bar is not None:  # SAN-02
+                    grounds.append(Ground("SAN-02", f"item {item['item_id']}: practitioner "
+                                          f"{practitioner} is barred ({bar['bar_no']}) from "
+                                          f"{bar['approved_on']} to {bar['until']}",
+                                          "M 44", bar["until"]))
+        if grounds:
+            raise RuleViolation(f"{len(grounds)} item(s) of the {month} claim cannot be settled",
+                                rule=grounds[0].rule, grounds=tuple(grounds),
+                                remedy="remove those items; costs outside the agreement's "
+                                       "effect, inside a suspension or by a barred practitioner "
+                                       "are never settled")
+        claim = Claim.submit(agreement=agreement, institution_code=ag.institution_code,
+                             agency=ag.agency, month=month, items=items,
+                             networked=bool(inst.facts.get("networked_settlement")),
+                             effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [claim, *touched], {
+            "agreement": agreement, "month": month, "claimed": Money(claim.claimed),
+            "non_injury": Money(claim.refused_by_reason().get("non_injury", 0)),
+            "late": claim.late, "due_by": claim.due_by}
+
+    @command
+    def draw_sample(self, ctx: Context, *, agreement: str, month: str, seed: str | None):
+        claim = self._claim(agreement, month)
+        chosen = claim.draw_sample(seed=seed, effective_on=ctx.effective_on,
+                                   envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "seed": claim.sample["seed"],
+                         "sampled": chosen, "population": claim.sample["population"]}
+
+    @command
+    def review_sampled_item(self, ctx: Context, *, agreement: str, month: str, item_id: str,
+                            noncompliant_fen: int, reason: str):
+        claim = self._claim(agreement, month)
+        deducted = claim.review_sampled_item(item_id=item_id, noncompliant_fen=noncompliant_fen,
+                                             reason=reason, effective_on=ctx.effective_on,
+                                             envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id,
+                         "noncompliant": Money(noncompliant_fen), "deducted": Money(deducted)}
+
+    @command
+    def query_claim_item(self, ctx: Context, *, agreement: str, month: str, item_id: str,
+                         question: str):
+        claim = self._claim(agreement, month)
+        due = claim.query_item(item_id=item_id, question=question, calendar=self.calendar(),
+                               effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id,
+                         "explain_by": due}
+
+    @command
+    def record_explanation(self, ctx: Context, *, agreement: str, month: str, item_id: str,
+                           accepted: bool):
+        claim = self._claim(agreement, month)
+        claim.record_explanation(item_id=item_id, accepted=accepted,
+                                 effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id,
+                         "accepted": accepted}
+
+    @command
+    def refuse_unexplained_item(self, ctx: Context, *, agreement: str, month: str,
+                                item_id: str):
+        claim = self._claim(agreement, month)
+        claim.refuse_unexplained(item_id=item_id, effective_on=ctx.effective_on,
+                                 envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id}
+
+    @command
+    def hold_claim_item(self, ctx: Context, *, agreement: str, month: str, item_id: str,
+                        hold: str, ref: str):
+        claim = self._claim(agreement, month)
+        claim.hold_item(item_id=item_id, hold=hold, ref=ref, effective_on=ctx.effective_on,
+                        envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id, "hold": hold}
+
+    @command
+    def release_claim_item(self, ctx: Context, *, agreement: str, month: str, item_id: str,
+                           medical_accident: bool | None):
+        claim = self._claim(agreement, month)
+        claim.release_hold(item_id=item_id, medical_accident=medical_accident,
+                           effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id,
+                         "status": claim.items[item_id]["status"]}
+
+    @command
+    def approve_claim(self, ctx: Context, *, agreement: str, month: str):
+        claim = self._claim(agreement, month)
+        batch = claim.approve(effective_on=ctx.effective_on, envelope=ctx.envelope)
+        changed: list[LedgerAggregate] = [claim]
+        if batch["excess"]:
+            # PAY-03/PAY-08: a 5x deduction beyond the month's payable amount is owed back.
+            ag = self._get(Agreement, agreement, "agreement")
+            account = self._account(ag, claim.year, ctx)
+            account.order_recovery(amount_fen=batch["excess"], ground="PAY-03",
+                                   ref=f"{agreement}:{month}:{batch['batch']}",
+                                   effective_on=ctx.effective_on, envelope=ctx.envelope)
+            changed.append(account)
+        return changed, {"agreement": agreement, "month": month, "batch": batch["batch"],
+                         "gross": Money(batch["gross"]), "deducted": Money(batch["deducted"]),
+                         "approved": Money(batch["approved"]), "excess": Money(batch["excess"]),
+                         "pay_by": batch["pay_by"]}
+
+    @command
+    def pay_claim(self, ctx: Context, *, agreement: str, month: str, batch: int, ref: str):
+        claim = self._claim(agreement, month)
+        row = claim.pay(batch=batch, ref=ref, effective_on=ctx.effective_on,
+                        envelope=ctx.with_document(ref).envelope)
+        ag = self._get(Agreement, agreement, "agreement")
+        account = self._account(ag, claim.year, ctx)
+        account.withhold(claim=Claim.key(agreement, month), batch=batch,
+                         amount_fen=row["withheld"], effective_on=ctx.effective_on,
+                         envelope=ctx.envelope)
+        return [claim, account], {"agreement": agreement, "month": month, "batch": batch,
+                                  "approved": Money(row["approved"]), "paid": Money(row["paid"]),
+                                  "withheld": Money(row["withheld"]), "late": row["late"],
+                                  "pay_by": row["pay_by"], "ref": ref}
+
+    @command
+    def order_recovery(self, ctx: Context, *, agreement: str, year: int, amount_fen: int,
+                       ground: str, ref: str):
+        ag = self._get(Agreement, agreement, "agreement")
+        account = self._account(ag, year, ctx)
+        account.order_recovery(amount_fen=amount_fen, ground=ground, ref=ref,
+                               effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [account], {"agreement": agreement, "year": year,
+                           "to_recover": Money(account.to_recover),
+                           "outstanding": Money(account.outstanding)}
+
+    @command
+    def record_recovery(self, ctx: Context, *, agreement: str, year: int, amount_fen: int,
+                        ref: str):
+        account = self._get(FundAccount, FundAccount.key(agreement, year), "fund account",
+                            remedy="order the recovery first")
+        account.record_recovery(amount_fen=amount_fen, ref=ref, effective_on=ctx.effective_on,
+                                envelope=ctx.envelope)
+        return [account], {"agreement": agreement, "year": year,
+                           "recovered": Money(account.recovered),
+                           "outstanding": Money(account.outstanding)}
+
+    # --- annual assessment and deposit clearing (ASM, DEP) ----------------------------
+    @command
+    def record_assessment(self, ctx: Context, *, agreement: str, year: int,
+                          deductions: dict[str, list[list[Any]]], awarded: dict[str, Decimal],
+                          veto_failed: list[str], survey: dict[str, Decimal] | None,
+                          employer_views: list[str], supervisor_views: list[str],
+                          satisfaction: str):
+        ag = self._get(Agreement, agreement, "agreement")
+        if self._find(Assessment, Assessment.key(agreement, year), "assessment") is not None:
+            raise RuleViolation(f"{agreement} is already assessed for {year}", rule="ASM-01",
+                                remedy="one assessment per agreement and year")
+        if ag.took_effect_on is None or year < ag.term_start.year or year > ag.term_end.year:
+            raise RuleViolation(f"agreement {agreement} was not in force in {year}",
+                                rule="ASM-01", remedy="assess a year of the agreement's term")
+        assessment = Assessment.record(
+            agreement=agreement, institution_code=ag.institution_code, kind=ag.kind, year=year,
+            deductions=deductions, awarded=awarded, veto_failed=veto_failed, survey=survey,
+            employer_views=employer_views, supervisor_views=supervisor_views,
+            satisfaction=satisfaction, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [assessment], {"agreement": agreement, "year": year, "form": assessment.form_id,
+                              "total": assessment.total, "veto_failed": assessment.veto_failed}
+
+    @command
+    def clear_deposit(self, ctx: Context, *, agreement: str, year: int):
+        ag = self._get(Agreement, agreement, "agreement")
+        assessment = self._find(Assessment, Assessment.key(agreement, year), "assessment")
+        if assessment is None:
+            raise RuleViolation(f"{agreement} has no {year} assessment", rule="DEP-01",
+                                remedy="the score decides the return: record the assessment "
+                                       "first")
+        account = self._account(ag, year, ctx)
+        row = account.clear(score=assessment.total, assessment=Assessment.key(agreement, year),
+                            effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [account], {"agreement": agreement, "year": year, "score": row["score"],
+                           "percent": row["percent"], "returned": Money(row["returned"]),
+                           "forfeited": Money(row["forfeited"]), "due_by": row["due_by"],
+                           "late": row["late"]}
+
+    def _deposit_losses(self, ag: Agreement, clause: str, percent: int,
+                        ctx: Context) -> list[FundAccount]:
+        """DEP-03: a DA 36 suspension takes 50% of the deposit held, a DA 37
+        termination all of it, from every year not yet cleared."""
+        touched = []
+        for year in range(ag.term_start.year, ag.term_end.year + 1):
+            account = self._find(FundAccount, FundAccount.key(ag.number, year), "fund account")
+            if account is not None and account.forfeit_share(
+                    percent=percent, clause=clause, effective_on=ctx.effective_on,
+                    envelope=ctx.envelope):
+                touched.append(account)
+        return touched
 
     # --- time passing --------------------------------------------------------------
     def tick(self, ctx: Context, *, to: date) -> dict[str, Any]:

@@ -17,6 +17,9 @@ from typing import Any, Iterable
 from domain.agency import Agency
 from domain.agreement import Agreement
 from domain.application import Application
+from domain.assessment import Assessment
+from domain.claim import Claim
+from domain.fund_account import FundAccount
 from domain.calendar import WorkingCalendar
 from domain.calendar_book import CalendarBook
 from domain.dispute import Dispute
@@ -32,6 +35,9 @@ _TABLES = {  # aggregate class -> (table name, business key attribute)
     Agreement: ("agreements", "number"),
     Dispute: ("disputes", "number"),
     Agency: ("agencies", "code"),
+    Claim: ("claims", "_claim_key"),
+    FundAccount: ("accounts", "_account_key"),
+    Assessment: ("assessments", "_account_key"),
 }
 
 
@@ -44,6 +50,9 @@ class LedgerState:
     agreements: dict[str, Agreement] = field(default_factory=dict)
     disputes: dict[str, Dispute] = field(default_factory=dict)
     agencies: dict[str, Agency] = field(default_factory=dict)
+    claims: dict[str, Claim] = field(default_factory=dict)            # "agreement:YYYY-MM"
+    accounts: dict[str, FundAccount] = field(default_factory=dict)    # "agreement:YYYY"
+    assessments: dict[str, Assessment] = field(default_factory=dict)  # "agreement:YYYY"
     calendar_book: CalendarBook | None = None
     events_applied: int = 0
     index: dict[Any, Any] = field(default_factory=dict)  # aggregate id -> aggregate
@@ -80,7 +89,7 @@ def apply(state: LedgerState, e: Any) -> None:
             state.calendar_book = aggregate
         for cls, (table, key) in _TABLES.items():
             if isinstance(aggregate, cls):
-                getattr(state, table)[getattr(aggregate, key)] = aggregate
+                getattr(state, table)[_key(aggregate, key)] = aggregate
     else:
         aggregate = state.index.get(e.originator_id)
         if aggregate is None:
@@ -90,3 +99,11 @@ def apply(state: LedgerState, e: Any) -> None:
         e.apply(aggregate)
         aggregate.version = e.originator_version
     state.events_applied += 1
+
+
+def _key(aggregate: Any, attr: str) -> str:
+    if attr == "_claim_key":
+        return f"{aggregate.agreement}:{aggregate.month}"
+    if attr == "_account_key":
+        return f"{aggregate.agreement}:{aggregate.year}"
+    return getattr(aggregate, attr)
