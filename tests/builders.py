@@ -74,10 +74,12 @@ def effective_agreement(clerk, code="TY-H001", number="XY-2025-001", *, kind="me
     """An institution admitted by evaluation whose agreement took effect the
     day after its public notice ended."""
     app_no = f"SQ-{code}"
-    accepted_application(clerk, code, app_no, on="2024-10-08", kind=kind, subtype=subtype, **kw)
-    evaluate(clerk, app_no, f"EV-{code}", "2024-11-15")
+    signed = date.fromisoformat(signed_on)
+    accepted_application(clerk, code, app_no, on=signed - timedelta(days=73), kind=kind,
+                         subtype=subtype, **kw)
+    evaluate(clerk, app_no, f"EV-{code}", str(signed - timedelta(days=35)))
     if kind == "rehab":
-        clerk("select_rehab_pilot", "2024-11-20", agency=kw.get("agency", "TY"),
+        clerk("select_rehab_pilot", signed - timedelta(days=30), agency=kw.get("agency", "TY"),
               institution=code)
     clerk("sign_agreement", signed_on, number=number, institution=code, agreement_type=None,
           term_start=date.fromisoformat(term_start), term_years=1, renewal_of=None,
