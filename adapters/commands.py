@@ -13,6 +13,7 @@ valid; nothing is recorded.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
@@ -37,6 +38,8 @@ def _points(value: Any) -> Decimal:
         d = Decimal(str(value))
     except InvalidOperation:
         raise ValueError(f"not a number of points: {value!r}") from None
+    if not d.is_finite() or abs(d) > 1000:   # no form item is worth more than 100
+        raise ValueError(f"not a number of points: {value!r}")
     if d != d.quantize(Decimal("0.01")):
         raise ValueError("points have at most 2 decimal places")
     return d
@@ -127,6 +130,23 @@ class RegisterInstitution(Strict):
 class AmendInstitution(Strict):
     institution: Code
     changes: dict[str, Any] = Field(min_length=1)
+
+    @field_validator("changes")
+    @classmethod
+    def _known_facts(cls, v: dict[str, Any]) -> dict[str, Any]:
+        """Each change names an F1 fact (or the name) with a value of its type."""
+        from pydantic import TypeAdapter
+        checked: dict[str, Any] = {}
+        for key, value in v.items():
+            if key == "name":
+                checked[key] = TypeAdapter(str).validate_python(value)
+                continue
+            if key not in Facts.model_fields:
+                raise ValueError(f"{key!r} is not an F1 fact; use one of "
+                                 f"{', '.join(Facts.model_fields)}")
+            adapter = TypeAdapter(Facts.model_fields[key].annotation)
+            checked[key] = _to_domain(adapter.validate_python(value))
+        return checked
 
 
 class LinkPerson(Strict):
@@ -651,7 +671,9 @@ def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
     try:
         fields = model.model_validate(env.fields)
     except ValidationError as e:
-        raise InvalidCommand(f"{env.command}: {_describe(e)}",
+        text = _describe(e)
+        cited = re.search(r"\b([A-Z]{3}-\d{2})\b", text)
+        raise InvalidCommand(f"{env.command}: {text}", rule=cited.group(1) if cited else "",
                              remedy=f"see docs/commands.md#{env.command}") from None
     return env, fields
 

@@ -171,8 +171,9 @@ class Application(LedgerAggregate):
     def _supplied(self, items: list[str], effective_on: date, envelope: Envelope) -> None:
         self.materials |= set(items)
         if self.pauses and self.pauses[-1][1] is None:
-            self.pauses[-1][1] = effective_on
-            self.status = "accepted"
+            if not self.missing:   # ADM-05: the clock runs again once all is supplied
+                self.pauses[-1][1] = effective_on
+                self.status = "evaluating" if self.evaluations else "accepted"
         elif self.status == "awaiting_materials" and not self.missing:
             self.status = "received"
 
@@ -203,6 +204,10 @@ class Application(LedgerAggregate):
         if self.is_paused:
             raise RuleViolation("the applicant is already supplying materials", rule="ADM-05",
                                 remedy="record the supplied materials first")
+        if self.status not in ("accepted", "evaluating"):
+            raise RuleViolation(f"application {self.number} is {self.status}", rule="ADM-05",
+                                remedy="supplementary materials are asked for while the "
+                                       "evaluation runs")
         self._supplement_requested(items=sorted(items), reason=reason,
                                    effective_on=effective_on, envelope=envelope)
 
@@ -246,6 +251,9 @@ class Application(LedgerAggregate):
         if self.evaluations:
             raise RuleViolation("an evaluation has already started", rule="ADM-06",
                                 remedy="finish the evaluation")
+        if self.missing:
+            raise RuleViolation(f"materials are incomplete: {', '.join(self.missing)}",
+                                rule="ADM-04", remedy="record the missing M 12 items first")
         if self.kind != "medical":
             raise RuleViolation(f"only medical agreements can be exempted; this is {self.kind}",
                                 rule="ADM-06", remedy="organise an evaluation")

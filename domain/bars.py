@@ -41,7 +41,8 @@ class Listing:
     delisted_on: date | None
 
 
-_TIMED = {"M11-2": 3, "M11-3": 3, "M11-5": 3}  # years a fact bars (ADM-03 items 2, 3, 5)
+# Years a recorded fact bars (ADM-03 items 2, 3). Item 5 comes in as an Ending.
+_TIMED = {"M11-2": 3, "M11-3": 3}
 _WHILE_OPEN = {  # grounds that bar while they last: (text, article)
     "M11-5-penalty": ("administrative penalty not fully carried out", "M 11(5)"),
     "M11-6": ("under investigation or an administrative penalty being decided", "M 11(6)"),
@@ -51,7 +52,6 @@ _WHILE_OPEN = {  # grounds that bar while they last: (text, article)
 _TIMED_TEXT = {
     "M11-2": "applied by fraud or other improper means (M 11(2))",
     "M11-3": "major medical or quality-safety incident (M 11(3))",
-    "M11-5": "own agreement ended for violations (M 11(5))",
 }
 
 

@@ -103,7 +103,8 @@ class Evaluation(LedgerAggregate):
         if self.sheet is not None:
             raise RuleViolation(f"evaluation {self.number} already has a score sheet",
                                 rule="EVA-06",
-                                remedy="record a correction, or conclude the evaluation")
+                                remedy="conclude the evaluation; its working papers stay as "
+                                       "recorded")
         blocked = sorted(set(scored_by) & set(self.recused))
         if blocked:
             raise RuleViolation(f"recused member(s) cannot score: {', '.join(blocked)}",

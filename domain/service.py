@@ -39,6 +39,7 @@ from domain.money import Money
 from domain.grounds import AGREEMENT_TYPES
 from domain.person import Person
 from domain.registry import Registry
+from domain.roles import check_role
 
 A = TypeVar("A", bound=LedgerAggregate)
 
@@ -94,8 +95,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def fingerprint(name: str, effective_on: date, args: dict[str, Any]) -> str:
-    text = json.dumps({"command": name, "effective_on": effective_on.isoformat(),
+def fingerprint(name: str, ctx: Context, args: dict[str, Any]) -> str:
+    """What makes a command the same command: its name, date, who gives it,
+    the document it rests on and its fields."""
+    text = json.dumps({"command": name, "effective_on": ctx.effective_on.isoformat(),
+                       "user": ctx.user, "role": ctx.role, "document": ctx.document,
                        "args": _plain(args)}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -107,7 +111,8 @@ def command(method: Callable[..., tuple[list[LedgerAggregate], dict[str, Any]]])
 
     @functools.wraps(method)
     def handle(self: "Ledger", ctx: Context, **args: Any) -> dict[str, Any]:
-        fp = fingerprint(name, ctx.effective_on, args)
+        check_role(name, ctx.role)
+        fp = fingerprint(name, ctx, args)
         earlier = self._command_record(ctx.command_id)
         if earlier is not None:
             return self._replay_answer(earlier, fp, name)
@@ -304,7 +309,8 @@ class Ledger(Application):
         violation: the ledger's own endings, and earlier ones recorded as M 11(5)
         bar facts. Expiry, automatic and agreed endings bar nothing (TER-05)."""
         endings = [Ending(inst.code, f["occurred_on"], "M11-5")
-                   for f in inst.bar_facts if f["ground"] == "M11-5"]
+                   for f in inst.bar_facts
+                   if f["ground"] == "M11-5" and f["lifted_on"] is None]
         for number in inst.agreements:
             agreement = self._find(Agreement, number, "agreement")
             if agreement is not None and agreement.ending and agreement.ending["is_breach"]:
@@ -377,7 +383,7 @@ class Ledger(Application):
                                 remedy="give the application a new number")
         for other in inst.applications:
             app = self._find(AdmissionApplication, other, "application")
-            if app is not None and app.is_open and app.status != "passed":
+            if app is not None and app.is_open and app.status not in ("passed", "exempted"):
                 raise RuleViolation(f"{institution} has application {other} open "
                                     f"({app.status})", rule="ADM-05",
                                     remedy="withdraw it or wait for its result")
@@ -549,6 +555,9 @@ class Ledger(Application):
         if inst.kind != "rehab":
             raise RuleViolation(f"{institution} is a {inst.kind} institution", rule="ADM-07",
                                 remedy="only rehab institutions join the rehab pilot")
+        if inst.agency != agency:
+            raise RuleViolation(f"{institution} belongs to agency {inst.agency}, not {agency}",
+                                rule="ADM-07", remedy=f"select it as a pilot of {inst.agency}")
         if not self.valid_pass(inst, ctx.effective_on):
             raise RuleViolation(f"{institution} holds no valid evaluation pass on "
                                 f"{ctx.effective_on}", rule="ADM-07",

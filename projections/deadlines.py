@@ -36,6 +36,9 @@ def open_deadlines(state: LedgerState, on: date) -> list[dict[str, Any]]:
             d = cal.act_deadline(a.notice["supply_by"])
             add(subject, "applicant supplies: " + ", ".join(a.missing), "ADM-04", d.due,
                 d.provisional)
+        if a.is_paused:
+            add(subject, "applicant supplies " + ", ".join(a.missing) + "; the evaluation "
+                "clock is paused", "ADM-05", a.pauses[-1][0], overdue_possible=False)
         evaluations = [state.evaluations[n] for n in a.evaluations if n in state.evaluations]
         first = evaluations[0] if evaluations else None
         # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
