@@ -128,6 +128,19 @@ def describe(result: dict[str, Any]) -> str:
     elif c == "approve_practitioner_bar":
         text = f"Bar {r['bar']} on {r['person']} approved: barred from {r['from']} to " \
                f"{r['until']}."
+    elif c == "record_assessment":
+        text = f"{r['agreement']} assessed for {r['year']} on form {r['form']}: {r['total']} " \
+               f"points" + (f" (veto {', '.join(r['veto_failed'])}: the year scores 0)"
+                            if r["veto_failed"] else "") + "."
+    elif c == "clear_deposit":
+        late = " LATE (due by " + str(r["due_by"]) + ")" if r["late"] else ""
+        text = f"{r['agreement']} {r['year']} deposit cleared on a score of {r['score']}: " \
+               f"{r['percent']}% returned = {r['returned']} yuan, {r['forfeited']} yuan " \
+               f"forfeited to the fund (DEP-01){late}."
+    elif c == "pay_claim":
+        late = " LATE: after the 25th" if r["late"] else ""
+        text = f"{r['agreement']} {r['month']}: {r['paid']} yuan paid, {r['withheld']} yuan " \
+               f"withheld as deposit{late}."
     else:
         shown = {k: v for k, v in r.items() if k not in ("command", "command_id", "recorded")}
         text = f"{c}: " + ", ".join(f"{k}={v}" for k, v in shown.items())

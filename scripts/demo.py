@@ -25,6 +25,7 @@ from adapters.settings import open_ledger  # noqa: E402
 from domain.errors import LedgerError  # noqa: E402
 from projections.deadlines import (agreement_status, bar_register,  # noqa: E402
                                    open_deadlines, public_ended_list)
+from projections.fund import as_dict, positions as fund_positions, totals  # noqa: E402
 from projections.status import build  # noqa: E402
 
 OFFICER = {"user": "zhang.min", "role": "case_officer"}
@@ -37,6 +38,16 @@ class Demo:
     def __init__(self, ledger):
         self.ledger = ledger
         self.n = 0
+
+    @staticmethod
+    def quietly(d: "Demo"):
+        """Apply commands without printing each one (for long monthly runs)."""
+        def run(command, on, actor=OFFICER, **fields):
+            d.n += 1
+            raw = {"id": f"demo-{d.n:04d}", "command": command, "date": on, "actor": actor,
+                   "fields": fields}
+            return execute(d.ledger, json.loads(json.dumps(raw, default=str)))
+        return run
 
     def say(self, text: str) -> None:
         print(f"\n== {text}")
@@ -241,6 +252,67 @@ def lifecycle(d: Demo) -> None:
     d.do("tick", "2025-12-31", to="2025-12-31")
 
 
+FINANCE = {"user": "li.juan", "role": "finance"}
+
+
+def money(d: Demo) -> None:
+    d.say("Jinzhong: a hospital admitted in 2024 settles a year of monthly claims in 2025")
+    d.do("register_institution", "2024-09-02", code="JZ-H001", name="晋中市第一人民医院",
+         kind="medical", agency="JZ", facts=facts(licence_no="PDY60001-14", beds=900),
+         people=[{"person_id": "140701197202020077", "name": "郭平",
+                  "role": "legal_representative"}])
+    d.do("submit_application", "2024-09-02", number="SQ-2024-JZ-01", institution="JZ-H001",
+         materials=ALL)
+    d.do("accept_application", "2024-09-03", application="SQ-2024-JZ-01")
+    d.do("form_panel", "2024-10-15", actor=EVALUATOR, evaluation="PG-2024-JZ-01",
+         application="SQ-2024-JZ-01", members=panel("J"))
+    d.do("record_scores", "2024-10-16", actor=EVALUATOR, evaluation="PG-2024-JZ-01",
+         scored_by=scored_by("J"), deductions={"10": [["2", "每日清单未签字确认"]]})
+    d.do("conclude_evaluation", "2024-10-18", actor=EVALUATOR, evaluation="PG-2024-JZ-01",
+         report_no="晋中评估〔2024〕5号", validity_years=1)
+    d.do("sign_agreement", "2024-12-10", number="XY-JZ-2025-001", institution="JZ-H001",
+         term_start="2025-01-01")
+    d.do("file_agreement", "2024-12-10", agreement="XY-JZ-2025-001", filing_ref="晋中人社备〔2024〕9号")
+    d.do("start_public_notice", "2024-12-11", agreement="XY-JZ-2025-001",
+         notice_ref="晋中公示〔2024〕9号", until="2024-12-18")
+    d.do("tick", "2024-12-31", to="2024-12-31")
+    print("  Each month: the claim by the 5th, a 20% sample, approval, 90% paid by the 25th.")
+    quiet = Demo.quietly(d)
+    for m in range(1, 13):
+        month = f"2025-{m:02d}"
+        nxt = date(2025 + (m == 12), m % 12 + 1, 1)
+        items = [{"item_id": f"{month}-{k:02d}", "amount": f"{18000 + 1500 * k + 37 * m}.{k:02d}",
+                  "service_date": f"{month}-{(3 * k) % 27 + 1:02d}", "injury": k != 9,
+                  "description": "工伤住院" if k != 9 else "非工伤门诊"} for k in range(10)]
+        quiet("submit_claim", str(nxt.replace(day=3)), agreement="XY-JZ-2025-001",
+              month=month, items=items)
+        sample = quiet("draw_sample", str(nxt.replace(day=8)), actor=FINANCE,
+                       agreement="XY-JZ-2025-001", month=month, seed=f"JZ-{month}")
+        for n, item_id in enumerate(sample["sampled"]):
+            bad = "1200.00" if month == "2025-06" and n == 0 else "0"
+            quiet("review_sampled_item", str(nxt.replace(day=9)), actor=FINANCE,
+                  agreement="XY-JZ-2025-001", month=month, item_id=item_id, noncompliant=bad,
+                  reason="超标准收取床位费" if bad != "0" else "")
+        quiet("approve_claim", str(nxt.replace(day=12)), actor=FINANCE,
+              agreement="XY-JZ-2025-001", month=month)
+        pay_day = nxt.replace(day=28) if month == "2025-09" else nxt.replace(day=24)
+        paid = quiet("pay_claim", str(pay_day), actor=FINANCE, agreement="XY-JZ-2025-001",
+                     month=month, batch=1, ref=f"社银直发-{month}")
+        flag = "  LATE (after the 25th)" if paid["late"] else ""
+        extra = f"  sample {', '.join(sample['sampled'])}"
+        if month == "2025-06":
+            extra += " — 1,200.00 non-compliant: deducted 5x = 6,000.00 (PAY-03)"
+        print(f"  {month}: approved {paid['approved']:>10}  paid {paid['paid']:>10}  "
+              f"withheld {paid['withheld']:>9}  on {pay_day}{flag}{extra}")
+
+    d.say("The 2025 assessment scores 85: the deposit returns 90%, the rest goes to the fund")
+    d.do("record_assessment", "2026-01-20", agreement="XY-JZ-2025-001", year=2025,
+         deductions={"5.5": [["10", "抽查发现过度检查"]], "3.4": [["5", "未核验工伤职工身份"]]},
+         employer_views=["晋中钢铁：服务及时"], supervisor_views=["社会监督员：无投诉"],
+         satisfaction="工伤职工满意度 91%")
+    d.do("clear_deposit", "2026-02-10", actor=FINANCE, agreement="XY-JZ-2025-001", year=2025)
+
+
 def report(ledger) -> None:
     state = build(e for _, e in ledger.read_log())
     print("\n== Where each application stands")
@@ -263,6 +335,19 @@ def report(ledger) -> None:
     for row in bar_register(state):
         print(f"  {row['person']} {row['name']}  {row['bar_no']}  {row['status']} "
               f"{row['approved_on']} to {row['until']}: {row['finding']}")
+    print("\n== Fund positions, everything recorded (yuan; AUD-06 identities checked per row)")
+    rows = fund_positions(state)
+    per_agency, fund = totals(rows)
+    cols = ("claimed", "refused", "deducted", "approved", "paid", "withheld", "returned",
+            "forfeited", "still_held")
+    print("  " + f"{'':22}" + "".join(f"{c:>14}" for c in cols))
+    for label, p in [(f"{p.agreement} {p.year}", p) for p in rows] + \
+            [(f"agency {a}", p) for a, p in per_agency.items()] + [("fund", fund)]:
+        d = as_dict(p)
+        print("  " + f"{label:22}" + "".join(f"{d[c]:>14}" for c in cols))
+        broken = p.identities()
+        if broken:
+            print(f"  !! AUD-06 broken for {label}: {broken}")
     on = date(2025, 12, 31)
     print(f"\n== Open deadlines on {on}")
     for row in open_deadlines(state, on):
@@ -287,6 +372,7 @@ if __name__ == "__main__":
         demo = Demo(ledger)
         run(demo)
         lifecycle(demo)
+        money(demo)
         report(ledger)
     finally:
         ledger.close()

@@ -29,3 +29,17 @@ def test_the_demo_shows_a_suspension_an_automatic_ending_and_a_listed_terminatio
     assert "must now end the agreement (TER-02, M 39(1))" in text
     listed = text.split("== Public list of ended agreements")[1].split("==")[0]
     assert "XY-TY-2025-001" in listed and "M39-1" in listed and "not a breach" in listed
+
+
+def test_the_demo_settles_a_year_of_claims_and_returns_90_percent_on_a_score_of_85(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--db", db],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert text.count("withheld") >= 12 and "LATE (after the 25th)" in text
+    assert "deducted 5x = 6,000.00 (PAY-03)" in text
+    assert "assessed for 2025 on form F6-medical-rehab: 85 points" in text
+    assert "90% returned" in text and "AUD-06 broken" not in text
+    fund_table = text.split("== Fund positions")[1].split("==")[0]
+    assert "XY-JZ-2025-001 2025" in fund_table and "6000.00" in fund_table
