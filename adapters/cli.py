@@ -16,8 +16,7 @@ from adapters.describe import describe
 from adapters.settings import URL_SETTING, open_ledger
 from domain.errors import LedgerError
 from domain.service import _plain
-from projections.deadlines import (agreement_status, bar_register, open_deadlines,
-                                   public_ended_list)
+from projections.deadlines import agreement_status, open_deadlines
 from projections.status import build
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -206,27 +205,63 @@ def application(number: str, as_of: Optional[str] = typer.Option(None, "--as-of"
                           f"{', valid until ' + str(r['valid_until']) if r['valid_until'] else ''}")
 
 
+def _read_models(db: Optional[str]):
+    """Open the ledger, bring the SQL read models up to date, hand back the view."""
+    from adapters.readmodels import catch_up, view_for
+    ledger = open_ledger(db)
+    catch_up(ledger)
+    return ledger, view_for(ledger)
+
+
+def _position(view, known_at: Optional[str]) -> int:
+    from adapters.readmodels import log_position
+    return log_position(view, _parse_instant(known_at))
+
+
 @app.command()
 def status(on: str = typer.Option(..., "--on", help="the business date, YYYY-MM-DD"),
            institution_code: Optional[str] = typer.Option(None, "--institution"),
-           known_at: Optional[str] = typer.Option(None, "--known-at"),
+           agreement: Optional[str] = typer.Option(None, "--agreement"),
+           known_at: Optional[str] = typer.Option(None, "--known-at",
+                                                  help="as the ledger knew it at this instant"),
            as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """Every agreement's status on a business date: active, in notice,
-    suspended and why, ended and why, with the governing dates."""
-    state = _state(db, on, known_at)
-    rows = [agreement_status(ag) for ag in state.agreements.values()
-            if institution_code in (None, ag.institution_code)]
+    """Every agreement's status on a business date (active, in notice,
+    suspended and why, ended and why), as known now or at an instant."""
+    from adapters.readmodels import status_as_of
+    ledger, view = _read_models(db)
+    try:
+        rows = status_as_of(view, _parse_date(on, "--on"), _position(view, known_at),
+                            agreement=agreement, institution=institution_code)
+    finally:
+        ledger.close()
     if as_json:
         _dump(rows)
         return
-    _agreement_table(rows)
+    table = Table("agreement", "institution", "status", "why", "since",
+                  title=f"agreements on {on}" + (f" as known at {known_at}" if known_at else ""))
+    for r in rows:
+        table.add_row(r["agreement"], r["institution"], r["status"], r["why"],
+                      str(r["valid_from"]))
+    console.print(table)
 
 
 @app.command()
 def ended(as_of: Optional[str] = typer.Option(None, "--as-of"),
+          known_at: Optional[str] = typer.Option(None, "--known-at"),
           as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """The public list of ended agreements, with date and ground (TER-03)."""
-    rows = public_ended_list(_state(db, as_of, None))
+    from adapters.readmodels import ended_as_of
+    ledger, view = _read_models(db)
+    try:
+        rows = ended_as_of(view, _parse_date(as_of, "--as-of"), _position(view, known_at))
+        names = {}
+        if rows:
+            state = build(e for _, e in ledger.read_log())
+            names = {c: i.name for c, i in state.institutions.items()}
+    finally:
+        ledger.close()
+    for r in rows:
+        r["name"] = names.get(r["institution"], "")
     if as_json:
         _dump(rows)
         return
@@ -242,18 +277,71 @@ def ended(as_of: Optional[str] = typer.Option(None, "--as-of"),
 def bars(person: Optional[str] = typer.Option(None, "--person"),
          institution_code: Optional[str] = typer.Option(None, "--institution"),
          as_of: Optional[str] = typer.Option(None, "--as-of"),
+         known_at: Optional[str] = typer.Option(None, "--known-at"),
          as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """The practitioner bar register, by person or by institution (SAN-01)."""
-    rows = bar_register(_state(db, as_of, None), person_id=person, institution=institution_code)
+    from adapters.readmodels import bars_as_of
+    ledger, view = _read_models(db)
+    try:
+        rows = bars_as_of(view, _parse_date(as_of, "--as-of"), _position(view, known_at),
+                          person=person, institution=institution_code)
+    finally:
+        ledger.close()
     if as_json:
         _dump(rows)
         return
     table = Table("person", "bar", "institution", "years", "status", "from", "until", "finding")
     for r in rows:
-        table.add_row(f"{r['person']} {r['name']}", r["bar_no"], r["institution"],
-                      str(r["years"]), r["status"], str(r["approved_on"] or ""),
-                      str(r["until"] or ""), r["finding"])
+        table.add_row(r["person"], r["bar_no"], r["institution"], str(r["years"]), r["status"],
+                      str(r["approved_on"] or ""), str(r["until"] or ""), r["finding"])
     console.print(table)
+
+
+@app.command()
+def rebuild(db: Optional[str] = DbOption,
+            batch_size: int = typer.Option(5000, "--batch-size")) -> None:
+    """Drop every SQL read model and rebuild it from the event log alone
+    (AUD-02). A rebuild stopped part-way resumes where it stopped."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from adapters.readmodels import rebuild as rebuild_models
+    ledger = open_ledger(db)
+    try:
+        with Progress(TextColumn("rebuilding read models"), BarColumn(),
+                      TextColumn("{task.completed:,}/{task.total:,} events"),
+                      TimeRemainingColumn(), console=console) as bar:
+            task = bar.add_task("rebuild", total=ledger.recorder.max_notification_id() or 0)
+            result = rebuild_models(ledger, batch_size=batch_size,
+                                    progress=lambda done, total: bar.update(
+                                        task, completed=done, total=max(total, done)))
+    finally:
+        ledger.close()
+    console.print(f"rebuilt from {result['events']:,} events in {result['seconds']:.1f} s "
+                  f"({result['events_per_second']:,.0f} events/s)")
+
+
+@app.command(name="verify-models")
+def verify_models(as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Prove a rebuild equals the live read models and that the AUD-06 money
+    identities hold at every point in history."""
+    from adapters.readmodels import verify as verify_read_models
+    ledger = open_ledger(db)
+    try:
+        result = verify_read_models(ledger)
+    finally:
+        ledger.close()
+    if as_json:
+        _dump(result)
+    else:
+        ok = result["rebuild_equals_live"] and not result["identities_broken"]
+        console.print(("read models verified: " if ok else "READ MODELS DO NOT VERIFY: ") +
+                      f"rebuild equals live: {result['rebuild_equals_live']}; "
+                      f"money identities broken: {len(result['identities_broken'])}; rows "
+                      + ", ".join(f"{k} {v}" for k, v in result["rows"].items()))
+        for line in result["identities_broken"][:20]:
+            console.print(f"  {line}")
+    if not (result["rebuild_equals_live"] and not result["identities_broken"]):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -302,15 +390,20 @@ def tick(to: str = typer.Option(..., "--to", help="record consequences due up to
 def positions(as_of: Optional[str] = typer.Option(None, "--as-of"),
               known_at: Optional[str] = typer.Option(None, "--known-at"),
               agency: Optional[str] = typer.Option(None, "--agency"),
+              agreement: Optional[str] = typer.Option(None, "--agreement"),
               csv_out: Optional[Path] = typer.Option(None, "--csv", help="write CSV here"),
               as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """Fund positions per agreement and year, per agency and for the fund:
     claimed, refused, deducted, approved, paid, withheld, returned, forfeited,
     still held, to recover, recovered (yuan, exact)."""
-    from projections.fund import MONEY_COLUMNS, as_dict, positions as fund_positions, \
-        to_csv, totals
-    rows = [p for p in fund_positions(_state(db, as_of, known_at))
-            if agency in (None, p.agency)]
+    from adapters.readmodels import positions_as_of
+    from projections.fund import MONEY_COLUMNS, as_dict, to_csv, totals
+    ledger, view = _read_models(db)
+    try:
+        rows = positions_as_of(view, _parse_date(as_of, "--as-of"), _position(view, known_at),
+                               agency=agency, agreement=agreement)
+    finally:
+        ledger.close()
     per_agency, fund = totals(rows)
     if csv_out is not None:
         csv_out.write_text(to_csv(rows), encoding="utf-8")

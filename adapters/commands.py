@@ -379,6 +379,13 @@ class SuspendAgreement(Strict):
     notice_no: str = ""
 
 
+class CorrectSuspension(Strict):
+    agreement: Code
+    corrects: Code = Field(description="the command id that recorded the suspension")
+    start: date
+    reason: str = Field(min_length=1)
+
+
 class ApplyForResumption(Strict):
     agreement: Code
     applied_on: date
@@ -488,6 +495,15 @@ class SubmitClaim(Strict):
 class ClaimRef(Strict):
     agreement: Code
     month: Month
+
+
+class CorrectClaimItem(ClaimRef):
+    item_id: Code
+    amount_fen: Fen = Field(alias="amount")
+    service_date: date
+    injury: bool = True
+    corrects: Code = Field(description="the command id that submitted the claim")
+    reason: str = Field(min_length=1)
 
 
 class DrawSample(ClaimRef):
@@ -627,6 +643,8 @@ MODELS: dict[str, type[Strict]] = {
     "record_recovery": RecordRecovery,
     "record_assessment": RecordAssessment,
     "clear_deposit": ClearDeposit,
+    "correct_suspension": CorrectSuspension,
+    "correct_claim_item": CorrectClaimItem,
 }
 
 

@@ -460,6 +460,7 @@ class Agreement(LedgerAggregate):
                    planned_end: date | None, resume_by: date | None, provisional: bool,
                    notice_no: str, effective_on: date, envelope: Envelope) -> None:
         self.suspensions.append({
+            "command_id": envelope.command_id,
             "kind": kind, "ground": ground_code, "start": start, "requested_on": requested_on,
             "planned_end": planned_end, "resume_by": resume_by, "provisional": provisional,
             "notice_no": notice_no, "resumption_applied_on": None, "inspection": None,
@@ -547,6 +548,54 @@ class Agreement(LedgerAggregate):
     def _resumed(self, effective_on: date, envelope: Envelope) -> None:
         self.suspensions[-1]["resumed_on"] = effective_on
         self.status = "active"
+
+    # --- AUD-01: correcting a recorded suspension ------------------------------------
+    def correct_suspension(self, *, corrects: str, start: date, reason: str,
+                           calendar: WorkingCalendar, effective_on: date,
+                           envelope: Envelope) -> dict[str, Any]:
+        """A new event that names the suspension it corrects (by the command
+        that recorded it) and why; the original stays in the log."""
+        self._require_live("AUD-01")
+        found = [s for s in self.suspensions if s.get("command_id") == corrects]
+        if not found:
+            raise NotFound(f"no suspension of {self.number} was recorded by command {corrects}",
+                           rule="AUD-01", remedy="name the command id that recorded it")
+        if not reason.strip():
+            raise InvalidCommand("a correction says why", rule="AUD-01",
+                                 remedy="give the reason for the correction")
+        s = found[0]
+        if start < self.took_effect_on or (s["resumed_on"] and start >= s["resumed_on"]):  # type: ignore[operator]
+            raise RuleViolation("the corrected start lies outside the agreement's effect or "
+                                "after the resumption", rule="SUS-01",
+                                remedy="give a start inside the agreement's effect")
+        resume_by = None
+        if s["kind"] == "voluntary":
+            resume_by = calendar.act_deadline(period_last_day(start, VOLUNTARY_MAX_DAYS)).due
+        planned_end = s["planned_end"]
+        if planned_end is not None:
+            planned_end = planned_end + (start - s["start"])
+        corrected = {**s, "start": start, "resume_by": resume_by, "planned_end": planned_end,
+                     "corrected": {"reason": reason, "was": s["start"]}}
+        # The correction carries the whole corrected suspension, dated from the
+        # earlier of the two starts, so a replay "as of" any day sees it whole.
+        self._suspension_corrected(
+            corrects={"event": "Agreement.Suspended", "command_id": corrects,
+                      "start": s["start"]},
+            suspension=corrected, reason=reason, effective_on=min(start, s["start"]),
+            envelope=envelope)
+        return self.suspensions[[x.get("command_id") for x in self.suspensions].index(corrects)]
+
+    @event("SuspensionCorrected")
+    def _suspension_corrected(self, corrects: dict[str, Any], suspension: dict[str, Any],
+                              reason: str, effective_on: date, envelope: Envelope) -> None:
+        for s in self.suspensions:
+            if s.get("command_id") == corrects["command_id"]:
+                s.update(suspension)
+                break
+        else:
+            self.suspensions.append(dict(suspension))
+        if self.suspension is not None:
+            self.status = "suspended"
 
     # --- SUS-06: breach findings --------------------------------------------------
     def record_finding(self, *, clause: str, found_on: date, facts: str, sanctions: list[str],

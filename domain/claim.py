@@ -183,6 +183,47 @@ class Claim(LedgerAggregate):
                            remedy="name an item of the claim")
         return found
 
+    # --- AUD-01: correcting a recorded item -----------------------------------------
+    def correct_item(self, *, item_id: str, amount_fen: int, service_date: date,
+                     injury: bool, reason: str, corrects: str, effective_on: date,
+                     envelope: Envelope) -> dict[str, Any]:
+        """A new event naming the submission it corrects and why; the
+        submitted amount stays in the log. Only an item not yet approved,
+        refused or paid can be corrected."""
+        item = self._item(item_id)
+        if item["status"] not in ("pending", "queried", "held") and item["reason"] != "non_injury":
+            raise RuleViolation(f"item {item_id} is {item['status']}", rule="AUD-01",
+                                remedy="an approved or refused item is settled; order a "
+                                       "recovery (PAY-08) instead")
+        if not reason.strip():
+            raise InvalidCommand("a correction says why", rule="AUD-01",
+                                 remedy="give the reason for the correction")
+        if type(amount_fen) is not int or amount_fen <= 0:
+            raise InvalidCommand("the amount is whole fen above 0", rule="PAY-10",
+                                 remedy="give the corrected amount in yuan")
+        if month_key(service_date) != self.month:
+            raise RuleViolation(f"{service_date} lies outside the service month {self.month}",
+                                rule="PAY-01", remedy="claim it in its own month")
+        self._item_corrected(
+            corrects={"event": "Claim.Submitted", "command_id": corrects, "item_id": item_id,
+                      "amount_fen": item["amount_fen"], "service_date": item["service_date"],
+                      "injury": item["injury"]},
+            item_id=item_id, amount_fen=amount_fen, service_date=service_date, injury=injury,
+            reason=reason, effective_on=self.submitted_on, envelope=envelope)
+        return self.items[item_id]
+
+    @event("ItemCorrected")
+    def _item_corrected(self, corrects: dict[str, Any], item_id: str, amount_fen: int,
+                        service_date: date, injury: bool, reason: str, effective_on: date,
+                        envelope: Envelope) -> None:
+        item = self.items[item_id]
+        item.update(amount_fen=amount_fen, service_date=service_date, injury=injury,
+                    corrected={"reason": reason, "was": corrects["amount_fen"]})
+        if not injury:
+            item["status"], item["reason"] = "refused", "non_injury"
+        elif item["reason"] == "non_injury":
+            item["status"], item["reason"] = "pending", ""
+
     # --- PAY-03: the reproducible 20% sample ---------------------------------------
     def draw_sample(self, *, seed: str | None, effective_on: date,
                     envelope: Envelope) -> list[str]:

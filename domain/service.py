@@ -801,10 +801,12 @@ class Ledger(Application):
                           start: date | None, requested_on: date | None,
                           planned_days: int | None, months: int | None, notice_no: str):
         ag, touched = self._up_to_date(agreement, ctx)
+        # The suspension takes effect on its start, which may lie before the
+        # day it is recorded (a late-recorded, backdated suspension).
         row = ag.suspend(kind=kind, ground_code=ground, start=start or ctx.effective_on,
                          requested_on=requested_on, planned_days=planned_days, months=months,
                          notice_no=notice_no, calendar=self.calendar(),
-                         effective_on=ctx.effective_on,
+                         effective_on=start or ctx.effective_on,
                          envelope=ctx.with_document(notice_no).envelope)
         obligation = next((o for o in ag.obligations if o["rule"] == "TER-02"
                            and o["discharged_on"] is None), None)
@@ -816,6 +818,16 @@ class Ledger(Application):
                                 "past_expiry": bool(row["planned_end"]
                                                     and row["planned_end"] > ag.term_end),
                                 "termination_obligation": obligation is not None}
+
+    @command
+    def correct_suspension(self, ctx: Context, *, agreement: str, corrects: str, start: date,
+                           reason: str):
+        ag, touched = self._up_to_date(agreement, ctx)
+        row = ag.correct_suspension(corrects=corrects, start=start, reason=reason,
+                                    calendar=self.calendar(), effective_on=ctx.effective_on,
+                                    envelope=ctx.envelope)
+        return [ag, *touched], {"agreement": agreement, "corrects": corrects,
+                                "start": row["start"], "resume_by": row["resume_by"]}
 
     @command
     def apply_for_resumption(self, ctx: Context, *, agreement: str, applied_on: date):
@@ -915,6 +927,23 @@ class Ledger(Application):
             "agreement": agreement, "month": month, "claimed": Money(claim.claimed),
             "non_injury": Money(claim.refused_by_reason().get("non_injury", 0)),
             "late": claim.late, "due_by": claim.due_by}
+
+    @command
+    def correct_claim_item(self, ctx: Context, *, agreement: str, month: str, item_id: str,
+                           amount_fen: int, service_date: date, injury: bool, corrects: str,
+                           reason: str):
+        claim = self._claim(agreement, month)
+        ag = self._get(Agreement, agreement, "agreement")
+        allowed, rule, why = ag.settles_on(service_date)  # the corrected date is checked too
+        if not allowed:
+            raise RuleViolation(f"item {item_id} corrected to {service_date}: {why}", rule=rule,
+                                remedy="a correction cannot bring in what could not be claimed")
+        row = claim.correct_item(item_id=item_id, amount_fen=amount_fen,
+                                 service_date=service_date, injury=injury, reason=reason,
+                                 corrects=corrects, effective_on=ctx.effective_on,
+                                 envelope=ctx.envelope)
+        return [claim], {"agreement": agreement, "month": month, "item": item_id,
+                         "amount": Money(row["amount_fen"]), "was": Money(row["corrected"]["was"])}
 
     @command
     def draw_sample(self, ctx: Context, *, agreement: str, month: str, seed: str | None):

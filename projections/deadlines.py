@@ -137,8 +137,11 @@ def bar_register(state: LedgerState, *, person_id: str | None = None,
     return rows
 
 
-def agreement_status(ag) -> dict[str, Any]:
-    """What an agreement is on a day, and why, with the governing dates."""
+def agreement_status(ag, on: date | None = None) -> dict[str, Any]:
+    """What an agreement is (on a day, when given), and why, with the
+    governing dates."""
+    s = ag.suspension
+    suspended = s is not None and (on is None or s["start"] <= on)
     if ag.status == "stopped":
         status, why = "stopped", ag.stopped["reason"]
     elif ag.ending is not None:
@@ -147,8 +150,7 @@ def agreement_status(ag) -> dict[str, Any]:
     elif ag.took_effect_on is None:
         status = "in notice" if ag.notice else "signed"
         why = f"notice until {ag.notice['until']}" if ag.notice else "not yet filed/noticed"
-    elif ag.suspension is not None:
-        s = ag.suspension
+    elif suspended:
         status = f"suspended ({s['kind']})"
         why = f"from {s['start']} on {s['ground']}" + \
               (f", resume by {s['resume_by']}" if s.get("resume_by") else "") + \

@@ -182,7 +182,7 @@ def test_run_advances_the_clock_so_a_later_command_sees_the_automatic_ending(tmp
     assert result.exit_code == 1 and "[SUS-02]" in result.output, result.output
     status = json.loads(runner.invoke(app, ["status", "--on", "2025-08-29", "--db", db,
                                             "--json"]).output)
-    assert status[0]["status"] == "ended" and status[0]["ended_on"] == "2025-08-29"
+    assert status[0]["status"] == "ended" and status[0]["valid_from"] == "2025-08-29"
     before = json.loads(runner.invoke(app, ["status", "--on", "2025-08-28", "--db", db,
                                             "--json"]).output)
     assert before[0]["status"] == "suspended (voluntary)"

@@ -1,0 +1,829 @@
+"""Tamper evidence for the stored event log (AUD-05) and an append-only store
+(AUD-01).
+
+Three layers, each documented for a DBA in ``docs/integrity.md``:
+
+1. **A hash chain** over the events exactly as stored, in log order
+   (notification id order). Each event's *leaf* is an RFC 6962 leaf hash of
+   its stored form (notification id, originator id, originator version,
+   topic, state bytes); ``chain_i = sha256(chain_{i-1} || leaf_i)`` from 32
+   zero bytes. The chain lives in its own table (``ledger_chain``) in the
+   same database and schema, appended by :func:`seal`. :func:`verify`
+   recomputes every leaf from the stored events and names the first
+   notification id whose stored form was altered, deleted, moved or slipped
+   in after sealing.
+2. **Signed checkpoints**: :func:`export_checkpoint` signs (Ed25519) the
+   event count, the chain head and an RFC 6962 Merkle root over the leaves.
+   Kept outside the database, a checkpoint catches what the chain table
+   alone cannot: someone who rewrites events *and* the chain table, or cuts
+   the tail of both. :func:`check_checkpoint` needs only the checkpoint.
+3. **Append-only tables**: :func:`install_append_only` puts triggers on the
+   events and chain tables that refuse UPDATE, DELETE (and TRUNCATE on
+   PostgreSQL). :func:`init_store` creates the chain table and the triggers;
+   it is idempotent and cheap (catalogue look-ups only once installed).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import weakref
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+from uuid import UUID
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
+                                                               Ed25519PublicKey)
+from sqlalchemy.types import NullType
+
+GENESIS = bytes(32)
+LEAF_PREFIX = b"\x00"   # RFC 6962 section 2.1: leaf hash = SHA-256(0x00 || entry)
+NODE_PREFIX = b"\x01"   # RFC 6962 section 2.1: node hash = SHA-256(0x01 || left || right)
+ENTRY_TAG = b"agreement-ledger/stored-event/v1"
+CHECKPOINT_FORMAT = "agreement-ledger-checkpoint/v1"
+BATCH = 1000
+
+
+class IntegrityProblem(Exception):
+    """The store failed verification; the message names the event."""
+
+
+# --- the stored form and its leaf ----------------------------------------------------------
+@dataclass(frozen=True)
+class StoredForm:
+    """One row of the events table, exactly as stored."""
+
+    notification_id: int
+    originator_id: Any
+    originator_version: Any
+    topic: Any
+    state: bytes
+
+    @property
+    def originator_text(self) -> str:
+        return _oid_text(self.originator_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON form that round-trips to the same leaf (case files)."""
+        oid = self.originator_id
+        return {"notification_id": self.notification_id,
+                "originator_id": _oid_text(oid),
+                "originator_version": self.originator_version,
+                "topic": self.topic,
+                "state": base64.b64encode(self.state).decode("ascii")}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StoredForm":
+        return cls(notification_id=int(data["notification_id"]),
+                   originator_id=data["originator_id"],
+                   originator_version=data["originator_version"],
+                   topic=data["topic"],
+                   state=base64.b64decode(data["state"], validate=True))
+
+
+def _oid_bytes(value: Any) -> bytes:
+    """The originator id as its 16 UUID bytes however the driver returns it
+    (UUID, 16-byte BLOB on SQLite, text); anything else as its raw bytes, so
+    a damaged id still hashes (to a leaf that will not match)."""
+    if isinstance(value, UUID):
+        return value.bytes
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    text = str(value)
+    try:
+        return UUID(text).bytes
+    except ValueError:
+        return text.encode("utf-8")
+
+
+def _oid_text(value: Any) -> str:
+    raw = _oid_bytes(value)
+    if len(raw) == 16:
+        return str(UUID(bytes=raw))
+    return raw.hex()
+
+
+def _field(data: bytes) -> bytes:
+    return len(data).to_bytes(8, "big") + data
+
+
+def _text_bytes(value: Any) -> bytes:
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    return str(value).encode("utf-8")
+
+
+def entry_bytes(form: StoredForm) -> bytes:
+    """The canonical serialisation of a stored form: a tag, then five
+    length-prefixed fields (8-byte big-endian lengths): notification id and
+    originator version as decimal ASCII, the 16 originator-id bytes, the
+    topic in UTF-8, the state bytes as stored."""
+    return (ENTRY_TAG
+            + _field(str(form.notification_id).encode("ascii"))
+            + _field(_oid_bytes(form.originator_id))
+            + _field(_text_bytes(form.originator_version))
+            + _field(_text_bytes(form.topic))
+            + _field(bytes(form.state)))
+
+
+def leaf_hash(form: StoredForm) -> bytes:
+    return hashlib.sha256(LEAF_PREFIX + entry_bytes(form)).digest()
+
+
+def chain_step(previous: bytes, leaf: bytes) -> bytes:
+    return hashlib.sha256(previous + leaf).digest()
+
+
+# --- RFC 6962 Merkle tree ------------------------------------------------------------------
+def _node(left: bytes, right: bytes) -> bytes:
+    return hashlib.sha256(NODE_PREFIX + left + right).digest()
+
+
+def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Bottom-up levels; an unpaired last node moves up unchanged, which gives
+    exactly RFC 6962's MTH (split at the largest power of two below n)."""
+    levels = [list(leaves)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        above = [_node(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
+        if len(below) % 2:
+            above.append(below[-1])
+        levels.append(above)
+    return levels
+
+
+def merkle_root(leaves: Sequence[bytes]) -> bytes:
+    """RFC 6962 MTH over leaf hashes; the empty tree is SHA-256 of nothing."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    return _levels(leaves)[-1][0]
+
+
+class MerkleTree:
+    """Levels kept so that many inclusion proofs cost O(log n) each."""
+
+    def __init__(self, leaves: Sequence[bytes]) -> None:
+        self.size = len(leaves)
+        self.levels = _levels(leaves) if leaves else [[]]
+
+    @property
+    def root(self) -> bytes:
+        return self.levels[-1][0] if self.size else hashlib.sha256(b"").digest()
+
+    def proof(self, index: int) -> list[bytes]:
+        """RFC 6962 audit path for the leaf at ``index`` (0-based)."""
+        if not 0 <= index < self.size:
+            raise IndexError(f"leaf {index} outside a tree of {self.size}")
+        path = []
+        for level in self.levels[:-1]:
+            sibling = index ^ 1
+            if sibling < len(level):
+                path.append(level[sibling])
+            index //= 2
+        return path
+
+
+def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
+    return MerkleTree(leaves).proof(index)
+
+
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
+                     root: bytes) -> bool:
+    """RFC 9162 section 2.1.3.2: does ``proof`` lead from ``leaf`` at
+    ``index`` in a tree of ``size`` leaves to ``root``?"""
+    if not 0 <= index < size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = _node(p, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = _node(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+# --- where the tables are ------------------------------------------------------------------
+_CHAIN_TABLES: "weakref.WeakKeyDictionary[Any, sa.Table]" = weakref.WeakKeyDictionary()
+
+
+def engine_of(ledger: Any) -> sa.engine.Engine:
+    engine = ledger.recorder.datastore.engine
+    if engine is None:
+        raise IntegrityProblem("the ledger has no database engine")
+    return engine
+
+
+def events_table(ledger: Any) -> sa.Table:
+    return ledger.recorder.events_record_cls.__table__
+
+
+def chain_table_name(ledger: Any) -> str:
+    name = ledger.recorder.events_table_name
+    return (name[: -len("_events")] if name.endswith("_events") else name) + "_chain"
+
+
+def chain_table(ledger: Any) -> sa.Table:
+    """``ledger_chain``: one row per sealed event, in the events' schema."""
+    found = _CHAIN_TABLES.get(ledger)
+    if found is not None:
+        return found
+    name = chain_table_name(ledger)
+    metadata = sa.MetaData(schema=ledger.recorder.schema_name)
+    big = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    table = sa.Table(
+        name, metadata,
+        sa.Column("notification_id", big, primary_key=True, autoincrement=False),
+        sa.Column("originator_id", sa.String(36), nullable=False),
+        sa.Column("originator_version", sa.BigInteger(), nullable=False),
+        sa.Column("leaf", sa.String(64), nullable=False),
+        sa.Column("chain", sa.String(64), nullable=False),
+        sa.Column("sealed_at", sa.String(40), nullable=False),
+        sa.Index(f"{name}_originator_idx", "originator_id", "originator_version"),
+    )
+    _CHAIN_TABLES[ledger] = table
+    return table
+
+
+def ensure_chain_table(ledger: Any) -> bool:
+    """Create the chain table if it is missing; True when it was created."""
+    engine = engine_of(ledger)
+    table = chain_table(ledger)
+    if sa.inspect(engine).has_table(table.name, schema=table.schema):
+        return False
+    table.create(engine, checkfirst=True)
+    return True
+
+
+def _qualified(engine: sa.engine.Engine, table: sa.Table) -> str:
+    quote = engine.dialect.identifier_preparer.quote
+    return (f"{quote(table.schema)}." if table.schema else "") + quote(table.name)
+
+
+def read_forms(conn: sa.engine.Connection, table: sa.Table, *, after: int = 0,
+               limit: int | None = None, batch: int = BATCH) -> Iterator[StoredForm]:
+    """Stored events with notification id above ``after``, in log order, as
+    the driver returns them (no type conversion, so a damaged row still reads)."""
+    raw = NullType()
+    columns = [table.c.id, sa.type_coerce(table.c.originator_id, raw).label("oid"),
+               sa.type_coerce(table.c.originator_version, raw).label("version"),
+               sa.type_coerce(table.c.topic, raw).label("topic"),
+               sa.type_coerce(table.c.state, raw).label("state")]
+    position, taken = after, 0
+    while limit is None or taken < limit:
+        size = batch if limit is None else min(batch, limit - taken)
+        rows = conn.execute(sa.select(*columns).where(table.c.id > position)
+                            .order_by(table.c.id).limit(size)).all()
+        if not rows:
+            return
+        for r in rows:
+            state = r.state
+            if isinstance(state, memoryview):
+                state = bytes(state)
+            elif isinstance(state, str):
+                state = state.encode("utf-8")
+            yield StoredForm(int(r.id), r.oid, r.version, r.topic, bytes(state))
+        taken += len(rows)
+        position = rows[-1].id
+
+
+# --- sealing -------------------------------------------------------------------------------
+@dataclass
+class SealResult:
+    sealed: int
+    head_id: int | None
+    head: str
+
+    def message(self) -> str:
+        return (f"sealed {self.sealed} event(s); chain head {self.head[:16]}... at event "
+                f"#{self.head_id}" if self.head_id else "nothing to seal: the log is empty")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def seal(ledger: Any) -> SealResult:
+    """Append a chain row for every stored event after the sealed head.
+
+    Sealing trusts the events it appends: run :func:`verify` (which seals
+    only after a clean check) rather than this alone when in doubt."""
+    ensure_chain_table(ledger)
+    engine = engine_of(ledger)
+    chain = chain_table(ledger)
+    events = events_table(ledger)
+    for attempt in range(3):
+        try:
+            with engine.begin() as conn:
+                if engine.dialect.name == "postgresql":
+                    # One sealer at a time; inserts into the events table go on.
+                    conn.execute(sa.text(f"LOCK TABLE {_qualified(engine, chain)} "
+                                         "IN SHARE ROW EXCLUSIVE MODE"))
+                last = conn.execute(sa.select(chain.c.notification_id, chain.c.chain)
+                                    .order_by(chain.c.notification_id.desc()).limit(1)).first()
+                previous = bytes.fromhex(last.chain) if last else GENESIS
+                after = int(last.notification_id) if last else 0
+                head_id = after or None
+                sealed, rows, when = 0, [], _now()
+                for form in read_forms(conn, events, after=after):
+                    leaf = leaf_hash(form)
+                    previous = chain_step(previous, leaf)
+                    rows.append({"notification_id": form.notification_id,
+                                 "originator_id": form.originator_text[:36],
+                                 "originator_version": int(form.originator_version),
+                                 "leaf": leaf.hex(), "chain": previous.hex(), "sealed_at": when})
+                    head_id = form.notification_id
+                    if len(rows) >= BATCH:
+                        conn.execute(chain.insert(), rows)
+                        sealed += len(rows)
+                        rows = []
+                if rows:
+                    conn.execute(chain.insert(), rows)
+                    sealed += len(rows)
+            return SealResult(sealed, head_id, previous.hex())
+        except sa.exc.IntegrityError:
+            if attempt == 2:  # another sealer kept winning the race
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- verifying -----------------------------------------------------------------------------
+@dataclass
+class Problem:
+    notification_id: int
+    kind: str        # altered | deleted | moved | replaced | inserted | seal_altered
+    detail: str
+
+    def message(self) -> str:
+        return f"event #{self.notification_id} {self.kind}: {self.detail}"
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    checked: int                     # sealed events recomputed and matched
+    unsealed: int                    # stored events after the sealed head
+    sealed_now: int = 0              # sealed by this run (only after a clean check)
+    head_id: int | None = None       # last sealed notification id after this run
+    head: str = GENESIS.hex()
+    problem: Problem | None = None
+
+    @property
+    def first_bad(self) -> int | None:
+        return self.problem.notification_id if self.problem else None
+
+    def message(self) -> str:
+        if not self.ok:
+            assert self.problem is not None
+            return (f"TAMPERED (AUD-05): {self.problem.message()}. {self.checked} sealed event(s) "
+                    f"before it verified. {self.unsealed} unsealed event(s) were NOT sealed "
+                    "because verification failed.")
+        text = f"OK: {self.checked} sealed event(s) verified against the chain"
+        if self.sealed_now:
+            text += f"; {self.sealed_now} unsealed event(s) sealed now (everything before " \
+                    "them verified clean)"
+        elif self.unsealed:
+            text += f"; {self.unsealed} unsealed event(s) left unsealed"
+        if self.head_id:
+            text += f"; head #{self.head_id} {self.head[:16]}..."
+        return text + "."
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["first_bad"] = self.first_bad
+        data["message"] = self.message()
+        return data
+
+
+def _describe(form: StoredForm) -> str:
+    return f"{_topic_name(form.topic)} v{form.originator_version} of {form.originator_text}"
+
+
+def _topic_name(topic: Any) -> str:
+    text = _text_bytes(topic).decode("utf-8", "replace")
+    return text.split(":", 1)[-1]
+
+
+def _sealed_rows(conn: sa.engine.Connection, chain: sa.Table) -> Iterator[Any]:
+    position = 0
+    while True:
+        rows = conn.execute(sa.select(chain).where(chain.c.notification_id > position)
+                            .order_by(chain.c.notification_id).limit(BATCH)).all()
+        if not rows:
+            return
+        yield from rows
+        position = rows[-1].notification_id
+
+
+def _locate(conn: sa.engine.Connection, events: sa.Table, oid: str, version: Any) -> int | None:
+    """Where the event (originator, version) is stored now, if anywhere."""
+    try:
+        uid, version = UUID(str(oid)), int(version)
+    except (TypeError, ValueError):
+        return None
+    row = conn.execute(sa.select(events.c.id).where(events.c.originator_id == uid)
+                       .where(events.c.originator_version == version)).first()
+    return int(row.id) if row is not None else None
+
+
+def _sealed_at(conn, chain: sa.Table, oid: str, version: Any) -> int | None:
+    try:
+        version = int(version)
+    except (TypeError, ValueError):
+        return None
+    row = conn.execute(sa.select(chain.c.notification_id)
+                       .where(chain.c.originator_id == oid)
+                       .where(chain.c.originator_version == version)).first()
+    return int(row.notification_id) if row else None
+
+
+def verify(ledger: Any, *, seal_unsealed: bool = True) -> VerifyReport:
+    """Recompute every sealed event's leaf and the chain from the stored
+    events, in log order, and report the first notification id whose stored
+    form does not match (AUD-05). Unsealed events after the head are counted
+    and, when everything before them verified clean and ``seal_unsealed``,
+    sealed."""
+    ensure_chain_table(ledger)
+    engine = engine_of(ledger)
+    chain = chain_table(ledger)
+    events = events_table(ledger)
+    checked, previous, head_id = 0, GENESIS, None
+    problem: Problem | None = None
+    with engine.connect() as conn:
+        stream = read_forms(conn, events)
+        pending: StoredForm | None = next(stream, None)
+        for s in _sealed_rows(conn, chain):
+            sid = int(s.notification_id)
+            if chain_step(previous, bytes.fromhex(s.leaf)).hex() != s.chain:
+                problem = Problem(sid, "seal_altered",
+                                  "the chain table's own row does not follow from the row "
+                                  "before it (the seal record was edited)")
+                break
+            if pending is not None and pending.notification_id < sid:
+                problem = Problem(pending.notification_id, "inserted",
+                                  f"{_describe(pending)} lies before sealed event #{sid} but "
+                                  "was never sealed: it was put into the log after sealing")
+                break
+            if pending is None or pending.notification_id != sid:
+                now_at = _locate(conn, events, s.originator_id, s.originator_version)
+                if now_at is not None:
+                    problem = Problem(sid, "moved",
+                                      f"the event sealed here (v{s.originator_version} of "
+                                      f"{s.originator_id}) is now stored as #{now_at}: the log "
+                                      "was reordered")
+                else:
+                    problem = Problem(sid, "deleted",
+                                      f"sealed event (v{s.originator_version} of "
+                                      f"{s.originator_id}) is missing from the events table")
+                break
+            if leaf_hash(pending).hex() != s.leaf:
+                same = (pending.originator_text == s.originator_id
+                        and str(pending.originator_version) == str(s.originator_version))
+                if same:
+                    problem = Problem(sid, "altered",
+                                      f"the stored form of {_describe(pending)} does not match "
+                                      "its seal (its topic or state bytes were changed)")
+                else:
+                    elsewhere = _sealed_at(conn, chain, pending.originator_text,
+                                           pending.originator_version)
+                    if elsewhere is not None:
+                        problem = Problem(sid, "moved",
+                                          f"it holds {_describe(pending)}, which was sealed as "
+                                          f"#{elsewhere}: the log was reordered")
+                    else:
+                        problem = Problem(sid, "replaced",
+                                          f"it holds {_describe(pending)}, but v"
+                                          f"{s.originator_version} of {s.originator_id} was "
+                                          "sealed here")
+                break
+            checked += 1
+            previous, head_id = bytes.fromhex(s.chain), sid
+            pending = next(stream, None)
+        stream.close()
+        last_sealed = conn.execute(sa.select(sa.func.max(chain.c.notification_id))).scalar()
+        unsealed = conn.execute(sa.select(sa.func.count()).select_from(events)
+                                .where(events.c.id > (last_sealed or 0))).scalar() or 0
+    report = VerifyReport(ok=problem is None, checked=checked, unsealed=int(unsealed),
+                          head_id=head_id, head=previous.hex(), problem=problem)
+    if report.ok and report.unsealed and seal_unsealed:
+        result = seal(ledger)
+        report.sealed_now = result.sealed
+        report.head_id, report.head = result.head_id, result.head
+        report.unsealed = 0
+    return report
+
+
+# --- keys ----------------------------------------------------------------------------------
+def generate_key() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode("ascii")
+
+
+def key_fingerprint(public_b64: str) -> str:
+    """SHA-256 of the raw public key, hex, in groups of four (to read aloud)."""
+    digest = hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:32]
+    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+
+
+def save_keypair(key: Ed25519PrivateKey, out_dir: Path | str,
+                 name: str = "ledger-signing") -> tuple[Path, Path]:
+    """Write ``NAME.key`` (PKCS#8 PEM, mode 0600) and ``NAME.pub`` (PEM)."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    private_path, public_path = folder / f"{name}.key", folder / f"{name}.pub"
+    if private_path.exists():
+        raise FileExistsError(f"{private_path} exists; refusing to overwrite a signing key")
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    private_path.touch(mode=0o600)
+    private_path.write_bytes(pem)
+    public_path.write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private_path, public_path
+
+
+def load_private_key(path: Path | str, password: bytes | None = None) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=password)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path} is not an Ed25519 private key")
+    return key
+
+
+def load_public_key(path: Path | str) -> Ed25519PublicKey:
+    data = Path(path).read_bytes()
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError:
+        private = serialization.load_pem_private_key(data, password=None)
+        key = private.public_key()
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"{path} is not an Ed25519 public key")
+    return key
+
+
+def _public_from_b64(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def sign(key: Ed25519PrivateKey, message: bytes) -> str:
+    return base64.b64encode(key.sign(message)).decode("ascii")
+
+
+def signature_ok(public_b64: str, signature_b64: str, message: bytes) -> bool:
+    try:
+        _public_from_b64(public_b64).verify(base64.b64decode(signature_b64, validate=True),
+                                            message)
+        return True
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+
+
+# --- checkpoints ---------------------------------------------------------------------------
+def _sealed_leaves(ledger: Any) -> tuple[list[bytes], list[int], str]:
+    chain = chain_table(ledger)
+    leaves, ids, head = [], [], GENESIS.hex()
+    with engine_of(ledger).connect() as conn:
+        for s in _sealed_rows(conn, chain):
+            leaves.append(bytes.fromhex(s.leaf))
+            ids.append(int(s.notification_id))
+            head = s.chain
+    return leaves, ids, head
+
+
+def make_checkpoint(*, count: int, first_id: int | None, last_id: int | None, head: str,
+                    root: str, private_key: Ed25519PrivateKey, ledger_name: str = "Ledger",
+                    time: str | None = None) -> dict[str, Any]:
+    body = {"format": CHECKPOINT_FORMAT, "ledger": ledger_name, "count": count,
+            "first_notification_id": first_id, "last_notification_id": last_id,
+            "head": head, "root": root, "time": time or _now(),
+            "hash": "sha256; leaves and Merkle tree per RFC 6962 (docs/integrity.md)",
+            "public_key": public_key_b64(private_key)}
+    return {**body, "signature": sign(private_key, canonical_json(body))}
+
+
+def export_checkpoint(ledger: Any, private_key: Ed25519PrivateKey) -> dict[str, Any]:
+    """Verify the store (sealing what is new), then sign its count, chain head
+    and Merkle root. Refuses to sign a store that fails verification."""
+    report = verify(ledger, seal_unsealed=True)
+    if not report.ok:
+        raise IntegrityProblem(report.message())
+    leaves, ids, head = _sealed_leaves(ledger)
+    return make_checkpoint(count=len(leaves), first_id=ids[0] if ids else None,
+                           last_id=ids[-1] if ids else None, head=head,
+                           root=merkle_root(leaves).hex(), private_key=private_key,
+                           ledger_name=getattr(ledger, "name", "Ledger"))
+
+
+def checkpoint_signature_ok(checkpoint: dict[str, Any]) -> bool:
+    body = {k: v for k, v in checkpoint.items() if k != "signature"}
+    return signature_ok(str(checkpoint.get("public_key", "")),
+                        str(checkpoint.get("signature", "")), canonical_json(body))
+
+
+@dataclass
+class CheckReport:
+    ok: bool
+    failures: list[str] = field(default_factory=list)
+    count: int = 0
+    fingerprint: str = ""
+
+    def message(self) -> str:
+        if self.ok:
+            return (f"OK: the checkpoint's signature verifies (key {self.fingerprint}) and the "
+                    f"store's first {self.count} event(s) reproduce its chain head and Merkle "
+                    "root.")
+        return "FAILED (AUD-05): " + "; ".join(self.failures)
+
+
+def check_checkpoint(ledger: Any, checkpoint: dict[str, Any],
+                     trusted_key: Ed25519PublicKey | None = None) -> CheckReport:
+    """Does the store still hold what the checkpoint signed? Uses only the
+    checkpoint and the stored events (not the chain table)."""
+    failures: list[str] = []
+    public = str(checkpoint.get("public_key", ""))
+    try:
+        fingerprint = key_fingerprint(public)
+    except ValueError:
+        fingerprint = "?"
+    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+        failures.append(f"not a ledger checkpoint (format {checkpoint.get('format')!r})")
+    if not checkpoint_signature_ok(checkpoint):
+        failures.append("the checkpoint's signature does not verify: the checkpoint was "
+                        "edited or not signed by its key")
+    if trusted_key is not None and public != public_key_b64(trusted_key):
+        failures.append("the checkpoint was signed by another key than the trusted one")
+    try:
+        count = int(checkpoint["count"])
+        head, root = str(checkpoint["head"]), str(checkpoint["root"])
+    except (KeyError, TypeError, ValueError):
+        failures.append("the checkpoint lacks count, head or root")
+        return CheckReport(False, failures, 0, fingerprint)
+    leaves: list[bytes] = []
+    previous, last_id = GENESIS, None
+    with engine_of(ledger).connect() as conn:
+        for form in read_forms(conn, events_table(ledger), limit=count):
+            leaf = leaf_hash(form)
+            leaves.append(leaf)
+            previous, last_id = chain_step(previous, leaf), form.notification_id
+    if len(leaves) < count:
+        failures.append(f"the store holds only {len(leaves)} event(s); the checkpoint covers "
+                        f"{count}: events were deleted")
+    else:
+        if checkpoint.get("last_notification_id") not in (None, last_id):
+            failures.append(f"the checkpoint's last event is #{checkpoint.get('last_notification_id')}"
+                            f" but the store's {count}th event is #{last_id}")
+        if previous.hex() != head:
+            failures.append("the store's chain head over those events differs from the "
+                            "checkpoint's: an event was altered, deleted or reordered "
+                            "(run `ledger verify` to name it)")
+        if merkle_root(leaves).hex() != root:
+            failures.append("the store's Merkle root over those events differs from the "
+                            "checkpoint's")
+    return CheckReport(not failures, failures, count, fingerprint)
+
+
+# --- append-only store ---------------------------------------------------------------------
+REFUSAL = "agreement ledger: the event store is append-only (AUD-01, AUD-05)"
+
+
+def _trigger_names(table: str) -> dict[str, str]:
+    return {"update": f"{table}_no_update", "delete": f"{table}_no_delete",
+            "update_delete": f"{table}_no_update_delete", "truncate": f"{table}_no_truncate"}
+
+
+def _protected(ledger: Any) -> list[sa.Table]:
+    return [events_table(ledger), chain_table(ledger)]
+
+
+def install_append_only(ledger: Any) -> list[str]:
+    """Triggers that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL) on
+    the events and chain tables. Idempotent: installs only what is missing and
+    returns the names installed (empty when all were there)."""
+    ensure_chain_table(ledger)
+    engine = engine_of(ledger)
+    if engine.dialect.name == "postgresql":
+        return _install_postgres(engine, _protected(ledger))
+    if engine.dialect.name == "sqlite":
+        return _install_sqlite(engine, _protected(ledger))
+    raise NotImplementedError(f"append-only triggers for {engine.dialect.name} are not written")
+
+
+def _install_sqlite(engine: sa.engine.Engine, tables: list[sa.Table]) -> list[str]:
+    wanted = {}
+    for t in tables:
+        names = _trigger_names(t.name)
+        for op in ("update", "delete"):
+            wanted[names[op]] = (t.name, op.upper())
+    with engine.connect() as conn:
+        present = {r[0] for r in conn.execute(sa.text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+    missing = [n for n in wanted if n not in present]
+    if not missing:
+        return []
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for name in missing:
+            table, op = wanted[name]
+            message = f"{REFUSAL}: {op} on {table} refused".replace("'", "''")
+            conn.execute(sa.text(
+                f"CREATE TRIGGER IF NOT EXISTS {quote(name)} BEFORE {op} ON {quote(table)} "
+                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"))
+    return missing
+
+
+def _install_postgres(engine: sa.engine.Engine, tables: list[sa.Table]) -> list[str]:
+    schema = tables[0].schema
+    quote = engine.dialect.identifier_preparer.quote
+    function = (f"{quote(schema)}." if schema else "") + "ledger_refuse_change"
+    query = sa.text(
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = COALESCE(:schema, current_schema()) AND c.relname = :table "
+        "AND NOT t.tgisinternal")
+
+    def missing(conn) -> list[tuple[sa.Table, str, str]]:
+        out = []
+        for t in tables:
+            present = {r[0] for r in conn.execute(query, {"schema": schema, "table": t.name})}
+            names = _trigger_names(t.name)
+            for op in ("update_delete", "truncate"):
+                if names[op] not in present:
+                    out.append((t, op, names[op]))
+        return out
+
+    with engine.connect() as conn:
+        if not missing(conn):
+            return []
+    installed = []
+    with engine.begin() as conn:
+        # Serialise concurrent start-ups; re-check under the lock.
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7326051)"))
+        todo = missing(conn)
+        if not todo:
+            return []
+        conn.execute(sa.text(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
+            "BEGIN\n"
+            f"  RAISE EXCEPTION '{REFUSAL}: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, "
+            "TG_TABLE_NAME\n"
+            "    USING HINT = 'events are never changed: record a correcting event instead';\n"
+            "END\n$f$"))
+        for table, op, name in todo:
+            target = _qualified(engine, table)
+            if op == "truncate":
+                when = "BEFORE TRUNCATE ON " + target + " FOR EACH STATEMENT"
+            else:
+                when = "BEFORE UPDATE OR DELETE ON " + target + " FOR EACH ROW"
+            conn.execute(sa.text(f"CREATE TRIGGER {quote(name)} {when} "
+                                 f"EXECUTE FUNCTION {function}()"))
+            installed.append(name)
+    return installed
+
+
+def init_store(ledger: Any) -> dict[str, Any]:
+    """Create the chain table and the append-only triggers if missing.
+    Idempotent and cheap once done (a table check and a catalogue query), so
+    it can run on every start-up."""
+    created = ensure_chain_table(ledger)
+    triggers = install_append_only(ledger)
+    return {"chain_table": chain_table_name(ledger), "chain_table_created": created,
+            "triggers_installed": triggers}
+
+
+def revoke_sql(ledger: Any, role: str = "ledger_app") -> str:
+    """The GRANT/REVOKE a DBA runs so the application role can only append."""
+    engine = engine_of(ledger)
+    tables = ", ".join(_qualified(engine, t) for t in _protected(ledger))
+    return (f"REVOKE UPDATE, DELETE, TRUNCATE ON {tables} FROM {role};\n"
+            f"GRANT SELECT, INSERT ON {tables} TO {role};")
+
+
+def iter_leaves(forms: Iterable[StoredForm]) -> Iterator[tuple[StoredForm, bytes]]:
+    for form in forms:
+        yield form, leaf_hash(form)

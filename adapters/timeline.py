@@ -1,0 +1,612 @@
+"""The investigator's timeline (AUD-04): every event about an institution, an
+agreement or a person, with who recorded it, when, under which command, on
+which document, and the rules it concerns.
+
+A person's timeline spans every institution linked to them as legal
+representative, principal, actual controller or investor (the links come
+from the Person aggregates as the status projection folds them, plus any
+link since removed), so an investigator sees sister institutions together.
+A practitioner's timeline holds the events that name them (bars, disputes,
+claims naming them), not their employer's whole history.
+
+Rows are derived by folding the whole log with the status projection's own
+``apply`` (``projections.status``), so an event's aggregate key and its
+rule ids (some depend on the aggregate's state at that moment, e.g. which
+suspension a resumption ends) are read exactly as the rules saw them.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from domain.grounds import ground
+from projections.status import LedgerState, apply
+
+try:
+    from zoneinfo import ZoneInfo
+    SHANGHAI: Any = ZoneInfo("Asia/Shanghai")
+except Exception:  # noqa: BLE001 - no tz database: China has kept UTC+8 since 1991
+    SHANGHAI = timezone(timedelta(hours=8), "CST")
+
+SUBJECT_KINDS = ("institution", "agreement", "person")
+# Roles whose institutions a person's timeline spans (ADM-03: people behind it).
+SPANNING_ROLES = ("legal_representative", "principal", "actual_controller", "investor")
+
+# --- event type -> rule ids ------------------------------------------------------------------
+# Read from domain/*.py: the rules each event's command checks or the event
+# records. ``rules_for`` refines some by the event's fields or the aggregate's
+# state at that moment (see _REFINE).
+RULES: dict[str, tuple[str, ...]] = {
+    # institutions and the people behind them (ADM-02, ADM-03)
+    "Institution.Registered": ("ADM-02", "ADM-03"),
+    "Institution.FactsAmended": ("ADM-02",),
+    "Institution.PersonLinked": ("ADM-03",),
+    "Institution.PersonUnlinked": ("ADM-03",),
+    "Institution.BarFactRecorded": ("ADM-03",),
+    "Institution.BarFactLifted": ("ADM-03",),
+    "Institution.ApplicationFiled": ("ADM-02",),
+    "Institution.AgreementSigned": ("AGR-01",),
+    "Person.Registered": ("ADM-03",),
+    "Person.LinkedToInstitution": ("ADM-03",),
+    "Person.UnlinkedFromInstitution": ("ADM-03",),
+    "Person.ListedAsDishonest": ("ADM-03",),
+    "Person.Delisted": ("ADM-03",),
+    "Person.BarProposed": ("SAN-01",),
+    "Person.BarApproved": ("SAN-01",),
+    "Person.BarReported": ("SAN-01",),
+    "Person.BarReversed": ("SAN-01", "DIS-01"),
+    # applications (ADM-01..07)
+    "Application.Submitted": ("ADM-01", "ADM-02", "ADM-03"),
+    "Application.MaterialsNoticeSent": ("ADM-04", "CAL-02"),
+    "Application.MaterialsSupplied": ("ADM-04",),
+    "Application.Accepted": ("ADM-05",),
+    "Application.SupplementRequested": ("ADM-05",),
+    "Application.Declined": ("ADM-01",),
+    "Application.Withdrawn": (),
+    "Application.Exempted": ("ADM-06",),
+    "Application.EvaluationStarted": ("EVA-01",),
+    "Application.ResultNoted": ("EVA-04",),
+    "Agency.Opened": ("ADM-07",),
+    "Agency.RehabPilotSelected": ("ADM-07",),
+    "Agency.RehabPilotReleased": ("ADM-07",),
+    # evaluation (EVA-01..06)
+    "Evaluation.PanelFormed": ("EVA-01", "EVA-02"),
+    "Evaluation.Scored": ("EVA-02", "EVA-03", "EVA-06"),
+    "Evaluation.Concluded": ("EVA-04", "EVA-06"),
+    # agreements (AGR, SUS, TER, DIS)
+    "Agreement.Signed": ("AGR-01", "AGR-03", "AGR-04"),
+    "Agreement.Filed": ("AGR-02",),
+    "Agreement.PublicNoticeStarted": ("AGR-02",),
+    "Agreement.ObjectionRaised": ("AGR-02",),
+    "Agreement.ObjectionDecided": ("AGR-02",),
+    "Agreement.Stopped": ("AGR-02",),
+    "Agreement.TookEffect": ("AGR-02",),
+    "Agreement.ChangeRecorded": ("AGR-06",),
+    "Agreement.ChangeReported": ("AGR-06",),
+    "Agreement.ChangeReportOverdue": ("AGR-06", "TER-01"),
+    "Agreement.RenewalApplied": ("AGR-05",),
+    "Agreement.RenewalObjected": ("AGR-05",),
+    "Agreement.RenewalRefused": ("AGR-05",),
+    "Agreement.SuccessorSigned": ("AGR-05",),
+    "Agreement.SuccessorTookEffect": ("AGR-05",),
+    "Agreement.ContinuedUnderArt51": ("AGR-05",),
+    "Agreement.NoticeToEndGiven": ("AGR-07",),
+    "Agreement.Suspended": ("SUS-01",),
+    "Agreement.ObligationRaised": ("TER-01",),
+    "Agreement.ResumptionApplied": (),
+    "Agreement.Inspected": ("SUS-04",),
+    "Agreement.Resumed": ("SUS-01",),
+    "Agreement.BreachFound": ("SUS-06",),
+    "Agreement.Ended": (),
+    "Agreement.DecisionReversed": ("DIS-01",),
+    "Dispute.Opened": ("DIS-01",),
+    "Dispute.RouteChanged": ("DIS-01",),
+    "Dispute.OutcomeRecorded": ("DIS-01",),
+    "Registry.Opened": (),
+    "Registry.AgreementListed": (),
+    "Registry.AgreementRetired": (),
+    "Registry.AgreementReinstated": ("DIS-01",),
+    # money (PAY, DEP, ASM)
+    "Claim.Submitted": ("PAY-01", "PAY-02", "PAY-09"),
+    "Claim.SampleDrawn": ("PAY-03",),
+    "Claim.SampleItemReviewed": ("PAY-03",),
+    "Claim.ItemQueried": ("PAY-04", "CAL-02", "CAL-06"),
+    "Claim.ItemExplained": ("PAY-04",),
+    "Claim.ItemRefusedUnexplained": ("PAY-04",),
+    "Claim.ItemHeld": (),
+    "Claim.HoldReleased": (),
+    "Claim.Approved": ("PAY-03", "PAY-04"),
+    "Claim.Paid": ("PAY-06",),
+    "FundAccount.Opened": ("PAY-06",),
+    "FundAccount.DepositWithheld": ("PAY-06",),
+    "FundAccount.DepositCleared": ("DEP-01", "DEP-02", "DEP-04"),
+    "FundAccount.DepositForfeited": ("DEP-03",),
+    "FundAccount.RecoveryOrdered": ("PAY-08",),
+    "FundAccount.Recovered": ("PAY-08", "AUD-06"),
+    "Assessment.Recorded": ("ASM-01", "ASM-03", "ASM-04"),
+    # the calendar and the command record
+    "CalendarBook.Opened": ("CAL-01",),
+    "CalendarBook.YearLoaded": ("CAL-01",),
+    "CommandRecord.Handled": ("AUD-04",),
+}
+
+_SUSPENSION_RULE = {"voluntary": "SUS-02", "mandatory": "SUS-03", "disciplinary": "SUS-04"}
+_AUTOMATIC_ENDINGS = {"AUTO-SUS-180": ("SUS-02", "CAL-05", "CAL-06", "TER-05"),
+                      "AUTO-SUS-EXPIRY": ("SUS-05", "TER-05"),
+                      "EXPIRY": ("AGR-05", "TER-05"),
+                      "RENEWED": ("AGR-05", "TER-05"),
+                      "EARLY-NOTICE": ("AGR-07", "TER-05")}
+
+
+def event_type(e: Any) -> str:
+    """``Aggregate.Event``, e.g. ``Agreement.Suspended``."""
+    return type(e).__qualname__
+
+
+def _ground_rule(code: Any) -> str | None:
+    try:
+        return ground(str(code)).rule
+    except LookupError:
+        return None
+
+
+def rules_for(e: Any, aggregate: Any = None) -> tuple[str, ...]:
+    """The rule ids an event concerns; ``aggregate`` is its aggregate just
+    after the event was applied (refines a few by state)."""
+    kind = event_type(e)
+    rules = list(RULES.get(kind, ()))
+    add = rules.append
+    if kind == "Agreement.Signed":
+        if getattr(e, "renewal_of", None):
+            add("AGR-05")
+        if getattr(e, "agreement_type", "") == "RA":
+            add("ADM-07")
+    elif kind == "Agreement.Suspended":
+        add(_SUSPENSION_RULE.get(e.kind, "SUS-03"))
+        gr = _ground_rule(e.ground_code)
+        if e.kind != "voluntary" and gr:
+            add(gr)                       # SUS-03 for M 38, SUS-06 for a breach clause
+        if e.kind == "voluntary":
+            add("CAL-05")
+            add("CAL-06")
+        if str(e.ground_code).startswith("DA36"):
+            add("DEP-03")
+    elif kind in ("Agreement.ResumptionApplied", "Agreement.Resumed"):
+        last = aggregate.suspensions[-1] if aggregate is not None and aggregate.suspensions \
+            else None
+        if last is not None:
+            add(_SUSPENSION_RULE.get(last["kind"], "SUS-01"))
+    elif kind == "Agreement.Inspected":
+        if not e.passed:
+            add("TER-01")
+    elif kind == "Agreement.ObligationRaised":
+        add(e.rule)
+    elif kind == "Agreement.Ended":
+        code = str(e.ground_code)
+        if code in _AUTOMATIC_ENDINGS:
+            rules += _AUTOMATIC_ENDINGS[code]
+        else:                             # an agency's decision to end (M 39, MA 44 ...)
+            rules += ["TER-01", "TER-03", "TER-04", "TER-05"]
+            if code.startswith("DA37"):
+                add("DEP-03")
+        if getattr(e, "aftercare", False):
+            add("AGR-07")                 # DA 40, 42: repair duties survive the ending
+    elif kind == "Agreement.DecisionReversed":
+        add("SUS-01" if e.decision == "suspension" else "TER-03")
+    elif kind in ("Institution.BarFactRecorded", "Institution.BarFactLifted"):
+        gr = _ground_rule(e.ground)
+        if gr and gr not in rules:
+            add(gr)
+    elif kind in ("Person.Registered", "Person.LinkedToInstitution",
+                  "Person.UnlinkedFromInstitution"):
+        if getattr(e, "role", None) == "practitioner":
+            rules = ["SAN-01"]
+    elif kind == "Application.EvaluationStarted":
+        add("ADM-05" if e.attempt == 1 else "EVA-05")
+    elif kind == "Application.ResultNoted":
+        if not e.passed:
+            rules = ["EVA-05"]
+    elif kind == "Application.MaterialsSupplied":
+        if aggregate is not None and getattr(aggregate, "accepted_on", None) is not None:
+            add("ADM-05")                 # supplied after acceptance: the clock runs again
+    elif kind == "Evaluation.Concluded":
+        if not e.passed:
+            add("EVA-05")
+        if e.veto_failed:
+            add("EVA-03")
+    elif kind == "Claim.Submitted":
+        if any(i.get("practitioner_id") for i in e.items):
+            add("SAN-02")
+        if getattr(e, "late", False):
+            add("PAY-01")
+    elif kind == "Claim.ItemHeld":
+        add("PAY-05" if e.hold == "medical_dispute" else "PAY-07")
+    elif kind == "Claim.HoldReleased":
+        item = aggregate.items.get(e.item_id) if aggregate is not None else None
+        hold = (item or {}).get("hold") or {}
+        add("PAY-07" if hold.get("kind") == "investigation" else "PAY-05")
+    elif kind == "Claim.Approved":
+        if e.excess:
+            add("PAY-08")
+    elif kind == "Claim.Paid":
+        if e.late:
+            add("PAY-06")
+    elif kind == "FundAccount.RecoveryOrdered":
+        if _looks_like_rule(e.ground):
+            add(e.ground)
+    elif kind == "Assessment.Recorded":
+        if e.veto_failed:
+            add("ASM-02")
+    seen: list[str] = []
+    for r in rules:
+        if r and r not in seen:
+            seen.append(r)
+    return tuple(seen)
+
+
+def _looks_like_rule(text: Any) -> bool:
+    s = str(text)
+    return len(s) == 6 and s[3] == "-" and s[:3].isalpha() and s[:3].isupper() \
+        and s[4:].isdigit()
+
+
+# --- subjects --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Subject:
+    kind: str
+    key: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Subject":
+        kind, sep, key = text.partition(":")
+        kind = kind.strip().lower()
+        if not sep or kind not in SUBJECT_KINDS or not key.strip():
+            raise ValueError(f"a subject is institution:CODE, agreement:NUMBER or person:ID; "
+                             f"got {text!r}")
+        return cls(kind, key.strip())
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+@dataclass
+class Relations:
+    institutions: set[str] = field(default_factory=set)
+    agreements: set[str] = field(default_factory=set)
+    persons: set[str] = field(default_factory=set)
+
+
+def aggregate_key(aggregate: Any) -> str:
+    name = type(aggregate).__name__
+    if name == "Institution" or name == "Agency":
+        return aggregate.code
+    if name == "Person":
+        return aggregate.person_id
+    if name in ("Application", "Evaluation", "Agreement", "Dispute"):
+        return aggregate.number
+    if name == "Claim":
+        return f"{aggregate.agreement}:{aggregate.month}"
+    if name in ("FundAccount", "Assessment"):
+        return f"{aggregate.agreement}:{aggregate.year}"
+    if name == "CommandRecord":
+        return aggregate.command_id
+    if name == "Registry":
+        return "agreements"
+    if name == "CalendarBook":
+        return "calendar"
+    return str(getattr(aggregate, "id", ""))
+
+
+def relations(e: Any, aggregate: Any, state: LedgerState) -> Relations:
+    """Which institutions, agreements and persons an event is about."""
+    rel = Relations()
+    if aggregate is None:
+        return rel
+    name = type(aggregate).__name__
+    kind = event_type(e)
+    if name == "Institution":
+        rel.institutions.add(aggregate.code)
+        if kind == "Institution.AgreementSigned":
+            rel.agreements.add(e.number)
+        if kind == "Institution.Registered":
+            rel.persons |= {p["person_id"] for p in e.people}
+        if hasattr(e, "person_id"):
+            rel.persons.add(e.person_id)
+    elif name == "Person":
+        rel.persons.add(aggregate.person_id)
+        if hasattr(e, "institution_code"):
+            rel.institutions.add(e.institution_code)
+        bar_no = getattr(e, "bar_no", None)
+        if bar_no and bar_no in aggregate.bars:
+            rel.institutions.add(aggregate.bars[bar_no]["institution"])
+    elif name in ("Application", "Evaluation"):
+        rel.institutions.add(aggregate.institution_code)
+    elif name == "Agreement":
+        rel.institutions.add(aggregate.institution_code)
+        rel.agreements.add(aggregate.number)
+        for attr in ("renewal_of", "successor"):
+            if getattr(e, attr, None):
+                rel.agreements.add(getattr(e, attr))
+    elif name == "Dispute":
+        rel.institutions.add(aggregate.institution_code)
+        if aggregate.agreement:
+            rel.agreements.add(aggregate.agreement)
+        if aggregate.person_id:
+            rel.persons.add(aggregate.person_id)
+    elif name in ("Claim", "FundAccount", "Assessment"):
+        rel.institutions.add(aggregate.institution_code)
+        rel.agreements.add(aggregate.agreement)
+        if kind == "Claim.Submitted":
+            rel.persons |= {i["practitioner_id"] for i in e.items if i.get("practitioner_id")}
+    elif name == "Agency":
+        if hasattr(e, "institution_code"):
+            rel.institutions.add(e.institution_code)
+    elif name == "Registry":
+        number = getattr(e, "number", None)
+        if number:
+            rel.agreements.add(number)
+            ag = state.agreements.get(number)
+            if ag is not None:
+                rel.institutions.add(ag.institution_code)
+    return rel
+
+
+# --- rows ------------------------------------------------------------------------------------
+COLUMNS: tuple[tuple[str, str, int], ...] = (   # attribute, header, xlsx width
+    ("notification_id", "notification id", 10),
+    ("recorded_utc", "recorded (UTC)", 20),
+    ("recorded_shanghai", "recorded (Asia/Shanghai)", 20),
+    ("effective_on", "business date", 12),
+    ("aggregate", "aggregate", 13),
+    ("key", "key", 18),
+    ("event", "event", 30),
+    ("user", "user", 14),
+    ("role", "role", 13),
+    ("command_id", "command id", 18),
+    ("document", "document", 18),
+    ("summary", "summary", 70),
+    ("rules", "rules", 22),
+    ("via", "via", 28),
+)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    notification_id: int
+    recorded_utc: datetime
+    recorded_shanghai: datetime
+    effective_on: date | None
+    aggregate: str
+    key: str
+    event: str
+    user: str
+    role: str
+    command_id: str
+    document: str
+    summary: str
+    rules: tuple[str, ...]
+    via: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"notification_id": self.notification_id,
+                "recorded_utc": self.recorded_utc.isoformat(),
+                "recorded_shanghai": self.recorded_shanghai.isoformat(),
+                "effective_on": self.effective_on.isoformat() if self.effective_on else None,
+                "aggregate": self.aggregate, "key": self.key, "event": self.event,
+                "user": self.user, "role": self.role, "command_id": self.command_id,
+                "document": self.document, "summary": self.summary, "rules": list(self.rules),
+                "via": self.via}
+
+
+_SKIP = {"originator_id", "originator_version", "timestamp", "originator_topic", "envelope",
+         "effective_on"}
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if isinstance(value, (date, datetime)):
+        text = value.isoformat()
+    elif isinstance(value, Decimal):
+        text = str(value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+        if len(text) > width:
+            text = f"{{{len(value)} fields}}"
+    elif isinstance(value, (list, tuple)):
+        if all(isinstance(v, (str, int, Decimal)) for v in value):
+            text = "[" + ", ".join(str(v) for v in value) + "]"
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        if len(text) > width:
+            text = f"[{len(value)} items]"
+    elif value is None:
+        text = "-"
+    else:
+        text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def summarize(e: Any, width: int = 300) -> str:
+    """``field=value`` for the event's own fields, long values abridged."""
+    names = [f.name for f in fields(e)] if is_dataclass(e) else list(vars(e))
+    parts = [f"{n}={_short(getattr(e, n))}" for n in names if n not in _SKIP]
+    text = "; ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _row(nid: int, e: Any, aggregate: Any, via: str) -> TimelineRow:
+    env = getattr(e, "envelope", None)
+    instant = e.timestamp if e.timestamp.tzinfo else e.timestamp.replace(tzinfo=timezone.utc)
+    return TimelineRow(
+        notification_id=nid,
+        recorded_utc=instant.astimezone(timezone.utc),
+        recorded_shanghai=instant.astimezone(SHANGHAI),
+        effective_on=getattr(e, "effective_on", None),
+        aggregate=type(aggregate).__name__ if aggregate is not None
+        else event_type(e).split(".")[0],
+        key=aggregate_key(aggregate) if aggregate is not None else "",
+        event=event_type(e),
+        user=getattr(env, "user", ""), role=getattr(env, "role", ""),
+        command_id=getattr(env, "command_id", ""), document=getattr(env, "document", ""),
+        summary=summarize(e), rules=rules_for(e, aggregate), via=via)
+
+
+def _type_matches(kind: str, wanted: Sequence[str]) -> bool:
+    if not wanted:
+        return True
+    aggregate, _, name = kind.partition(".")
+    low = {w.lower() for w in wanted}
+    return kind.lower() in low or aggregate.lower() in low or name.lower() in low
+
+
+@dataclass
+class Timeline:
+    subject: Subject
+    rows: list[TimelineRow]
+    state: LedgerState
+    linked: dict[str, list[str]] = field(default_factory=dict)  # person: code -> roles
+    event_ids: list[int] = field(default_factory=list)           # every row's notification id
+
+
+def build_timeline(log: Iterable[tuple[int, Any]], subject: Subject | str, *,
+                   date_from: date | None = None, date_to: date | None = None,
+                   types: Sequence[str] = ()) -> Timeline:
+    """The subject's rows from ``(notification id, event)`` pairs in log order."""
+    subject = Subject.parse(subject) if isinstance(subject, str) else subject
+    state = LedgerState()
+    seen: list[tuple[int, Any, Any, Relations]] = []
+    history_links: dict[str, set[str]] = {}
+    for nid, e in log:
+        apply(state, e)
+        aggregate = state.index.get(e.originator_id)
+        rel = relations(e, aggregate, state)
+        if subject.kind == "person" and event_type(e) == "Person.LinkedToInstitution" \
+                and getattr(aggregate, "person_id", None) == subject.key:
+            history_links.setdefault(e.institution_code, set()).add(e.role)
+        seen.append((nid, e, aggregate, rel))
+    table = {"institution": state.institutions, "agreement": state.agreements,
+             "person": state.persons}[subject.kind]
+    if subject.key not in table:
+        raise LookupError(f"unknown {subject.kind} {subject.key!r}")
+    linked: dict[str, list[str]] = {}
+    if subject.kind == "person":
+        person = state.persons[subject.key]
+        for link in person.institutions:            # current links, from the projection
+            history_links.setdefault(link["code"], set()).add(link["role"])
+        linked = {code: sorted(roles) for code, roles in sorted(history_links.items())}
+    spanning = {code for code, roles in linked.items() if set(roles) & set(SPANNING_ROLES)}
+    rows: list[TimelineRow] = []
+    for nid, e, aggregate, rel in seen:
+        via = _via(subject, rel, spanning, linked)
+        if via is None:
+            continue
+        eff = getattr(e, "effective_on", None)
+        if date_from and (eff is None or eff < date_from):
+            continue
+        if date_to and (eff is None or eff > date_to):
+            continue
+        if not _type_matches(event_type(e), types):
+            continue
+        rows.append(_row(nid, e, aggregate, via))
+    return Timeline(subject, rows, state, linked, [r.notification_id for r in rows])
+
+
+def _via(subject: Subject, rel: Relations, spanning: set[str],
+         linked: dict[str, list[str]]) -> str | None:
+    if subject.kind == "institution":
+        return subject.key if subject.key in rel.institutions else None
+    if subject.kind == "agreement":
+        return subject.key if subject.key in rel.agreements else None
+    if subject.key in rel.persons:
+        return "person"
+    hits = sorted(rel.institutions & spanning)
+    if hits:
+        return "; ".join(f"{c} ({', '.join(linked[c])})" for c in hits)
+    return None
+
+
+def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = None,
+             date_to: date | None = None, types: Sequence[str] = ()) -> Timeline:
+    return build_timeline(ledger.read_log(), subject, date_from=date_from, date_to=date_to,
+                          types=types)
+
+
+# --- exports ---------------------------------------------------------------------------------
+def _cell(row: TimelineRow, attr: str) -> Any:
+    value = getattr(row, attr)
+    if attr == "rules":
+        return " ".join(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def to_csv(rows: Sequence[TimelineRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([header for _, header, _ in COLUMNS])
+    for r in rows:
+        writer.writerow([_cell(r, attr) for attr, _, _ in COLUMNS])
+    return out.getvalue()
+
+
+def write_csv(rows: Sequence[TimelineRow], path: Path | str) -> Path:
+    """UTF-8 with a byte-order mark, so Excel opens Chinese text cleanly."""
+    path = Path(path)
+    path.write_bytes(to_csv(rows).encode("utf-8-sig"))
+    return path
+
+
+def write_xlsx(rows: Sequence[TimelineRow], path: Path | str, *,
+               about: dict[str, Any] | None = None) -> Path:
+    """An .xlsx workbook: bold frozen header, widths, real dates and times
+    (instants without a zone, as Excel has none: the header names it)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    path = Path(path)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "timeline"
+    ws.append([header for _, header, _ in COLUMNS])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="top")
+    ws.freeze_panes = "A2"
+    for r in rows:
+        values = []
+        for attr, _, _ in COLUMNS:
+            value = getattr(r, attr)
+            if attr in ("recorded_utc", "recorded_shanghai"):
+                value = value.replace(tzinfo=None, microsecond=0)
+            elif attr == "rules":
+                value = " ".join(value)
+            values.append(value)
+        ws.append(values)
+    formats = {"recorded_utc": "yyyy-mm-dd hh:mm:ss", "recorded_shanghai": "yyyy-mm-dd hh:mm:ss",
+               "effective_on": "yyyy-mm-dd"}
+    for index, (attr, _, width) in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        ws.column_dimensions[letter].width = width
+        if attr in formats:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = formats[attr]
+    if rows:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
+    if about:
+        info = wb.create_sheet("about")
+        for key, value in about.items():
+            info.append([key, value if isinstance(value, (str, int, float)) else
+                         json.dumps(value, ensure_ascii=False, default=str)])
+        info.column_dimensions["A"].width = 22
+        info.column_dimensions["B"].width = 80
+        for (cell,) in info.iter_rows(min_col=1, max_col=1):
+            cell.font = Font(bold=True)
+    wb.save(path)
+    return path

@@ -1,0 +1,231 @@
+"""Audit replay: SQL read models rebuilt from the log alone equal the live
+ones, answer on both time axes, take corrections, and keep the money
+identities at every point (AUD-01, AUD-02, AUD-03, AUD-06)."""
+from __future__ import annotations
+
+import time
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from adapters.readmodels import (bars_as_of, catch_up, ended_as_of, log_position,
+                                 money_identities_at_every_point, positions_as_of, rebuild,
+                                 snapshot, status_as_of, verify, view_for)
+from domain.claim import Claim
+from projections.fund import positions
+from projections.status import build
+from tests.builders import effective_agreement, tick
+
+AG = "XY-2025-001"
+
+
+def item(item_id, yuan, day, injury=True):
+    from domain.money import Money
+    return {"item_id": item_id, "amount_fen": Money.parse(yuan).fen,
+            "service_date": date.fromisoformat(day), "injury": injury,
+            "practitioner_id": None, "description": ""}
+
+
+def history(clerk):
+    """An agreement with a year of claims, a suspension, a bar, an ending."""
+    effective_agreement(clerk)
+    for m in range(1, 5):
+        month = f"2025-{m:02d}"
+        clerk("submit_claim", f"2025-{m + 1:02d}-03", agreement=AG, month=month,
+              items=[item(f"{month}-a", "1000.00", f"{month}-05"),
+                     item(f"{month}-b", "250.50", f"{month}-06", injury=m != 2)])
+        clerk("draw_sample", f"2025-{m + 1:02d}-08", agreement=AG, month=month, seed=month)
+        claim = clerk.ledger.repository.get(Claim.id_for(Claim.key(AG, month)))
+        for sampled in claim.sample["items"]:
+            clerk("review_sampled_item", f"2025-{m + 1:02d}-09", agreement=AG, month=month,
+                  item_id=sampled, noncompliant_fen=5000 if m == 3 else 0, reason="超标准")
+        clerk("approve_claim", f"2025-{m + 1:02d}-10", agreement=AG, month=month)
+        clerk("pay_claim", f"2025-{m + 1:02d}-2{m}", agreement=AG, month=month, batch=1,
+              ref=f"社银-{month}")
+    clerk("propose_practitioner_bar", "2025-05-01", bar_no="停-1", person_id="DOC-1",
+          name="刘医生", institution="TY-H001", years=2, finding="虚开处方")
+    clerk("approve_practitioner_bar", "2025-05-20", bar_no="停-1", person_id="DOC-1",
+          approval_ref="批-1")
+    clerk("suspend_agreement", "2025-06-01", agreement=AG, kind="mandatory", ground="M38-2",
+          start=None, requested_on=None, planned_days=None, months=None, notice_no="中止-1")
+    clerk("resume_agreement", "2025-07-01", agreement=AG)
+    clerk("order_recovery", "2025-07-05", agreement=AG, year=2025, amount_fen=80000,
+          ground="MA43-1", ref="追-1")
+    clerk("record_recovery", "2025-07-25", agreement=AG, year=2025, amount_fen=30000,
+          ref="收-1")
+    clerk("terminate_agreement", "2025-09-01", agreement=AG, ground="M39-3",
+          notice_no="解除-1", notice_on=date(2025, 9, 1), reported_on=date(2025, 9, 2),
+          report_ref="报-1", reason="骗保")
+
+
+# --- AUD-02 -----------------------------------------------------------------------------
+def test_aud02_a_rebuild_from_the_log_equals_the_live_read_models(clerk, ledger):
+    history(clerk)
+    result = verify(ledger)
+    assert result["rebuild_equals_live"] is True, result["differences"]
+    assert result["identities_broken"] == []
+    assert result["rows"]["postings"] >= 20 and result["rows"]["ended"] == 1
+
+
+def test_aud02_live_read_models_match_the_pure_fold(clerk, ledger):
+    history(clerk)
+    catch_up(ledger)
+    view = view_for(ledger)
+    sql = {(p.agreement, p.year): p for p in positions_as_of(view, None, log_position(view, None))}
+    fold = {(p.agreement, p.year): p
+            for p in positions(build(e for _, e in ledger.read_log()))}
+    assert sql.keys() == fold.keys()
+    for key in fold:
+        assert sql[key] == fold[key], key
+
+
+def test_aud02_a_rebuild_killed_half_way_and_started_again_ends_in_the_same_state(clerk,
+                                                                                  ledger):
+    history(clerk)
+    rebuild(ledger, batch_size=10)
+    whole = snapshot(view_for(ledger))
+    view_for(ledger).drop()
+    partial = rebuild(ledger, batch_size=10, stop_after_batches=3)   # killed after 3 batches
+    assert partial["complete"] is False
+    assert 0 < len(snapshot(view_for(ledger))["log"]) < len(whole["log"])
+    again = rebuild(ledger, batch_size=10)                            # started again: resumes
+    assert again["complete"] is True
+    assert snapshot(view_for(ledger)) == whole
+
+
+def test_aud02_catching_up_applies_each_event_exactly_once(clerk, ledger):
+    history(clerk)
+    catch_up(ledger)
+    first = snapshot(view_for(ledger))
+    assert catch_up(ledger) == 0
+    assert snapshot(view_for(ledger)) == first
+
+
+# --- AUD-03: the backdated suspension on both axes ------------------------------------------
+def test_aud03_a_late_recorded_backdated_suspension_shows_as_of_but_not_as_known_before(
+        clerk, ledger):
+    effective_agreement(clerk)
+    clerk("record_change", "2025-03-20", agreement=AG, change="address",
+          approved_on=date(2025, 3, 10), reported_on=date(2025, 3, 20), details="迁址")
+    catch_up(ledger)
+    before_recording = datetime.now(timezone.utc)
+    time.sleep(0.01)
+    # Recorded on 2025-04-15 but effective from 2025-03-01.
+    clerk("suspend_agreement", "2025-04-15", agreement=AG, kind="mandatory", ground="M38-1",
+          start=date(2025, 3, 1), requested_on=None, planned_days=None, months=None,
+          notice_no="中止-补录")
+    catch_up(ledger)
+    view = view_for(ledger)
+    now, then = log_position(view, None), log_position(view, before_recording)
+    assert status_as_of(view, date(2025, 3, 5), now, agreement=AG)[0]["status"] == \
+        "suspended (mandatory)"
+    assert status_as_of(view, date(2025, 3, 5), then, agreement=AG)[0]["status"] == "active"
+    assert status_as_of(view, date(2025, 2, 27), now, agreement=AG)[0]["status"] == "active"
+    # The pure fold answers the same on both axes.
+    events = [e for _, e in ledger.read_log()]
+    folded = build(events, as_of=date(2025, 3, 5)).agreements[AG]
+    assert folded.suspension is not None
+    assert build(events, as_of=date(2025, 3, 5), known_at=before_recording) \
+        .agreements[AG].suspension is None
+
+
+def test_aud03_fund_positions_answer_as_of_a_date_and_as_known_at_an_instant(clerk, ledger):
+    effective_agreement(clerk)
+    clerk("submit_claim", "2025-02-03", agreement=AG, month="2025-01",
+          items=[item("a", "1000.00", "2025-01-05")])
+    clerk("approve_claim", "2025-02-10", agreement=AG, month="2025-01")
+    catch_up(ledger)
+    before_payment = datetime.now(timezone.utc)
+    time.sleep(0.01)
+    clerk("pay_claim", "2025-02-20", agreement=AG, month="2025-01", batch=1, ref="社银-1")
+    catch_up(ledger)
+    view = view_for(ledger)
+    now = log_position(view, None)
+    [p] = positions_as_of(view, date(2025, 2, 25), now, agreement=AG)
+    assert (p.paid, p.withheld) == (90000, 10000)
+    [p] = positions_as_of(view, date(2025, 2, 15), now, agreement=AG)
+    assert (p.approved, p.paid, p.approved_unpaid) == (100000, 0, 100000)
+    [p] = positions_as_of(view, date(2025, 2, 25), log_position(view, before_payment),
+                          agreement=AG)
+    assert p.paid == 0
+
+
+def test_aud03_the_public_list_and_bar_register_answer_on_both_axes(clerk, ledger):
+    history(clerk)
+    catch_up(ledger)
+    view = view_for(ledger)
+    now = log_position(view, None)
+    assert [r["agreement"] for r in ended_as_of(view, date(2025, 9, 1), now)] == [AG]
+    assert ended_as_of(view, date(2025, 8, 31), now) == []
+    [bar] = bars_as_of(view, date(2025, 5, 10), now, person="DOC-1")
+    assert bar["status"] == "awaiting approval"
+    [bar] = bars_as_of(view, date(2025, 5, 20), now, institution="TY-H001")
+    assert bar["status"] == "approved" and bar["until"] == date(2027, 5, 20)
+
+
+# --- AUD-01: corrections ------------------------------------------------------------------
+def test_aud01_a_correction_names_the_original_and_the_original_stays_known_before_it(
+        clerk, ledger):
+    effective_agreement(clerk)
+    clerk("submit_claim", "2025-02-03", _id="claim-2025-01", agreement=AG, month="2025-01",
+          items=[item("a", "1000.00", "2025-01-05"), item("b", "300.00", "2025-01-06")])
+    catch_up(ledger)
+    before = datetime.now(timezone.utc)
+    time.sleep(0.01)
+    with pytest.raises(Exception) as info:
+        clerk("correct_claim_item", "2025-02-05", agreement=AG, month="2025-01", item_id="a",
+              amount_fen=10000, service_date=date(2025, 1, 5), injury=True,
+              corrects="claim-2025-01", reason=" ")
+    assert getattr(info.value, "rule", "") == "AUD-01"
+    clerk("correct_claim_item", "2025-02-05", agreement=AG, month="2025-01", item_id="a",
+          amount_fen=10000, service_date=date(2025, 1, 5), injury=True,
+          corrects="claim-2025-01", reason="录入时多写一个零")
+    catch_up(ledger)
+    view = view_for(ledger)
+    [now] = positions_as_of(view, date(2025, 2, 28), log_position(view, None), agreement=AG)
+    [then] = positions_as_of(view, date(2025, 2, 28), log_position(view, before), agreement=AG)
+    assert (now.claimed, then.claimed) == (40000, 130000)
+    events = [e for _, e in ledger.read_log()]
+    names = [type(e).__qualname__ for e in events]
+    assert "Claim.Submitted" in names and "Claim.ItemCorrected" in names
+    correction = next(e for e in events if type(e).__qualname__ == "Claim.ItemCorrected")
+    assert correction.corrects["command_id"] == "claim-2025-01"
+    assert correction.corrects["amount_fen"] == 100000 and correction.reason == "录入时多写一个零"
+    assert clerk("approve_claim", "2025-02-10", agreement=AG, month="2025-01")["approved"] == \
+        "400.00"
+    assert verify(ledger)["rebuild_equals_live"] is True
+
+
+def test_aud01_a_corrected_suspension_start_moves_the_status_timeline(clerk, ledger):
+    effective_agreement(clerk)
+    clerk("suspend_agreement", "2025-03-10", _id="sus-1", agreement=AG, kind="mandatory",
+          ground="M38-2", start=None, requested_on=None, planned_days=None, months=None,
+          notice_no="中止-1")
+    catch_up(ledger)
+    view = view_for(ledger)
+    before = log_position(view, None)
+    clerk("correct_suspension", "2025-03-12", agreement=AG, corrects="sus-1",
+          start=date(2025, 3, 3), reason="通知书送达日为3月3日")
+    catch_up(ledger)
+    now = log_position(view, None)
+    assert status_as_of(view, date(2025, 3, 5), now, agreement=AG)[0]["status"] == \
+        "suspended (mandatory)"
+    assert status_as_of(view, date(2025, 3, 5), before, agreement=AG)[0]["status"] == "active"
+    assert verify(ledger)["rebuild_equals_live"] is True
+
+
+# --- AUD-06 over history --------------------------------------------------------------------
+def test_aud06_the_money_identities_hold_at_every_point_and_a_broken_one_is_found(clerk,
+                                                                                  ledger):
+    history(clerk)
+    catch_up(ledger)
+    view = view_for(ledger)
+    assert money_identities_at_every_point(view) == []
+    with view.engine.begin() as conn:   # a read-model row no event justifies
+        conn.execute(sa.insert(view.t["postings"]).values(
+            notification_id=1, agency="TY", agreement=AG, institution="TY-H001", year=2025,
+            col="returned", amount=10**9, effective_on=date(2025, 1, 1)))
+    broken = money_identities_at_every_point(view)
+    assert broken and "returned + forfeited exceeds withheld" in broken[0]
+    assert verify(ledger)["rebuild_equals_live"] is False
