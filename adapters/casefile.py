@@ -244,7 +244,8 @@ def _offline_mapper() -> Any:
     global _OFFLINE_MAPPER
     if _OFFLINE_MAPPER is None:
         from domain.service import Ledger
-        _OFFLINE_MAPPER = Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
+        _OFFLINE_MAPPER = Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo",
+                                       "LEDGER_PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
     return _OFFLINE_MAPPER
 
 

@@ -320,6 +320,22 @@ def rebuild(db: Optional[str] = DbOption,
                   f"({result['events_per_second']:,.0f} events/s)")
 
 
+@app.command()
+def follow(seconds: Optional[float] = typer.Option(None, "--seconds",
+                                                   help="stop after this long (default: never)"),
+           db: Optional[str] = DbOption) -> None:
+    """PostgreSQL: keep the SQL read models up to date as events arrive
+    (LISTEN/NOTIFY). SQLite has no subscription: queries catch up instead."""
+    from adapters.readmodels import follow as follow_events
+    from adapters.settings import database_url, ledger_env
+    url = database_url(db)
+    if not url.startswith("postgresql"):
+        typer.echo("follow needs PostgreSQL; on SQLite every query catches up by itself.",
+                   err=True)
+        raise typer.Exit(2)
+    follow_events(ledger_env(url), seconds=seconds)
+
+
 @app.command(name="verify-models")
 def verify_models(as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """Prove a rebuild equals the live read models and that the AUD-06 money

@@ -461,18 +461,23 @@ def _set_rebuild_state(view: ReadModelView, meta: sa.Table, state: str) -> None:
 def follow(env: dict[str, str], *, seconds: float | None = None) -> None:
     """PostgreSQL: follow new events continuously with eventsourcing's
     ProjectionRunner on the LISTEN/NOTIFY subscription."""
-    from eventsourcing.projection import ProjectionRunner
-    runner = ProjectionRunner(application_class=Ledger, projection_class=ReadModels,
-                              view_class=ReadModelView,
-                              env={**env, f"{PROJECTION.upper()}_PERSISTENCE_MODULE":
-                                   env["PERSISTENCE_MODULE"]})
-    runner.projection.source = runner.app
+    runner = start_runner(env)
     try:
         runner.run_forever(timeout=seconds)
     except TimeoutError:
         pass
     finally:
         runner.stop()
+
+
+def start_runner(env: dict[str, str]) -> Any:
+    """eventsourcing's ProjectionRunner over the ledger and the read models,
+    started (it subscribes from the tracked position). PostgreSQL only."""
+    from eventsourcing.projection import ProjectionRunner
+    runner = ProjectionRunner(application_class=Ledger, projection_class=ReadModels,
+                              view_class=ReadModelView, env=env)
+    runner.projection.source = runner.app
+    return runner
 
 
 # --- queries on both time axes ------------------------------------------------------------

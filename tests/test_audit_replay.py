@@ -229,3 +229,39 @@ def test_aud06_the_money_identities_hold_at_every_point_and_a_broken_one_is_foun
     broken = money_identities_at_every_point(view)
     assert broken and "returned + forfeited exceeds withheld" in broken[0]
     assert verify(ledger)["rebuild_equals_live"] is False
+
+
+# --- PostgreSQL: a runner follows new events continuously ------------------------------
+@pytest.fixture
+def postgres_store():
+    from tests.conftest import POSTGRES_URL, _postgres_schema
+    engine, schema = _postgres_schema()
+    try:
+        yield POSTGRES_URL, schema
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+def test_aud02_on_postgres_a_projection_runner_follows_new_events(postgres_store):
+    from adapters.readmodels import APP, start_runner
+    from adapters.settings import ledger_env, open_ledger
+    from tests.conftest import Clerk
+    ledger = open_ledger(*postgres_store)
+    runner = start_runner(ledger_env(*postgres_store))
+    try:
+        clerk = Clerk(ledger)
+        effective_agreement(clerk)
+        clerk("suspend_agreement", "2025-03-01", agreement=AG, kind="mandatory",
+              ground="M38-2", start=None, requested_on=None, planned_days=None, months=None,
+              notice_no="中止-1")
+        last = ledger.recorder.max_notification_id()
+        runner.wait(last, timeout=20)
+        assert runner.view.max_tracking_id(APP) == last
+        rows = status_as_of(runner.view, date(2025, 3, 2), last, agreement=AG)
+        assert rows[0]["status"] == "suspended (mandatory)"
+        assert catch_up(ledger) == 0  # nothing left for a catch-up to do
+    finally:
+        runner.stop()
+        ledger.close()
