@@ -442,6 +442,58 @@ def positions(as_of: Optional[str] = typer.Option(None, "--as-of"),
 
 
 @app.command()
+def reconcile(statement: Path = typer.Argument(..., help="the bank's CSV statement"),
+              window: int = typer.Option(3, "--window", help="days either side for a match "
+                                                             "by payee and amount"),
+              csv_out: Optional[Path] = typer.Option(None, "--csv", help="write findings here"),
+              user: str = typer.Option("finance", "--user"),
+              on: Optional[str] = typer.Option(None, "--on", help="business date of the import"),
+              as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Reconcile a fund bank disbursement statement with the recorded
+    payments and deposit returns; record the import once."""
+    from adapters.reconcile import parse, report_rows, to_csv
+    from domain.base import Context
+    from domain.calendar import today_in_china
+    from domain.reconciliation import disbursements, reconcile as match
+    try:
+        parsed = parse(statement.read_bytes())
+    except (OSError, ValueError) as e:
+        typer.echo(f"cannot read the statement: {e}", err=True)
+        raise typer.Exit(2)
+    ledger = open_ledger(db)
+    try:
+        state = build(e for _, e in ledger.read_log())
+        result = match(parsed.lines, disbursements(state), window_days=window,
+                       malformed=parsed.malformed)
+        day = _parse_date(on, "--on") or today_in_china()
+        if ledger.statement_import(parsed.sha256) is not None:
+            recorded = {"recorded": False}   # the same statement, by content: nothing new
+        else:
+            recorded = ledger.record_statement_import(
+                Context(f"statement:{parsed.sha256}", day, user, "finance", statement.name),
+                sha256=parsed.sha256, file_name=statement.name, encoding=parsed.encoding,
+                lines=parsed.count, summary=result.summary())
+    finally:
+        ledger.close()
+    rows = report_rows(result)
+    if csv_out is not None:
+        csv_out.write_text(to_csv(rows), encoding="utf-8-sig")
+    if as_json:
+        _dump({"summary": result.summary(), "encoding": parsed.encoding,
+               "recorded": recorded["recorded"], "findings": rows})
+        return
+    table = Table("finding", "line", "date", "payee", "statement", "ledger", "reference", "note",
+                  title=f"reconciliation of {statement.name} ({parsed.encoding})")
+    for r in rows:
+        table.add_row(r["finding"], str(r["line"]), r["value_date"], r["payee"],
+                      r["statement_amount"], r["ledger_amount"], r["reference"], r["note"])
+    console.print(table)
+    console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.summary().items()))
+    console.print("import recorded" if recorded["recorded"] else
+                  "this statement was imported before: nothing new recorded")
+
+
+@app.command()
 def commands() -> None:
     """List the commands a command file may hold."""
     for name, model in sorted(MODELS.items()):

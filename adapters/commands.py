@@ -576,6 +576,7 @@ class RecordAssessment(Strict):
 class ClearDeposit(Strict):
     agreement: Code
     year: int = Field(ge=2000, le=2100)
+    ref: str | None = Field(None, description="the bank transfer's reference for the return")
 
 
 class Tick(Strict):

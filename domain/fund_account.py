@@ -90,7 +90,7 @@ class FundAccount(LedgerAggregate):
         self.withheld += amount_fen
 
     # --- DEP-01, DEP-02, DEP-04: clearing by score -------------------------------------
-    def clear(self, *, score: Decimal, assessment: str, effective_on: date,
+    def clear(self, *, score: Decimal, assessment: str, ref: str, effective_on: date,
               envelope: Envelope) -> dict[str, Any]:
         if self.clearing is not None:
             raise RuleViolation(f"the {self.year} deposit of {self.agreement} was cleared on "
@@ -102,18 +102,19 @@ class FundAccount(LedgerAggregate):
         forfeited = held - returned           # DEP-04: returned + forfeited = held, to the fen
         due_by = date(self.year + 1, *CLEAR_BY)
         self._cleared(score=score, percent=percent, returned=returned, forfeited=forfeited,
-                      assessment=assessment, due_by=due_by, late=effective_on > due_by,
-                      effective_on=effective_on, envelope=envelope)
+                      assessment=assessment, ref=ref, due_by=due_by,
+                      late=effective_on > due_by, effective_on=effective_on, envelope=envelope)
         return dict(self.clearing or {})
 
     @event("DepositCleared")
     def _cleared(self, score: Decimal, percent: int, returned: int, forfeited: int,
-                 assessment: str, due_by: date, late: bool, effective_on: date,
+                 assessment: str, ref: str, due_by: date, late: bool, effective_on: date,
                  envelope: Envelope) -> None:
         self.returned += returned
         self.forfeited += forfeited
         self.clearing = {"score": score, "percent": percent, "returned": returned,
-                         "forfeited": forfeited, "assessment": assessment, "due_by": due_by,
+                         "forfeited": forfeited, "assessment": assessment, "ref": ref,
+                         "due_by": due_by,
                          "late": late, "cleared_on": effective_on}
 
     # --- DEP-03: DA 36 suspension and DA 37 termination ---------------------------------

@@ -10,7 +10,7 @@ EVALUATION = ("form_panel", "record_scores", "conclude_evaluation")
 MONEY = ("submit_claim", "draw_sample", "review_sampled_item", "query_claim_item",
          "record_explanation", "refuse_unexplained_item", "hold_claim_item",
          "release_claim_item", "approve_claim", "pay_claim", "order_recovery",
-         "record_recovery", "clear_deposit")
+         "record_recovery", "clear_deposit", "record_statement_import")
 
 
 class NotPermitted(LedgerError):

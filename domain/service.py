@@ -38,6 +38,7 @@ from domain.institution import SISTER_LINK_ROLES, Institution, check_kind
 from domain.money import Money
 from domain.grounds import AGREEMENT_TYPES
 from domain.person import Person
+from domain.reconciliation import StatementImport
 from domain.registry import Registry
 from domain.roles import check_role
 
@@ -1084,7 +1085,7 @@ class Ledger(Application):
                               "total": assessment.total, "veto_failed": assessment.veto_failed}
 
     @command
-    def clear_deposit(self, ctx: Context, *, agreement: str, year: int):
+    def clear_deposit(self, ctx: Context, *, agreement: str, year: int, ref: str | None):
         ag = self._get(Agreement, agreement, "agreement")
         assessment = self._find(Assessment, Assessment.key(agreement, year), "assessment")
         if assessment is None:
@@ -1092,12 +1093,14 @@ class Ledger(Application):
                                 remedy="the score decides the return: record the assessment "
                                        "first")
         account = self._account(ag, year, ctx)
+        ref = ref or f"DEP-{agreement}-{year}"   # the bank transfer's reference
         row = account.clear(score=assessment.total, assessment=Assessment.key(agreement, year),
-                            effective_on=ctx.effective_on, envelope=ctx.envelope)
+                            ref=ref, effective_on=ctx.effective_on,
+                            envelope=ctx.with_document(ref).envelope)
         return [account], {"agreement": agreement, "year": year, "score": row["score"],
                            "percent": row["percent"], "returned": Money(row["returned"]),
                            "forfeited": Money(row["forfeited"]), "due_by": row["due_by"],
-                           "late": row["late"]}
+                           "late": row["late"], "ref": ref}
 
     def _deposit_losses(self, ag: Agreement, clause: str, percent: int,
                         ctx: Context) -> list[FundAccount]:
@@ -1111,6 +1114,21 @@ class Ledger(Application):
                     envelope=ctx.envelope):
                 touched.append(account)
         return touched
+
+    # --- reconciliation with the bank (AUD-06) ------------------------------------
+    @command
+    def record_statement_import(self, ctx: Context, *, sha256: str, file_name: str,
+                                encoding: str, lines: int, summary: dict[str, int]):
+        """Record that a bank statement was reconciled. The same statement (by
+        content) is recorded once; a second import records nothing new."""
+        if self._find(StatementImport, sha256, "statement") is not None:
+            found = self._get(StatementImport, sha256, "statement")
+            return [], {"sha256": sha256, "already_imported_on": found.imported_on,
+                        "summary": found.summary}
+        record = StatementImport.record(sha256=sha256, file_name=file_name, encoding=encoding,
+                                        lines=lines, summary=summary,
+                                        effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [record], {"sha256": sha256, "summary": summary}
 
     # --- time passing --------------------------------------------------------------
     def tick(self, ctx: Context, *, to: date) -> dict[str, Any]:
@@ -1240,6 +1258,9 @@ class Ledger(Application):
 
     def person(self, person_id: str) -> Person:
         return self._get(Person, person_id, "person")
+
+    def statement_import(self, sha256: str) -> StatementImport | None:
+        return self._find(StatementImport, sha256, "statement")
 
     def agreement(self, number: str) -> Agreement:
         return self._get(Agreement, number, "agreement")

@@ -322,11 +322,11 @@ def paid_year(clerk, months=("2025-01", "2025-02", "2025-03")):
 
 def test_dep01_a_score_of_85_returns_90_percent_and_forfeits_the_rest(clerk, ledger, agreement):
     paid_year(clerk)
-    refused("DEP-01", clerk, "clear_deposit", "2026-02-01", agreement=AG, year=2025)
+    refused("DEP-01", clerk, "clear_deposit", "2026-02-01", agreement=AG, year=2025, ref=None)
     clerk("record_assessment", "2026-01-20", agreement=AG, year=2025,
           deductions={"5.5": [["10", "过度检查"]], "3.4": [["5", "未核验身份"]]}, awarded={},
           veto_failed=[], survey=None, **VIEWS)
-    result = clerk("clear_deposit", "2026-02-01", agreement=AG, year=2025)
+    result = clerk("clear_deposit", "2026-02-01", agreement=AG, year=2025, ref=None)
     assert (result["percent"], result["returned"], result["forfeited"]) == \
         (90, "2700.00", "300.00")
     assert result["late"] is False
@@ -346,7 +346,7 @@ def test_dep02_clearing_after_the_end_of_march_is_flagged_late(clerk, agreement)
     paid_year(clerk, ("2025-01",))
     clerk("record_assessment", "2026-01-20", agreement=AG, year=2025, deductions={}, awarded={},
           veto_failed=[], survey=None, **VIEWS)
-    result = clerk("clear_deposit", "2026-04-01", agreement=AG, year=2025)
+    result = clerk("clear_deposit", "2026-04-01", agreement=AG, year=2025, ref=None)
     assert result["late"] is True and result["due_by"] == "2026-03-31"
 
 
@@ -354,8 +354,8 @@ def test_dep04_a_deposit_is_cleared_once_only(clerk, agreement):
     paid_year(clerk, ("2025-01",))
     clerk("record_assessment", "2026-01-20", agreement=AG, year=2025, deductions={}, awarded={},
           veto_failed=[], survey=None, **VIEWS)
-    clerk("clear_deposit", "2026-02-01", agreement=AG, year=2025)
-    refused("DEP-04", clerk, "clear_deposit", "2026-02-02", agreement=AG, year=2025)
+    clerk("clear_deposit", "2026-02-01", agreement=AG, year=2025, ref=None)
+    refused("DEP-04", clerk, "clear_deposit", "2026-02-02", agreement=AG, year=2025, ref=None)
 
 
 def test_dep03_an_assistive_agreement_loses_half_on_da36_and_all_on_da37(clerk, ledger):

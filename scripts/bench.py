@@ -1,0 +1,175 @@
+"""Benchmark on a generated province (issue: audit replay speed).
+
+Generates a province with a seed (scripts/generate_province.py: about a
+million events from 1,000 institutions over 10 years), then on each store:
+
+- bulk load rate (events/s into the event store),
+- full rebuild rate of the SQL read models (events/s),
+- p50/p99 latency of an as-of status query and an as-of fund position query
+  (random agreement, random business date, random "as known at" position),
+- that a rebuild equals the live read models and the money identities hold.
+
+Targets on a 2-core machine: load >= 20,000 events/s, rebuild >= 100,000
+events/s, as-of queries p99 <= 20 ms. Prints its figures; no timed unit test.
+
+    .venv/bin/python scripts/bench.py                       # SQLite and PostgreSQL
+    .venv/bin/python scripts/bench.py --stores sqlite --institutions 100 --years 3
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import sqlalchemy as sa  # noqa: E402
+
+from adapters.readmodels import (catch_up, log_position, money_identities_at_every_point,  # noqa: E402
+                                 positions_as_of, rebuild, status_as_of, view_for)
+from adapters.settings import open_ledger  # noqa: E402
+from generate_province import generate, load  # noqa: E402
+
+POSTGRES_URL = os.environ.get("LEDGER_BENCH_POSTGRES_URL",
+                              "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def machine() -> str:
+    cpu = "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
+
+
+def queries(ledger, n: int, rng: random.Random) -> dict[str, float]:
+    view = view_for(ledger)
+    with view.engine.connect() as conn:
+        agreements = [r[0] for r in conn.execute(
+            sa.select(view.t["status"].c.agreement).distinct())]
+        pairs = [tuple(r) for r in conn.execute(
+            sa.select(view.t["postings"].c.agreement, view.t["postings"].c.year).distinct())]
+        last = conn.execute(sa.select(sa.func.max(view.t["log"].c.notification_id))).scalar()
+        first_day, last_day = conn.execute(
+            sa.select(sa.func.min(view.t["log"].c.effective_on),
+                      sa.func.max(view.t["log"].c.effective_on))).one()
+    span = (last_day - first_day).days
+
+    def a_day() -> date:
+        return first_day + timedelta(days=rng.randrange(span + 1))
+
+    status_ms, fund_ms = [], []
+    for _ in range(n):
+        agreement = rng.choice(agreements)
+        position = rng.randint(1, last) if rng.random() < 0.5 else last
+        t = time.perf_counter()
+        status_as_of(view, a_day(), position, agreement=agreement)
+        status_ms.append((time.perf_counter() - t) * 1000)
+        agreement, year = rng.choice(pairs)
+        t = time.perf_counter()
+        positions_as_of(view, a_day(), position, agreement=agreement, year=year)
+        fund_ms.append((time.perf_counter() - t) * 1000)
+    return {"status_p50_ms": statistics.median(status_ms),
+            "status_p99_ms": percentile(status_ms, 99),
+            "fund_p50_ms": statistics.median(fund_ms), "fund_p99_ms": percentile(fund_ms, 99)}
+
+
+def run_store(name: str, url: str, schema: str | None, batches: list, n_queries: int,
+              seed: int) -> dict[str, float]:
+    ledger = open_ledger(url, schema)
+    try:
+        loaded = load(ledger, batches)
+        print(f"  [{name}] loaded {loaded['events']:,} events in {loaded['seconds']:.1f} s: "
+              f"{loaded['events_per_second']:,.0f} events/s", flush=True)
+        rebuilt = rebuild(ledger, batch_size=20000)
+        print(f"  [{name}] rebuilt read models in {rebuilt['seconds']:.1f} s: "
+              f"{rebuilt['events_per_second']:,.0f} events/s", flush=True)
+        q = queries(ledger, n_queries, random.Random(seed))
+        print(f"  [{name}] as-of status query p50 {q['status_p50_ms']:.2f} ms, "
+              f"p99 {q['status_p99_ms']:.2f} ms; as-of fund position query p50 "
+              f"{q['fund_p50_ms']:.2f} ms, p99 {q['fund_p99_ms']:.2f} ms", flush=True)
+        t = time.perf_counter()
+        broken = money_identities_at_every_point(view_for(ledger))
+        print(f"  [{name}] AUD-06 identities at every point: "
+              f"{'hold' if not broken else f'{len(broken)} broken'} "
+              f"({time.perf_counter() - t:.1f} s)", flush=True)
+        assert catch_up(ledger) == 0
+        return {"load": loaded["events_per_second"], "rebuild": rebuilt["events_per_second"],
+                **q, "events": loaded["events"]}
+    finally:
+        ledger.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--institutions", type=int, default=1000)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument("--stores", default="sqlite,postgres")
+    args = parser.parse_args()
+
+    print(f"machine: {machine()}")
+    print(f"command: {' '.join(sys.argv)}")
+    t = time.perf_counter()
+    batches = list(generate(args.seed, institutions=args.institutions, years=args.years))
+    events = sum(len(b) for b in batches)
+    print(f"generated {events:,} events (seed {args.seed}, {args.institutions} institutions, "
+          f"{args.years} years) in {time.perf_counter() - t:.1f} s", flush=True)
+
+    results = {}
+    for store in args.stores.split(","):
+        if store == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                results[store] = run_store(store, f"sqlite:///{tmp}/bench.sqlite", None,
+                                           batches, args.queries, args.seed)
+        elif store == "postgres":
+            schema = "bench_" + uuid.uuid4().hex[:8]
+            engine = sa.create_engine(POSTGRES_URL)
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                results[store] = run_store(store, POSTGRES_URL, schema, batches, args.queries,
+                                           args.seed)
+            finally:
+                with engine.begin() as conn:
+                    conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+                engine.dispose()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory: {peak:,.0f} MiB")
+    print(f"{'store':10} {'load ev/s':>12} {'rebuild ev/s':>14} {'status p99 ms':>14} "
+          f"{'fund p99 ms':>12}")
+    for store, r in results.items():
+        print(f"{store:10} {r['load']:>12,.0f} {r['rebuild']:>14,.0f} {r['status_p99_ms']:>14.2f} "
+              f"{r['fund_p99_ms']:>12.2f}")
+    print("targets:   load >= 20,000  rebuild >= 100,000  as-of p99 <= 20 ms")
+
+
+if __name__ == "__main__":
+    main()
