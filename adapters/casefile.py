@@ -268,8 +268,6 @@ def _row_disagreements(row: dict[str, Any], e: Any) -> list[str]:
 
 def verify_case(path: Path | str, trusted_key: Ed25519PublicKey | None = None) -> CaseReport:
     """Check a case file offline; every failure is named."""
-    failures: list[str] = []
-    fail = failures.append
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
@@ -285,6 +283,17 @@ def verify_case(path: Path | str, trusted_key: Ed25519PublicKey | None = None) -
     if not isinstance(bundle, dict) or bundle.get("format") != CASE_FORMAT:
         return CaseReport(False, [f"not a ledger case file (format "
                                   f"{bundle.get('format') if isinstance(bundle, dict) else '?'})"])
+    try:
+        return _check(bundle, raw, trusted_key)
+    except Exception as e:  # noqa: BLE001 - a damaged structure is a finding, not a crash
+        return CaseReport(False, [f"the case file's structure is damaged ({e.__class__.__name__}:"
+                                  f" {e}): it was edited"])
+
+
+def _check(bundle: dict[str, Any], raw: bytes,
+           trusted_key: Ed25519PublicKey | None) -> CaseReport:
+    failures: list[str] = []
+    fail = failures.append
     manifest = bundle.get("manifest") if isinstance(bundle.get("manifest"), dict) else {}
     subject = str(manifest.get("subject", ""))
     public = str(manifest.get("public_key", ""))
@@ -361,7 +370,8 @@ def verify_case(path: Path | str, trusted_key: Ed25519PublicKey | None = None) -
     if timeline.get("subject") != subject:
         fail(f"the timeline's subject {timeline.get('subject')!r} is not the manifest's")
     row_ids = [r.get("notification_id") for r in rows if isinstance(r, dict)]
-    if sorted(row_ids) != sorted(decoded) and not any("unreadable" in f for f in failures):
+    if sorted(map(repr, row_ids)) != sorted(map(repr, decoded)) \
+            and not any("unreadable" in f for f in failures):
         fail("the timeline's rows and the bundled events are not the same events")
     for r in rows:
         e = decoded.get(r.get("notification_id")) if isinstance(r, dict) else None

@@ -94,9 +94,18 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
                 else:
                     typer.echo(f"{where} {describe(result)}")
     finally:
-        ledger.close()
+        _seal_and_close(ledger)
     if rejected:
         raise typer.Exit(1)
+
+
+def _seal_and_close(ledger) -> None:
+    """Chain what this command recorded (AUD-05), then close the store."""
+    from adapters.integrity import seal
+    try:
+        seal(ledger)
+    finally:
+        ledger.close()
 
 
 def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str]):
@@ -391,7 +400,7 @@ def tick(to: str = typer.Option(..., "--to", help="record consequences due up to
     try:
         result = ledger.tick(Context(f"tick:{day.isoformat()}", day, user, "system"), to=day)
     finally:
-        ledger.close()
+        _seal_and_close(ledger)
     if as_json:
         _dump(result)
         return
@@ -504,10 +513,7 @@ def commands() -> None:
 
 def _register_extensions() -> None:
     """Sub-command groups kept in their own modules."""
-    try:
-        from adapters.cli_audit import register
-    except ImportError:  # the audit commands are optional until their module exists
-        return
+    from adapters.cli_audit import register
     register(app)
 
 

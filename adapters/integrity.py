@@ -31,7 +31,7 @@ import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -276,10 +276,11 @@ def _qualified(engine: sa.engine.Engine, table: sa.Table) -> str:
     return (f"{quote(table.schema)}." if table.schema else "") + quote(table.name)
 
 
-def read_forms(conn: sa.engine.Connection, table: sa.Table, *, after: int = 0,
+def read_forms(conn: sa.engine.Connection, table: sa.Table, *, after: int | None = None,
                limit: int | None = None, batch: int = BATCH) -> Iterator[StoredForm]:
-    """Stored events with notification id above ``after``, in log order, as
-    the driver returns them (no type conversion, so a damaged row still reads)."""
+    """Stored events with notification id above ``after`` (all when None), in
+    log order, as the driver returns them (no type conversion, so a damaged
+    row still reads)."""
     raw = NullType()
     columns = [table.c.id, sa.type_coerce(table.c.originator_id, raw).label("oid"),
                sa.type_coerce(table.c.originator_version, raw).label("version"),
@@ -288,8 +289,10 @@ def read_forms(conn: sa.engine.Connection, table: sa.Table, *, after: int = 0,
     position, taken = after, 0
     while limit is None or taken < limit:
         size = batch if limit is None else min(batch, limit - taken)
-        rows = conn.execute(sa.select(*columns).where(table.c.id > position)
-                            .order_by(table.c.id).limit(size)).all()
+        query = sa.select(*columns)
+        if position is not None:
+            query = query.where(table.c.id > position)
+        rows = conn.execute(query.order_by(table.c.id).limit(size)).all()
         if not rows:
             return
         for r in rows:
@@ -315,6 +318,11 @@ class SealResult:
                 f"#{self.head_id}" if self.head_id else "nothing to seal: the log is empty")
 
 
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big",
+                          signed=True)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -332,14 +340,15 @@ def seal(ledger: Any) -> SealResult:
         try:
             with engine.begin() as conn:
                 if engine.dialect.name == "postgresql":
-                    # One sealer at a time; inserts into the events table go on.
-                    conn.execute(sa.text(f"LOCK TABLE {_qualified(engine, chain)} "
-                                         "IN SHARE ROW EXCLUSIVE MODE"))
+                    # One sealer at a time (an advisory lock needs no table
+                    # privilege beyond INSERT); inserts into the events go on.
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
+                                 {"k": _lock_key(_qualified(engine, chain))})
                 last = conn.execute(sa.select(chain.c.notification_id, chain.c.chain)
                                     .order_by(chain.c.notification_id.desc()).limit(1)).first()
                 previous = bytes.fromhex(last.chain) if last else GENESIS
-                after = int(last.notification_id) if last else 0
-                head_id = after or None
+                after = int(last.notification_id) if last else None
+                head_id = after
                 sealed, rows, when = 0, [], _now()
                 for form in read_forms(conn, events, after=after):
                     leaf = leaf_hash(form)
@@ -391,9 +400,12 @@ class VerifyReport:
     def message(self) -> str:
         if not self.ok:
             assert self.problem is not None
-            return (f"TAMPERED (AUD-05): {self.problem.message()}. {self.checked} sealed event(s) "
-                    f"before it verified. {self.unsealed} unsealed event(s) were NOT sealed "
-                    "because verification failed.")
+            text = (f"TAMPERED (AUD-05): {self.problem.message()}. {self.checked} sealed "
+                    "event(s) before it verified.")
+            if self.unsealed:
+                text += (f" {self.unsealed} unsealed event(s) were NOT sealed because "
+                         "verification failed.")
+            return text
         text = f"OK: {self.checked} sealed event(s) verified against the chain"
         if self.sealed_now:
             text += f"; {self.sealed_now} unsealed event(s) sealed now (everything before " \
@@ -421,10 +433,12 @@ def _topic_name(topic: Any) -> str:
 
 
 def _sealed_rows(conn: sa.engine.Connection, chain: sa.Table) -> Iterator[Any]:
-    position = 0
+    position = None
     while True:
-        rows = conn.execute(sa.select(chain).where(chain.c.notification_id > position)
-                            .order_by(chain.c.notification_id).limit(BATCH)).all()
+        query = sa.select(chain)
+        if position is not None:
+            query = query.where(chain.c.notification_id > position)
+        rows = conn.execute(query.order_by(chain.c.notification_id).limit(BATCH)).all()
         if not rows:
             return
         yield from rows
@@ -517,8 +531,10 @@ def verify(ledger: Any, *, seal_unsealed: bool = True) -> VerifyReport:
             pending = next(stream, None)
         stream.close()
         last_sealed = conn.execute(sa.select(sa.func.max(chain.c.notification_id))).scalar()
-        unsealed = conn.execute(sa.select(sa.func.count()).select_from(events)
-                                .where(events.c.id > (last_sealed or 0))).scalar() or 0
+        after_head = sa.select(sa.func.count()).select_from(events)
+        if last_sealed is not None:
+            after_head = after_head.where(events.c.id > last_sealed)
+        unsealed = conn.execute(after_head).scalar() or 0
     report = VerifyReport(ok=problem is None, checked=checked, unsealed=int(unsealed),
                           head_id=head_id, head=previous.hex(), problem=problem)
     if report.ok and report.unsealed and seal_unsealed:
@@ -817,13 +833,33 @@ def init_store(ledger: Any) -> dict[str, Any]:
 
 
 def revoke_sql(ledger: Any, role: str = "ledger_app") -> str:
-    """The GRANT/REVOKE a DBA runs so the application role can only append."""
+    """The SQL a DBA runs on PostgreSQL, as the tables' owner, so that the
+    application role can read and append but never change or remove events
+    (see docs/integrity.md, "A DBA's notes")."""
     engine = engine_of(ledger)
-    tables = ", ".join(_qualified(engine, t) for t in _protected(ledger))
-    return (f"REVOKE UPDATE, DELETE, TRUNCATE ON {tables} FROM {role};\n"
-            f"GRANT SELECT, INSERT ON {tables} TO {role};")
-
-
-def iter_leaves(forms: Iterable[StoredForm]) -> Iterator[tuple[StoredForm, bytes]]:
-    for form in forms:
-        yield form, leaf_hash(form)
+    quote = engine.dialect.identifier_preparer.quote
+    events, chain = events_table(ledger), chain_table(ledger)
+    ev, ch = _qualified(engine, events), _qualified(engine, chain)
+    who = quote(role)
+    snapshots = getattr(getattr(ledger, "snapshots", None), "recorder", None)
+    lines = []
+    if events.schema:
+        lines.append(f"GRANT USAGE ON SCHEMA {quote(events.schema)} TO {who};")
+    lines += [
+        f"REVOKE ALL ON {ev}, {ch} FROM {who};",
+        f"GRANT SELECT, INSERT ON {ev}, {ch} TO {who};",
+        "-- eventsourcing-sqlalchemy serialises appends with LOCK TABLE ... IN EXCLUSIVE MODE,",
+        "-- which PostgreSQL allows only with UPDATE, DELETE or TRUNCATE privilege: UPDATE stays",
+        f"-- granted on the events table alone and the trigger {events.name}_no_update_delete",
+        "-- refuses every UPDATE, while DELETE and TRUNCATE stay revoked.",
+        f"GRANT UPDATE ON {ev} TO {who};",
+    ]
+    with engine.connect() as conn:
+        sequence = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                                {"t": ev}).scalar()
+    if sequence:
+        lines.append(f"GRANT USAGE ON SEQUENCE {sequence} TO {who};")
+    if snapshots is not None and hasattr(snapshots, "events_record_cls"):
+        snap = _qualified(engine, snapshots.events_record_cls.__table__)
+        lines.append(f"GRANT SELECT, INSERT ON {snap} TO {who};")
+    return "\n".join(lines)

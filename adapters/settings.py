@@ -41,4 +41,9 @@ def open_ledger(url: str | None = None, schema: str | None = None) -> Ledger:
         path = Path(resolved[len("sqlite:///"):])
         if path.parent and str(path.parent) not in ("", "."):
             path.parent.mkdir(parents=True, exist_ok=True)
-    return Ledger(env=ledger_env(resolved, schema))
+    ledger = Ledger(env=ledger_env(resolved, schema))
+    # The hash-chain table and the append-only triggers (AUD-05): created if
+    # missing, put back if someone dropped them; cheap once they exist.
+    from adapters.integrity import init_store
+    init_store(ledger)
+    return ledger

@@ -105,6 +105,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "Agreement.BreachFound": ("SUS-06",),
     "Agreement.Ended": (),
     "Agreement.DecisionReversed": ("DIS-01",),
+    "Agreement.SuspensionCorrected": ("AUD-01", "SUS-01"),
     "Dispute.Opened": ("DIS-01",),
     "Dispute.RouteChanged": ("DIS-01",),
     "Dispute.OutcomeRecorded": ("DIS-01",),
@@ -123,6 +124,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "Claim.HoldReleased": (),
     "Claim.Approved": ("PAY-03", "PAY-04"),
     "Claim.Paid": ("PAY-06",),
+    "Claim.ItemCorrected": ("AUD-01", "PAY-01"),
     "FundAccount.Opened": ("PAY-06",),
     "FundAccount.DepositWithheld": ("PAY-06",),
     "FundAccount.DepositCleared": ("DEP-01", "DEP-02", "DEP-04"),
@@ -134,6 +136,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "CalendarBook.Opened": ("CAL-01",),
     "CalendarBook.YearLoaded": ("CAL-01",),
     "CommandRecord.Handled": ("AUD-04",),
+    # the bank statement reconciled against the ledger's payments and returns
+    "StatementImport.Imported": ("AUD-06", "PAY-06", "DEP-01"),
 }
 
 _SUSPENSION_RULE = {"voluntary": "SUS-02", "mandatory": "SUS-03", "disciplinary": "SUS-04"}
@@ -182,6 +186,10 @@ def rules_for(e: Any, aggregate: Any = None) -> tuple[str, ...]:
             else None
         if last is not None:
             add(_SUSPENSION_RULE.get(last["kind"], "SUS-01"))
+    elif kind == "Agreement.SuspensionCorrected":
+        corrected = getattr(e, "suspension", None) or {}
+        if corrected.get("kind") in _SUSPENSION_RULE:
+            add(_SUSPENSION_RULE[corrected["kind"]])
     elif kind == "Agreement.Inspected":
         if not e.passed:
             add("TER-01")
@@ -225,6 +233,9 @@ def rules_for(e: Any, aggregate: Any = None) -> tuple[str, ...]:
             add("SAN-02")
         if getattr(e, "late", False):
             add("PAY-01")
+    elif kind == "Claim.ItemCorrected":
+        if not e.injury:
+            add("PAY-09")
     elif kind == "Claim.ItemHeld":
         add("PAY-05" if e.hold == "medical_dispute" else "PAY-07")
     elif kind == "Claim.HoldReleased":
@@ -300,6 +311,8 @@ def aggregate_key(aggregate: Any) -> str:
         return "agreements"
     if name == "CalendarBook":
         return "calendar"
+    if name == "StatementImport":
+        return str(aggregate.sha256)[:16]
     return str(getattr(aggregate, "id", ""))
 
 
@@ -423,7 +436,7 @@ def _short(value: Any, width: int = 60) -> str:
         else:
             text = json.dumps(value, ensure_ascii=False, default=str)
         if len(text) > width:
-            text = f"[{len(value)} items]"
+            text = f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
     elif value is None:
         text = "-"
     else:
@@ -522,12 +535,10 @@ def _via(subject: Subject, rel: Relations, spanning: set[str],
         return subject.key if subject.key in rel.institutions else None
     if subject.kind == "agreement":
         return subject.key if subject.key in rel.agreements else None
-    if subject.key in rel.persons:
-        return "person"
     hits = sorted(rel.institutions & spanning)
-    if hits:
-        return "; ".join(f"{c} ({', '.join(linked[c])})" for c in hits)
-    return None
+    parts = (["person"] if subject.key in rel.persons else []) + \
+        [f"{c} ({', '.join(linked[c])})" for c in hits]
+    return "; ".join(parts) if parts else None
 
 
 def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = None,

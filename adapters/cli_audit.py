@@ -1,0 +1,339 @@
+"""Audit commands for the ``ledger`` CLI (AUD-04, AUD-05).
+
+``adapters.cli`` calls :func:`register` when this module exists. Commands:
+
+    ledger verify                      hash-chain check of the whole log; exit 1 names the event
+    ledger seal                        seal new events without checking (verify does both)
+    ledger init-store                  chain table + append-only triggers (idempotent)
+    ledger keygen --out-dir DIR        an Ed25519 signing key pair (PEM)
+    ledger checkpoint export --key PEM --out FILE
+    ledger checkpoint check FILE [--pubkey PEM]
+    ledger history --institution CODE | --agreement NO | --person ID
+                   [--from D] [--to D] [--type T ...] [--csv F] [--xlsx F] [--json]
+    ledger export-case SUBJECT --out FILE --key PEM
+    ledger verify-case FILE [--pubkey PEM]
+
+Every command that reads the store takes ``--db`` like the rest of the CLI.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+from adapters.settings import URL_SETTING, open_ledger
+
+DbOption = typer.Option(None, "--db", help=f"SQLAlchemy URL; default ${URL_SETTING} or "
+                                           "sqlite:///ledger.sqlite")
+JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
+
+
+def _open(db: Optional[str]):
+    return open_ledger(db)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _date(text: Optional[str], name: str) -> Optional[date]:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be a date as YYYY-MM-DD, got {text!r}")
+
+
+def _private_key(path: Path):
+    from adapters.integrity import load_private_key
+    try:
+        return load_private_key(path)
+    except (OSError, ValueError, TypeError) as e:
+        typer.echo(f"cannot load the signing key {path}: {e}", err=True)
+        raise typer.Exit(2)
+
+
+def _public_key(path: Optional[Path]):
+    if path is None:
+        return None
+    from adapters.integrity import load_public_key
+    try:
+        return load_public_key(path)
+    except (OSError, ValueError, TypeError) as e:
+        typer.echo(f"cannot load the public key {path}: {e}", err=True)
+        raise typer.Exit(2)
+
+
+# --- integrity -------------------------------------------------------------------------------
+def verify_command(no_seal: bool = typer.Option(False, "--no-seal",
+                                                help="do not seal new events after a clean check"),
+                   chain_only: bool = typer.Option(False, "--chain-only",
+                                                   help="check the hash chain only"),
+                   as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Check every stored event against the hash chain (AUD-05), then prove
+    a rebuild of the read models equals the live ones and the money
+    identities hold at every point (AUD-02, AUD-06).
+
+    New events are sealed only when everything before them verified clean.
+    Exit 1 names the first event whose stored form does not match."""
+    from adapters.integrity import verify
+    from adapters.readmodels import verify as verify_read_models
+    ledger = _open(db)
+    models = None
+    try:
+        report = verify(ledger, seal_unsealed=not no_seal)
+        if report.ok and not chain_only:
+            models = verify_read_models(ledger)
+    finally:
+        ledger.close()
+    models_ok = models is None or (models["rebuild_equals_live"]
+                                   and not models["identities_broken"])
+    if as_json:
+        _echo_json({**report.as_dict(), "read_models": models})
+    else:
+        typer.echo(report.message())
+        if models is not None:
+            typer.echo(f"read models: rebuild equals live: {models['rebuild_equals_live']}"
+                       + (f" (differs in {', '.join(models['differences'])})"
+                          if models["differences"] else "")
+                       + f"; money identities broken at {len(models['identities_broken'])} "
+                         f"point(s)")
+            for line in models["identities_broken"][:20]:
+                typer.echo(f"  {line}")
+    if not report.ok or not models_ok:
+        raise typer.Exit(1)
+
+
+def seal_command(db: Optional[str] = DbOption) -> None:
+    """Seal new events without checking the sealed ones.
+
+    Prefer `ledger verify`, which checks first and then seals."""
+    from adapters.integrity import seal
+    ledger = _open(db)
+    try:
+        typer.echo(seal(ledger).message())
+    finally:
+        ledger.close()
+
+
+def init_store_command(role: str = typer.Option("ledger_app", "--role",
+                                                help="application role for the DBA's SQL"),
+                       db: Optional[str] = DbOption) -> None:
+    """Create the chain table and the append-only triggers (idempotent)."""
+    from adapters.integrity import engine_of, init_store, revoke_sql
+    ledger = _open(db)
+    try:
+        done = init_store(ledger)
+        postgres = engine_of(ledger).dialect.name == "postgresql"
+        sql = revoke_sql(ledger, role) if postgres else ""
+    finally:
+        ledger.close()
+    typer.echo(f"chain table {done['chain_table']}: "
+               f"{'created' if done['chain_table_created'] else 'present'}")
+    typer.echo("triggers installed: " + (", ".join(done["triggers_installed"]) or
+                                         "none (all present)"))
+    if sql:
+        typer.echo("A DBA should also run, as the tables' owner:\n" + sql)
+
+
+def keygen_command(out_dir: Path = typer.Option(..., "--out-dir", help="folder for the keys"),
+                   name: str = typer.Option("ledger-signing", "--name")) -> None:
+    """Generate an Ed25519 signing key pair: NAME.key (private, 0600) and NAME.pub."""
+    from adapters.integrity import generate_key, key_fingerprint, public_key_b64, save_keypair
+    key = generate_key()
+    try:
+        private, public = save_keypair(key, out_dir, name)
+    except FileExistsError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1)
+    typer.echo(f"private key: {private}\npublic key:  {public}\n"
+               f"fingerprint: {key_fingerprint(public_key_b64(key))}")
+
+
+checkpoint_app = typer.Typer(no_args_is_help=True, add_completion=False,
+                             help="Signed checkpoints of the whole log (AUD-05).")
+
+
+@checkpoint_app.command("export")
+def checkpoint_export(key: Path = typer.Option(..., "--key", help="Ed25519 private key (PEM)"),
+                      out: Path = typer.Option(..., "--out", help="checkpoint JSON file"),
+                      db: Optional[str] = DbOption) -> None:
+    """Verify the store, then write a signed checkpoint of the whole log.
+
+    The checkpoint holds the event count, chain head, Merkle root, time,
+    public key and Ed25519 signature."""
+    from adapters.integrity import IntegrityProblem, export_checkpoint, key_fingerprint
+    private = _private_key(key)
+    ledger = _open(db)
+    try:
+        checkpoint = export_checkpoint(ledger, private)
+    except IntegrityProblem as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+    out.write_text(json.dumps(checkpoint, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    typer.echo(f"checkpoint of {checkpoint['count']} event(s) (through #"
+               f"{checkpoint['last_notification_id']}) written to {out}; root "
+               f"{checkpoint['root'][:16]}..., key {key_fingerprint(checkpoint['public_key'])}")
+
+
+@checkpoint_app.command("check")
+def checkpoint_check(file: Path = typer.Argument(..., help="checkpoint JSON file"),
+                     pubkey: Optional[Path] = typer.Option(None, "--pubkey",
+                                                           help="the trusted public key (PEM)"),
+                     as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """Check that the store still holds what a checkpoint signed."""
+    from adapters.integrity import check_checkpoint
+    try:
+        checkpoint = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        typer.echo(f"cannot read checkpoint {file}: {e}", err=True)
+        raise typer.Exit(2)
+    trusted = _public_key(pubkey)
+    ledger = _open(db)
+    try:
+        report = check_checkpoint(ledger, checkpoint, trusted)
+    finally:
+        ledger.close()
+    if as_json:
+        _echo_json({"ok": report.ok, "failures": report.failures, "count": report.count,
+                    "fingerprint": report.fingerprint, "message": report.message()})
+    else:
+        typer.echo(report.message())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+# --- the investigator's timeline ----------------------------------------------------------------
+def _subject(institution: Optional[str], agreement: Optional[str], person: Optional[str]):
+    from adapters.timeline import Subject
+    given = [(k, v) for k, v in (("institution", institution), ("agreement", agreement),
+                                 ("person", person)) if v]
+    if len(given) != 1:
+        raise typer.BadParameter("give exactly one of --institution, --agreement, --person")
+    return Subject(*given[0])
+
+
+def history_command(
+        institution: Optional[str] = typer.Option(None, "--institution", help="institution code"),
+        agreement: Optional[str] = typer.Option(None, "--agreement", help="agreement number"),
+        person: Optional[str] = typer.Option(None, "--person",
+                                             help="person id: spans linked institutions"),
+        date_from: Optional[str] = typer.Option(None, "--from", help="business date from"),
+        date_to: Optional[str] = typer.Option(None, "--to", help="business date to"),
+        types: Optional[List[str]] = typer.Option(None, "--type",
+                                                  help="event type, e.g. Agreement.Suspended, "
+                                                       "Suspended or Agreement (repeatable)"),
+        csv_out: Optional[Path] = typer.Option(None, "--csv", help="write CSV (UTF-8 with BOM)"),
+        xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", help="write an .xlsx workbook"),
+        as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """An investigator's timeline of an institution, agreement or person (AUD-04).
+
+    Each event with who recorded it (user, role), when (UTC and Asia/Shanghai),
+    the business date, the command, the document and the rules involved. A
+    person's timeline spans every institution they represent or invest in."""
+    from adapters.casefile import ledger_version
+    from adapters.timeline import timeline, write_csv, write_xlsx
+    subject = _subject(institution, agreement, person)
+    start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    ledger = _open(db)
+    try:
+        tl = timeline(ledger, subject, date_from=start, date_to=end, types=types or ())
+    except LookupError as e:
+        typer.echo(str(e).strip("'\""), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+    if csv_out is not None:
+        write_csv(tl.rows, csv_out)
+    if xlsx_out is not None:
+        write_xlsx(tl.rows, xlsx_out, about={
+            "subject": str(subject), "from": str(start or ""), "to": str(end or ""),
+            "types": ", ".join(types or []), "rows": len(tl.rows),
+            "linked institutions": tl.linked,
+            "generated (UTC)": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "ledger version": ledger_version()})
+    if as_json:
+        _echo_json({"subject": str(subject), "linked_institutions": tl.linked,
+                    "rows": [r.as_dict() for r in tl.rows]})
+        return
+    typer.echo(f"history of {subject}: {len(tl.rows)} event(s)")
+    if tl.linked:
+        typer.echo("linked institutions: " + "; ".join(
+            f"{c} ({', '.join(roles)})" for c, roles in tl.linked.items()))
+    for r in tl.rows:
+        typer.echo(f"#{r.notification_id}  {r.effective_on or '-'}  {r.event}  {r.key}"
+                   f"  [{' '.join(r.rules) or '-'}]")
+        typer.echo(f"    by {r.user} ({r.role}), command {r.command_id}, document "
+                   f"{r.document or '-'}, recorded "
+                   f"{r.recorded_shanghai.strftime('%Y-%m-%d %H:%M:%S')} Asia/Shanghai"
+                   f" ({r.recorded_utc.strftime('%H:%M:%S')} UTC)")
+        typer.echo(f"    via {r.via}: {r.summary}" if subject.kind == "person"
+                   else f"    {r.summary}")
+    for path in (csv_out, xlsx_out):
+        if path is not None:
+            typer.echo(f"written to {path}")
+
+
+# --- case files ------------------------------------------------------------------------------------
+def export_case_command(subject: str = typer.Argument(..., help="institution:CODE, "
+                                                              "agreement:NUMBER or person:ID"),
+                        out: Path = typer.Option(..., "--out", help="case file to write (.json)"),
+                        key: Path = typer.Option(..., "--key", help="Ed25519 private key (PEM)"),
+                        db: Optional[str] = DbOption) -> None:
+    """Write a signed case file for a subject that verifies offline."""
+    from adapters.casefile import export_case
+    from adapters.integrity import IntegrityProblem, key_fingerprint
+    from adapters.timeline import Subject
+    try:
+        parsed = Subject.parse(subject)
+    except ValueError as e:
+        raise typer.BadParameter(str(e))
+    private = _private_key(key)
+    ledger = _open(db)
+    try:
+        manifest = export_case(ledger, parsed, out, private)
+    except (IntegrityProblem, LookupError) as e:
+        typer.echo(str(e).strip("'\""), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+    typer.echo(f"case file for {parsed}: {manifest['events']} event(s) of {manifest['log_events']}"
+               f" in the log, written to {out}; digest {manifest['digest'][:16]}..., key "
+               f"{key_fingerprint(manifest['public_key'])}")
+
+
+def verify_case_command(file: Path = typer.Argument(..., help="case file"),
+                        pubkey: Optional[Path] = typer.Option(None, "--pubkey",
+                                                              help="the trusted public key"),
+                        as_json: bool = JsonOption) -> None:
+    """Check a case file offline (no database); exit 1 names what failed."""
+    from adapters.casefile import verify_case
+    report = verify_case(file, _public_key(pubkey))
+    if as_json:
+        _echo_json({"ok": report.ok, "subject": report.subject, "events": report.events,
+                    "fingerprint": report.fingerprint, "failures": report.failures})
+    else:
+        typer.echo(report.message())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+COMMANDS = {"verify": verify_command, "seal": seal_command, "init-store": init_store_command,
+            "keygen": keygen_command, "history": history_command,
+            "export-case": export_case_command, "verify-case": verify_case_command}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the audit commands to the ``ledger`` app (once)."""
+    present = {c.name for c in app.registered_commands} | \
+              {g.name for g in app.registered_groups}
+    for name, fn in COMMANDS.items():
+        if name not in present:
+            app.command(name)(fn)
+    if "checkpoint" not in present:
+        app.add_typer(checkpoint_app, name="checkpoint")
