@@ -343,6 +343,7 @@ def test_dep01_the_score_band_decides_the_share_returned(score, percent):
 
 
 def test_dep02_clearing_after_the_end_of_march_is_flagged_late(clerk, agreement):
+    """DEP-02: clearing is due by the end of March of the next year."""
     paid_year(clerk, ("2025-01",))
     clerk("record_assessment", "2026-01-20", agreement=AG, year=2025, deductions={}, awarded={},
           veto_failed=[], survey=None, **VIEWS)
