@@ -403,7 +403,8 @@ class _Province:
     # --- the population ---------------------------------------------------------------
     def _person_name(self) -> str:
         rng = self.rng
-        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+        given = rng.choice((1, 2, 2))
+        return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(given))
 
     def _id_card(self, agency: str) -> str:
         rng = self.rng
@@ -483,7 +484,8 @@ class _Province:
                 name = rng.choice((f"{city}市中医医院", f"{county}中医院", f"{city}{brand}中医医院"))
             else:
                 name = f"{city}{brand}{rng.choice(SPECIALTIES)}"
-            beds = {3: rng.randint(600, 2000), 2: rng.randint(150, 600), 1: rng.randint(30, 150)}[level]
+            beds = {3: rng.randint(600, 2000), 2: rng.randint(150, 600),
+                    1: rng.randint(30, 150)}[level]
         elif kind == "rehab":
             category, level = rng.choice((("rehab", 2), ("rehab", 3), ("general", 3)))
             name = f"{city}{brand}康复医院" if category == "rehab" else f"{city}{brand}医院康复中心"
@@ -504,7 +506,8 @@ class _Province:
             "ownership": "public" if public else "private",
             "category": category, "non_profit": public, "public": public,
             "licence_no": (f"PDY{rng.randint(10000, 99999)}-{REGION[agency][2:]}"
-                           if kind != "assistive" else f"JY-{started.year}-{rng.randint(1, 999):03d}"),
+                           if kind != "assistive"
+                           else f"JY-{started.year}-{rng.randint(1, 999):03d}"),
             "licence_date": started, "level": level, "legal_person": True,
             "business_started_on": started,
             "address": f"山西省{city}市{county}{rng.choice(('区', '县'))}{brand}路{rng.randint(1, 399)}号",
@@ -515,12 +518,14 @@ class _Province:
                         "inpatients": beds * rng.randint(15, 30),
                         "surgeries": beds * rng.randint(2, 8) if kind == "medical" else 0,
                         "devices_fitted": rng.randint(50, 2000) if kind == "assistive" else 0,
-                        "average_outpatient_cost": f"{rng.randint(120, 480)}.{rng.randint(0, 99):02d}",
+                        "average_outpatient_cost":
+                            f"{rng.randint(120, 480)}.{rng.randint(0, 99):02d}",
                         "average_inpatient_cost": f"{rng.randint(6000, 18000)}.00"},
             "departments_with_beds": (rng.sample(["骨科", "烧伤科", "手外科", "神经外科", "康复科",
                                                   "普外科", "眼科"], 2) if beds else []),
             "beds": beds,
-            "large_equipment": rng.sample(["CT", "MRI", "DSA", "DR", "彩超"], 2) if beds > 150 else [],
+            "large_equipment": (rng.sample(["CT", "MRI", "DSA", "DR", "彩超"], 2)
+                                if beds > 150 else []),
             "networked_settlement": rng.random() < 0.6,
         }
         people = [{"person_id": self._id_card(agency), "name": self._person_name(),
@@ -670,7 +675,8 @@ class _Province:
             code = rng.choice(codes)
             if left[code] <= 0:
                 continue
-            step = min(remaining, left[code], Decimal(rng.choice(("0.5", "1", "1", "2", "2", "3", "5"))))
+            step = min(remaining, left[code],
+                       Decimal(rng.choice(("0.5", "1", "1", "2", "2", "3", "5"))))
             out.setdefault(code, []).append([step, rng.choice(reasons)])
             left[code] -= step
             remaining -= step
@@ -838,7 +844,8 @@ class _Province:
         ag = self.agreement(number)
         x.closed = True
         if x.pilot:
-            day = max(self.today, ag.ending["ended_on"] if ag.ending else self.today) + self.days(3, 20)
+            ended = ag.ending["ended_on"] if ag.ending else self.today
+            day = max(self.today, ended) + self.days(3, 20)
             yield day
             self.do("release_rehab_pilot", day, self.who(x.agency, "case_officer"),
                     agency=x.agency, institution=x.code,
@@ -1229,8 +1236,9 @@ class _Province:
             self.spawn(self._review(x, ag.number, key, day))
 
     def _pay_day(self, pay_by: date, approved_on: date) -> date:
+        """The 20th-26th of the month the payment is due: the 26th is late (PAY-06)."""
         if self.rng.random() < LATE_PAYMENT:
-            day = pay_by + self.days(1, 3)
+            day = pay_by + ONE_DAY
         else:
             day = pay_by - self.days(0, 5)
         return max(day, approved_on + self.days(1, 3))
@@ -1261,7 +1269,8 @@ class _Province:
             others.remove(held)
             hold = "medical_dispute" if rng.random() < 0.6 else "investigation"
             self.do("hold_claim_item", day, fin, agreement=number, month=month, item_id=held,
-                    hold=hold, ref=f"{'医疗纠纷' if hold == 'medical_dispute' else '稽核'}-{number}-{month}")
+                    hold=hold,
+                    ref=f"{'医疗纠纷' if hold == 'medical_dispute' else '稽核'}-{number}-{month}")
         if len(others) >= 2 and rng.random() < QUERY:
             q = rng.choice(others)
             self.do("query_claim_item", day, fin, agreement=number, month=month, item_id=q,
@@ -1286,9 +1295,8 @@ class _Province:
             batch = claim.batches[-1]
             day = self._pay_day(batch["pay_by"], day)
             yield day
-            ref = f"社银直发-{x.agency}-{month.replace('-', '')}-{number[-4:]}-{batch['batch']}"
             self.do("pay_claim", day, fin, agreement=number, month=month,
-                    batch=batch["batch"], ref=ref)
+                    batch=batch["batch"], ref=self._payment_ref(x, number, month, batch))
         if held is not None:
             day += self.days(15, 70)
             yield day
@@ -1303,10 +1311,13 @@ class _Province:
                 day = self._pay_day(batch["pay_by"], day)
                 yield day
                 self.do("pay_claim", day, fin, agreement=number, month=month,
-                        batch=batch["batch"],
-                        ref=f"社银直发-{x.agency}-{month.replace('-', '')}-{number[-4:]}-{batch['batch']}")
+                        batch=batch["batch"], ref=self._payment_ref(x, number, month, batch))
         # A settled claim is never looked up again: let it go.
         self.by_id.pop(claim.id, None)
+
+    @staticmethod
+    def _payment_ref(x: _Inst, number: str, month: str, batch: dict[str, Any]) -> str:
+        return f"社银直发-{x.agency}-{month.replace('-', '')}-{number[-4:]}-{batch['batch']}"
 
     @staticmethod
     def _payable(claim: Claim) -> bool:
