@@ -363,11 +363,12 @@ def report(ledger) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=f"sqlite:///{ROOT / 'out' / 'demo.sqlite'}")
+    parser.add_argument("--schema", default=None, help="PostgreSQL schema (an empty one)")
     args = parser.parse_args()
     if args.db.startswith("sqlite:///"):
         Path(args.db[len("sqlite:///"):]).unlink(missing_ok=True)  # a fresh store every run
     ledger_url = args.db
-    ledger = open_ledger(args.db)
+    ledger = open_ledger(args.db, args.schema)
     try:
         demo = Demo(ledger)
         run(demo)

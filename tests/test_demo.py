@@ -43,3 +43,23 @@ def test_the_demo_settles_a_year_of_claims_and_returns_90_percent_on_a_score_of_
     assert "90% returned" in text and "AUD-06 broken" not in text
     fund_table = text.split("== Fund positions")[1].split("==")[0]
     assert "XY-JZ-2025-001 2025" in fund_table and "6000.00" in fund_table
+
+
+def test_after_the_demo_a_rebuild_equals_the_live_read_models_and_the_chain_verifies(store):
+    """AUD-02 and AUD-05 on the README demo's store, SQLite and PostgreSQL."""
+    from adapters.integrity import verify as verify_chain
+    from adapters.readmodels import catch_up, verify
+    from adapters.settings import open_ledger
+    db, schema = store
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--db", db,
+                          *(["--schema", schema] if schema else [])],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    ledger = open_ledger(db, schema)
+    try:
+        catch_up(ledger)
+        result = verify(ledger)
+        assert result["rebuild_equals_live"] and result["identities_broken"] == []
+        assert verify_chain(ledger).ok
+    finally:
+        ledger.close()
