@@ -94,3 +94,15 @@ def effective_agreement(clerk, code="TY-H001", number="XY-2025-001", *, kind="me
 def tick(clerk, to):
     to = date.fromisoformat(to) if isinstance(to, str) else to
     return clerk.ledger.tick(clerk.ctx(to, command_id=f"tick:{to}"), to=to)
+
+
+def refused(rule, clerk, *args, **kwargs):
+    """Run a command that must be refused with ``rule`` and record nothing."""
+    import pytest
+    from domain.errors import InvalidCommand, RuleViolation
+    before = clerk.ledger.recorder.max_notification_id()
+    with pytest.raises((RuleViolation, InvalidCommand)) as info:
+        clerk(*args, **kwargs)
+    assert info.value.rule == rule, f"expected {rule}, got {info.value.rule}: {info.value}"
+    assert clerk.ledger.recorder.max_notification_id() == before, "a refusal recorded something"
+    return info.value

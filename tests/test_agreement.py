@@ -9,17 +9,9 @@ import pytest
 from domain.errors import InvalidCommand, RuleViolation
 from projections.deadlines import agreement_status
 from projections.status import build
-from tests.builders import (ALL_MATERIALS, accepted_application, effective_agreement, evaluate,
+from tests.builders import (refused, ALL_MATERIALS, accepted_application, effective_agreement, evaluate,
                             register, tick)
 
-
-def refused(rule, clerk, *args, **kwargs):
-    before = clerk.ledger.recorder.max_notification_id()
-    with pytest.raises((RuleViolation, InvalidCommand)) as info:
-        clerk(*args, **kwargs)
-    assert info.value.rule == rule, f"expected {rule}, got {info.value.rule}: {info.value}"
-    assert clerk.ledger.recorder.max_notification_id() == before, "a refusal recorded something"
-    return info.value
 
 
 def sign(clerk, on, number, institution, term_start="2025-01-01", years=1, renewal_of=None,

@@ -7,16 +7,8 @@ from datetime import date
 import pytest
 
 from domain.errors import InvalidCommand, RuleViolation
-from tests.builders import ALL_MATERIALS, accepted_application, evaluate, panel, register, scorers
+from tests.builders import refused, ALL_MATERIALS, accepted_application, evaluate, panel, register, scorers
 
-
-def refused(rule, clerk, *args, **kwargs):
-    before = clerk.ledger.recorder.max_notification_id()
-    with pytest.raises((RuleViolation, InvalidCommand)) as info:
-        clerk(*args, **kwargs)
-    assert info.value.rule == rule, f"expected {rule}, got {info.value.rule}: {info.value}"
-    assert clerk.ledger.recorder.max_notification_id() == before, "a refusal recorded something"
-    return info.value
 
 
 @pytest.fixture

@@ -15,20 +15,12 @@ from domain.fund_account import return_percent
 from domain.money import Money
 from projections.fund import positions, totals
 from projections.status import build
-from tests.builders import effective_agreement, tick
+from tests.builders import refused, effective_agreement, tick
 
 AG = "XY-2025-001"
 VIEWS = dict(employer_views=["太钢集团：服务规范"], supervisor_views=["社会监督员：无投诉"],
              satisfaction="满意度 93%")
 
-
-def refused(rule, clerk, *args, **kwargs):
-    before = clerk.ledger.recorder.max_notification_id()
-    with pytest.raises((RuleViolation, InvalidCommand)) as info:
-        clerk(*args, **kwargs)
-    assert info.value.rule == rule, f"expected {rule}, got {info.value.rule}: {info.value}"
-    assert clerk.ledger.recorder.max_notification_id() == before, "a refusal recorded something"
-    return info.value
 
 
 def item(item_id, yuan, day, injury=True, practitioner=None):

@@ -7,18 +7,10 @@ from datetime import date
 import pytest
 
 from domain.errors import InvalidCommand, RuleViolation
-from tests.builders import effective_agreement, tick
+from tests.builders import refused, effective_agreement, tick
 
 AG = "XY-2025-001"
 
-
-def refused(rule, clerk, *args, **kwargs):
-    before = clerk.ledger.recorder.max_notification_id()
-    with pytest.raises((RuleViolation, InvalidCommand)) as info:
-        clerk(*args, **kwargs)
-    assert info.value.rule == rule, f"expected {rule}, got {info.value.rule}: {info.value}"
-    assert clerk.ledger.recorder.max_notification_id() == before, "a refusal recorded something"
-    return info.value
 
 
 def suspend(clerk, on, kind, ground="", start=None, requested_on=None, planned_days=None,

@@ -11,18 +11,10 @@ import pytest
 from domain.errors import InvalidCommand, RuleViolation
 from projections.deadlines import bar_register, open_deadlines, public_ended_list
 from projections.status import build
-from tests.builders import ALL_MATERIALS, effective_agreement, register, tick
+from tests.builders import refused, ALL_MATERIALS, effective_agreement, register, tick
 
 AG = "XY-2025-001"
 
-
-def refused(rule, clerk, *args, **kwargs):
-    before = clerk.ledger.recorder.max_notification_id()
-    with pytest.raises((RuleViolation, InvalidCommand)) as info:
-        clerk(*args, **kwargs)
-    assert info.value.rule == rule, f"expected {rule}, got {info.value.rule}: {info.value}"
-    assert clerk.ledger.recorder.max_notification_id() == before, "a refusal recorded something"
-    return info.value
 
 
 def terminate(clerk, on, ground, agreement=AG, **kw):
