@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import sqlalchemy as sa  # noqa: E402
 
-from adapters.readmodels import (catch_up, log_position, money_identities_at_every_point,  # noqa: E402
-                                 positions_as_of, rebuild, status_as_of, view_for)
+from adapters.readmodels import (catch_up, money_identities_at_every_point,  # noqa: E402
+                                 positions_as_of, rebuild, status_as_of, verify, view_for)
 from adapters.settings import open_ledger  # noqa: E402
 from generate_province import generate, load  # noqa: E402
 
@@ -120,8 +120,12 @@ def run_store(name: str, url: str, schema: str | None, batches: list, n_queries:
               f"{'hold' if not broken else f'{len(broken)} broken'} "
               f"({time.perf_counter() - t:.1f} s)", flush=True)
         assert catch_up(ledger) == 0
+        t = time.perf_counter()
+        proof = verify(ledger)
+        print(f"  [{name}] rebuild equals live: {proof['rebuild_equals_live']} "
+              f"({time.perf_counter() - t:.1f} s; rows {proof['rows']})", flush=True)
         return {"load": loaded["events_per_second"], "rebuild": rebuilt["events_per_second"],
-                **q, "events": loaded["events"]}
+                **q, "events": loaded["events"], "equal": proof["rebuild_equals_live"]}
     finally:
         ledger.close()
 
@@ -163,11 +167,11 @@ def main() -> None:
                 engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory: {peak:,.0f} MiB")
-    print(f"{'store':10} {'load ev/s':>12} {'rebuild ev/s':>14} {'status p99 ms':>14} "
-          f"{'fund p99 ms':>12}")
+    print(f"{'store':10} {'events':>10} {'load ev/s':>12} {'rebuild ev/s':>14} "
+          f"{'status p99 ms':>14} {'fund p99 ms':>12} {'rebuild=live':>13}")
     for store, r in results.items():
-        print(f"{store:10} {r['load']:>12,.0f} {r['rebuild']:>14,.0f} {r['status_p99_ms']:>14.2f} "
-              f"{r['fund_p99_ms']:>12.2f}")
+        print(f"{store:10} {r['events']:>10,} {r['load']:>12,.0f} {r['rebuild']:>14,.0f} "
+              f"{r['status_p99_ms']:>14.2f} {r['fund_p99_ms']:>12.2f} {str(r['equal']):>13}")
     print("targets:   load >= 20,000  rebuild >= 100,000  as-of p99 <= 20 ms")
 
 
