@@ -105,6 +105,17 @@ def fingerprint(name: str, ctx: Context, args: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def excellent_years_considered(scores: dict[int, Decimal], term_start: date) -> list[int]:
+    """AGR-03: the three years that decide a 2-year term. A renewal for year Y
+    is usually signed before Y-1's assessment exists (it is done in Y's first
+    quarter), so the last three assessed years count when the latest of them
+    is Y-1 or Y-2; otherwise Y-1, Y-2, Y-3, and any missing year fails."""
+    latest = max((y for y in scores if y <= term_start.year - 1), default=None)
+    if latest is None or latest < term_start.year - 2:
+        latest = term_start.year - 1
+    return [latest - k for k in (0, 1, 2)]
+
+
 def command(method: Callable[..., tuple[list[LedgerAggregate], dict[str, Any]]]):
     """Make a handler idempotent and atomic: ``method(self, ctx, **args)``
     returns the aggregates to save and the result to answer with."""
@@ -593,7 +604,10 @@ class Ledger(Application):
             ag = self._find(Agreement, number, "agreement")
             if ag is None:
                 continue
-            for year in range(ag.term_start.year, ag.term_end.year + 2):
+            # Its term, and the years it went on under M 51 until it ended.
+            last = ag.ending["ended_on"].year if ag.ending else (
+                ag.term_end.year + 10 if ag.continued_on else ag.term_end.year)
+            for year in range(ag.term_start.year, last + 1):
                 found = self._find(Assessment, Assessment.key(number, year), "assessment")
                 if found is not None:
                     scores[year] = found.total
@@ -673,8 +687,8 @@ class Ledger(Application):
                                     rule="ADM-07",
                                     remedy="the agency selects 1-2 passed rehab institutions first")
         if term_years == 2:  # AGR-03: three consecutive excellent years
+            last3 = excellent_years_considered(self.annual_scores(inst), term_start)
             scores = self.annual_scores(inst)
-            last3 = [term_start.year - k for k in (1, 2, 3)]
             short = [y for y in last3 if scores.get(y, Decimal(-1)) < 90]
             if short:
                 raise RuleViolation(
@@ -924,7 +938,7 @@ class Ledger(Application):
                              agency=ag.agency, month=month, items=items,
                              networked=bool(inst.facts.get("networked_settlement")),
                              effective_on=ctx.effective_on, envelope=ctx.envelope)
-        return [claim, *touched], {
+        return [claim, ag, *touched], {
             "agreement": agreement, "month": month, "claimed": Money(claim.claimed),
             "non_injury": Money(claim.refused_by_reason().get("non_injury", 0)),
             "late": claim.late, "due_by": claim.due_by}
@@ -1073,9 +1087,13 @@ class Ledger(Application):
         if self._find(Assessment, Assessment.key(agreement, year), "assessment") is not None:
             raise RuleViolation(f"{agreement} is already assessed for {year}", rule="ASM-01",
                                 remedy="one assessment per agreement and year")
-        if ag.took_effect_on is None or year < ag.term_start.year or year > ag.term_end.year:
+        # A year the agreement was in force: its term, and the months it went
+        # on under M 51 (continued) until it ended.
+        last_year = ag.ending["ended_on"].year if ag.ending else (
+            ctx.effective_on.year if ag.continued_on else ag.term_end.year)
+        if ag.took_effect_on is None or not ag.term_start.year <= year <= last_year:
             raise RuleViolation(f"agreement {agreement} was not in force in {year}",
-                                rule="ASM-01", remedy="assess a year of the agreement's term")
+                                rule="ASM-01", remedy="assess a year the agreement was in force")
         assessment = Assessment.record(
             agreement=agreement, institution_code=ag.institution_code, kind=ag.kind, year=year,
             deductions=deductions, awarded=awarded, veto_failed=veto_failed, survey=survey,
@@ -1151,8 +1169,9 @@ class Ledger(Application):
                 recorded.append({"agreement": number, "event": type(e).__name__,
                                  "on": e.effective_on.isoformat(),
                                  "ground": getattr(e, "ground_code", None)})
-            if ag.is_ended:
-                registry.retire(number, to, envelope)
+            for changed in (ag, *touched):   # a predecessor may end with its successor
+                if isinstance(changed, Agreement) and changed.is_ended:
+                    registry.retire(changed.number, to, envelope)
             self.save(ag, *touched)
         if registry.pending_events:
             self.save(registry)

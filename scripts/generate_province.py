@@ -742,6 +742,7 @@ class _Province:
         number, "stopped" when an upheld objection stopped it, "" when it could
         not be signed."""
         rng = self.rng
+        planned = day
         day = yield from self._unbarred(x, day)
         years, late_reason = 1, ""
         if renewal_of is None:
@@ -760,8 +761,8 @@ class _Province:
                 if all(scores.get(term_start.year - k, -1) >= 90 for k in (1, 2, 3)):
                     years = 2
             if day > date(term_start.year, 3, 15):
-                late_reason = rng.choice(("关联机构协议被解除，限制期内暂缓续签", "机构整改期间暂缓续签",
-                                          "年度考核结果复核，错过签约期"))
+                late_reason = ("关联机构协议被解除，限制期满后续签" if day > planned
+                               else rng.choice(("机构整改期间暂缓续签", "年度考核结果复核，错过签约期")))
         officer = self.who(x.agency, "case_officer")
         number = self.no(("XY", x.agency, term_start.year),
                          f"XY-{x.agency}-{term_start.year}-{{:04d}}")

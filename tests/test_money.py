@@ -432,3 +432,48 @@ def test_aud06_paid_plus_withheld_is_approved_and_returned_plus_forfeited_plus_h
 
 def test_pay03_sample_size_is_20_percent_rounded_half_up_and_never_empty():
     assert [sample_size(n) for n in (0, 1, 2, 5, 7, 8, 10, 13)] == [0, 1, 1, 1, 1, 2, 2, 3]
+
+
+def test_agr03_a_renewal_signed_before_the_years_assessment_counts_the_last_three_assessed(
+        clerk, ledger):
+    """AGR-03: signed in December 2025 for 2026, before 2025 is assessed:
+    2022-2024, all excellent, allow two years."""
+    from tests.test_agreement import sign
+    effective_agreement(clerk, "TY-H001", "XY-2022", term_start="2022-01-01",
+                        signed_on="2021-12-20")
+    clerk("apply_for_renewal", "2022-09-01", agreement="XY-2022", applied_on=date(2022, 9, 1))
+    tick(clerk, "2025-12-01")                     # neither objected: continued under M 51
+    for year in (2022, 2023, 2024):
+        clerk("record_assessment", f"{year + 1}-01-15", agreement="XY-2022", year=year,
+              deductions={}, awarded={}, veto_failed=[], survey=None, **VIEWS)
+    result = sign(clerk, "2025-12-10", "XY-2026", "TY-H001", term_start="2026-01-01", years=2,
+                  renewal_of="XY-2022")
+    assert result["term_end"] == "2027-12-31"
+
+
+def test_asm01_a_year_in_force_under_m51_continuation_is_assessed_and_cleared(clerk, ledger):
+    effective_agreement(clerk)
+    tick(clerk, "2026-01-02")                     # continued under M 51 from 2026-01-01
+    month_claim(clerk, month="2026-01", items=[item("c", "1000.00", "2026-01-05")],
+                on="2026-02-03")
+    clerk("approve_claim", "2026-02-10", agreement=AG, month="2026-01")
+    clerk("pay_claim", "2026-02-20", agreement=AG, month="2026-01", batch=1, ref="社银-c")
+    clerk("record_assessment", "2027-01-15", agreement=AG, year=2026, deductions={},
+          awarded={}, veto_failed=[], survey=None, **VIEWS)
+    result = clerk("clear_deposit", "2027-02-01", agreement=AG, year=2026, ref=None)
+    assert result["returned"] == "100.00"
+
+
+def test_pay02_a_claim_records_what_had_fallen_due_on_its_agreement(clerk, ledger):
+    """The automatic ending found while checking a claim is saved with it."""
+    effective_agreement(clerk)
+    clerk("suspend_agreement", "2025-03-01", agreement=AG, kind="voluntary", ground="",
+          start=None, requested_on=date(2025, 2, 20), planned_days=None, months=None,
+          notice_no="")
+    clerk("apply_for_resumption", "2025-04-01", agreement=AG, applied_on=date(2025, 4, 1))
+    clerk("resume_agreement", "2025-04-01", agreement=AG)
+    clerk("give_notice_to_end", "2025-05-06", agreement=AG, given_by="institution",
+          reason="停业")
+    month_claim(clerk, month="2025-05", items=[item("m", "100.00", "2025-05-10")],
+                on="2025-06-10")
+    assert ledger.agreement(AG).ending["ended_on"] == date(2025, 6, 5)

@@ -241,3 +241,18 @@ def test_dis01_an_upheld_decision_changes_nothing(clerk, ledger, agreement):
     assert ledger.agreement(AG).ending is not None
     refused("DIS-01", clerk, "record_dispute_outcome", "2025-06-02", number="争-3",
             outcome="decision_reversed", ref="复议-2", summary="再议")
+
+
+def test_tick_retires_a_predecessor_that_ends_when_its_renewal_takes_effect(clerk, ledger,
+                                                                            agreement):
+    from domain.registry import Registry
+    tick(clerk, "2026-01-05")                     # continued under M 51
+    clerk("sign_agreement", "2026-02-01", number="XY-2026", institution="TY-H001",
+          agreement_type=None, term_start=date(2026, 3, 1), term_years=1, renewal_of=AG,
+          late_reason="续签协商延后")
+    clerk("file_agreement", "2026-02-01", agreement="XY-2026", filing_ref="备-2026")
+    clerk("start_public_notice", "2026-02-02", agreement="XY-2026", notice_ref="公示-2026",
+          until=date(2026, 2, 9))
+    tick(clerk, "2026-03-05")
+    assert ledger.agreement(AG).ending["ground"] == "RENEWED"
+    assert AG not in ledger.repository.get(Registry.ID).live
