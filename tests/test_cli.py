@@ -200,3 +200,12 @@ def test_tick_records_due_consequences_once_and_the_public_list_shows_them(tmp_p
         [("XY-9", "AUTO-SUS-180", False)]
     table = runner.invoke(app, ["ended", "--db", db])
     assert "XY-9" in table.output
+
+
+@pytest.mark.parametrize("example", ["admission.jsonl", "lifecycle.jsonl"])
+def test_every_worked_example_file_applies_with_no_rejection(db, store, example):
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "examples" / example
+    result = runner.invoke(app, ["run", str(path), "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    assert count(store) > 0
