@@ -26,7 +26,8 @@ def database_url(explicit: str | None = None) -> str:
 
 def ledger_env(url: str | None = None, schema: str | None = None) -> dict[str, str]:
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        # eventsourcing-sqlalchemy with a bulk insert of each batch (adapters/persistence.py)
+        "PERSISTENCE_MODULE": "adapters.persistence:LedgerFactory",
         "SQLALCHEMY_URL": database_url(url),
         "CREATE_TABLE": "y",
     }
