@@ -371,11 +371,17 @@ def verify_models(as_json: bool = JsonOption, db: Optional[str] = DbOption) -> N
 
 @app.command()
 def deadlines(on: str = typer.Option(..., "--on", help="the business date, YYYY-MM-DD"),
+              known_at: Optional[str] = typer.Option(None, "--known-at",
+                                                     help="as the ledger knew it at this instant"),
               as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """Open deadlines on a date, overdue ones flagged."""
+    """Open deadlines on a date, overdue ones flagged, as known now or at an instant."""
+    from adapters.readmodels import deadlines_as_of
     day = _parse_date(on, "--on")
-    state = _state(db, on, None)
-    rows = open_deadlines(state, day)
+    ledger, view = _read_models(db)
+    try:
+        rows = deadlines_as_of(view, day, _position(view, known_at))
+    finally:
+        ledger.close()
     if as_json:
         _dump(rows)
         return

@@ -24,25 +24,39 @@ before every query.
 """
 from __future__ import annotations
 
+import gc
+import io
+import queue
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator, Sequence
+from uuid import UUID
 
+import orjson
 import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import Projection
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
 from domain.agreement import Agreement
-from domain.claim import Claim
-from domain.fund_account import FundAccount
+from domain.application import Application
+from domain.calendar import WorkingCalendar
+from domain.calendar_book import CalendarBook
+from domain.evaluation import Evaluation
 from domain.person import Person
 from domain.service import Ledger
+from projections import postings
+from projections.deadlines import agreement_deadlines, application_deadlines, on_date
 from projections.fund import Position
-from projections.rows import (ended_row, money_numbers, posting_deltas, posting_key, status_of,
+from projections.rows import (ended_row, money_numbers, posting_deltas, status_of,
                               timeline)
+
+MONEY_KINDS = ("Claim", "FundAccount")      # postings, by the posting rules
+# status, deadlines, public list, bars: by the aggregate's own event bodies
+REPLAYED_KINDS = ("Agreement", "Person", "Application", "Evaluation", "CalendarBook")
 
 APP = "Ledger"
 PROJECTION = "ReadModels"
@@ -52,6 +66,37 @@ FAR = date(9999, 12, 31)
 def _instant(moment: datetime) -> str:
     """A fixed-width UTC form, so instants compare as strings in any database."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _stored_instant(text: str) -> str:
+    """``_instant`` of a stored ``datetime_iso`` (eventsourcing stamps UTC)."""
+    if len(text) == 32 and text.endswith("+00:00"):
+        return text[:26] + "Z"
+    return _instant(datetime.fromisoformat(text))
+
+
+def _deadline_key(r: dict[str, Any]) -> tuple[Any, ...]:
+    return (r["what"], r["rule"], r["due"], bool(r["overdue_possible"]), bool(r["provisional"]),
+            r["shown_until"])
+
+
+def _fold_points(events: list[Any], compute: Callable[[dict[Any, Any]], list[Any]]
+                 ) -> list[tuple[date, list[Any]]]:
+    """[(valid_from, what ``compute`` gives)] at every business date an event
+    takes effect on, folding the events effective by then in recording order;
+    only the changes."""
+    out: list[tuple[date, list[Any]]] = []
+    for day in sorted({e.effective_on for e in events}):
+        folded: dict[Any, Any] = {}
+        for e in events:
+            if e.effective_on <= day:
+                found = folded.get(e.originator_id)
+                folded[e.originator_id] = e.mutate(None) if found is None else \
+                    (e.apply(found) or found)
+        rows = compute(folded)
+        if not out or sorted(map(_deadline_key, out[-1][1])) != sorted(map(_deadline_key, rows)):
+            out.append((day, rows))
+    return out
 
 
 def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
@@ -87,6 +132,22 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
         sa.Column("known_from", sa.BigInteger, nullable=False),
         sa.Column("known_to", sa.BigInteger, nullable=False),
         sa.Index(f"{prefix}_status_agreement", "agreement", "valid_from"))
+    t["deadlines"] = sa.Table(
+        f"{prefix}_deadlines", metadata,
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("subject", sa.String(96), nullable=False),
+        sa.Column("what", sa.Text, nullable=False),
+        sa.Column("rule", sa.String(16), nullable=False),
+        sa.Column("due", sa.Date, nullable=False),
+        sa.Column("overdue_possible", sa.Boolean, nullable=False),
+        sa.Column("provisional", sa.Boolean, nullable=False),
+        sa.Column("shown_until", sa.Date, nullable=True),
+        sa.Column("valid_from", sa.Date, nullable=False),
+        sa.Column("valid_to", sa.Date, nullable=False),
+        sa.Column("known_from", sa.BigInteger, nullable=False),
+        sa.Column("known_to", sa.BigInteger, nullable=False),
+        sa.Index(f"{prefix}_deadlines_subject", "subject", "valid_from"),
+        sa.Index(f"{prefix}_deadlines_valid", "valid_from", "valid_to"))
     t["ended"] = sa.Table(
         f"{prefix}_ended", metadata,
         sa.Column("agreement", sa.String(64), nullable=False),
@@ -153,13 +214,14 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             known = self.max_tracking_id(tracking.application_name)
             if known is not None and tracking.notification_id <= known:
                 return  # already applied: exactly once
-            for name in ("log", "postings", "status", "ended", "bars"):
+            for name in ("log", "postings", "status", "deadlines", "ended", "bars"):
                 rows = getattr(batch, name)
                 if rows:
-                    session.execute(sa.insert(self.t[name]), rows)
-            for row_id, known_to in batch.status_closed:
-                session.execute(sa.update(self.t["status"]).where(
-                    self.t["status"].c.id == row_id).values(known_to=known_to))
+                    self._bulk_insert(session, self.t[name], rows)
+            for name, closed in (("status", batch.status_closed),
+                                 ("deadlines", batch.deadlines_closed)):
+                if closed:
+                    self._bulk_close(session, self.t[name], closed)
             for key, values in batch.ended_updates:
                 session.execute(sa.update(self.t["ended"]).where(
                     self.t["ended"].c.agreement == key).where(
@@ -171,12 +233,79 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             self._insert_tracking(session, tracking)
 
 
+    def _bulk_insert(self, session: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        """Insert rows through the driver on the session's own connection (so
+        in the same transaction as the tracking record): PostgreSQL's COPY,
+        SQLite's executemany. Values are the ones SQLAlchemy would store."""
+        cols = [c.name for c in table.columns]
+        if isinstance(rows[0], dict):
+            rows = [[r[c] for c in cols] for r in rows]
+        name = self.engine.dialect.identifier_preparer.format_table(table)
+        cursor = session.connection().connection.dbapi_connection.cursor()
+        try:
+            if self.engine.dialect.name == "postgresql":
+                text = "".join("\t".join([_copy_value(v) for v in r]) + "\n" for r in rows)
+                cursor.copy_expert(f"COPY {name} ({', '.join(cols)}) FROM STDIN",
+                                   io.StringIO(text), size=1 << 20)
+            else:
+                marks = ", ".join("?" * len(cols))
+                dated = [i for i, c in enumerate(table.columns)
+                         if isinstance(c.type, sa.Date)]
+                if dated:
+                    rows = [_iso_dates(r, dated) for r in rows]
+                cursor.executemany(
+                    f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})", rows)
+        finally:
+            cursor.close()
+
+
+    def _bulk_close(self, session: Any, table: sa.Table, closed: list[tuple[int, int]]) -> None:
+        """known_to of many rows at once, through the driver (same transaction)."""
+        name = self.engine.dialect.identifier_preparer.format_table(table)
+        mark = "?" if self.engine.dialect.name == "sqlite" else "%s"
+        cursor = session.connection().connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(f"UPDATE {name} SET known_to = {mark} WHERE id = {mark}",
+                               [(known_to, row_id) for row_id, known_to in closed])
+        finally:
+            cursor.close()
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    """One field of PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _iso_dates(row: Sequence[Any], dated: list[int]) -> Sequence[Any]:
+    # SQLAlchemy's SQLite Date type stores ISO text (booleans are 0/1 as given).
+    if not any(isinstance(row[i], date) for i in dated):
+        return row
+    row = list(row)
+    for i in dated:
+        if isinstance(row[i], date):
+            row[i] = row[i].isoformat()
+    return row
+
+
 @dataclass
 class Batch:
     log: list[dict[str, Any]] = field(default_factory=list)
     postings: list[dict[str, Any]] = field(default_factory=list)
     status: list[dict[str, Any]] = field(default_factory=list)
     status_closed: list[tuple[int, int]] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    deadlines_closed: list[tuple[int, int]] = field(default_factory=list)
     ended: list[dict[str, Any]] = field(default_factory=list)
     ended_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bars: list[dict[str, Any]] = field(default_factory=list)
@@ -197,10 +326,15 @@ class ReadModels(Projection[ReadModelView]):
     def __init__(self, view: ReadModelView, source: Ledger | None = None) -> None:
         super().__init__(view)
         self.source = source
-        self.aggregates: dict[Any, Any] = {}
-        self.numbers: dict[Any, dict[str, int]] = {}
+        self.aggregates: dict[Any, Any] = {}   # agreements and people, replayed
+        self.money: dict[Any, Any] = {}        # claims and fund accounts: posting state
         self.open_status: dict[str, list[dict[str, Any]]] = {}
         self.next_status_id: int | None = None
+        self.open_deadlines: dict[str, list[dict[str, Any]]] = {}
+        self.next_deadline_id: int | None = None
+        self.book: Any = None            # the CalendarBook as of the event being applied
+        self.working_calendar: Any = None
+        self.position = 0                # the notification being applied
         self.batch = Batch()
 
     # --- eventsourcing's Projection interface (the continuous runner) -----------
@@ -214,48 +348,112 @@ class ReadModels(Projection[ReadModelView]):
         self.batch = Batch()
 
     # --- turning one event into rows ---------------------------------------------
-    def _aggregate_before(self, e: Any) -> Any:
-        if hasattr(e, "originator_topic"):
-            return None
-        found = self.aggregates.get(e.originator_id)
-        if found is None and self.source is not None:
-            found = self.source.repository.get(e.originator_id,
-                                               version=e.originator_version - 1)
-            self.aggregates[e.originator_id] = found
-            self.numbers[e.originator_id] = money_numbers(found)
-        return found
-
     def apply(self, e: Any, notification_id: int) -> None:
-        b = self.batch
-        b.log.append({"notification_id": notification_id,
-                      "recorded_at": _instant(e.timestamp),
-                      "effective_on": getattr(e, "effective_on", None),
-                      "topic": type(e).__qualname__, "originator_id": str(e.originator_id)})
-        aggregate = self._aggregate_before(e)
-        if aggregate is None:
+        """A domain event (the continuous runner's path)."""
+        name = type(e).__qualname__
+        effective_on = getattr(e, "effective_on", None)
+        day = effective_on.isoformat() if effective_on is not None else None
+        self.batch.log.append((notification_id, _instant(e.timestamp), day, name,
+                               str(e.originator_id)))
+        kind = name.split(".", 1)[0]
+        if kind in MONEY_KINDS:
+            self._money(name, str(e.originator_id), e.originator_version, e.__dict__,
+                        day, notification_id, hasattr(e, "originator_topic"), lambda: e)
+        elif kind in REPLAYED_KINDS:
+            self._replayed(e, notification_id)
+
+    def apply_stored(self, notification_id: int, originator_id: str, version: int,
+                     topic: str, state: bytes) -> None:
+        """A stored event, decoded only as far as its read models need: money
+        events by the posting rules, agreements and people by their aggregate,
+        every other event only into the log (the catch-up and rebuild path)."""
+        payload = orjson.loads(state)
+        name = topic.rpartition(":")[2]
+        effective = payload.get("effective_on")
+        day = effective["_data_"] if effective else None   # ISO, as the Date column keeps it
+        self.batch.log.append((notification_id, _stored_instant(payload["timestamp"]["_data_"]),
+                               day, name, originator_id))
+        kind = name.split(".", 1)[0]
+        if kind in MONEY_KINDS or kind in REPLAYED_KINDS:
+            def event() -> Any:
+                assert self.source is not None
+                return self.source.mapper.to_domain_event(StoredEvent(
+                    originator_id=UUID(originator_id), originator_version=version,
+                    topic=topic, state=state))
+            if kind in MONEY_KINDS:
+                self._money(name, originator_id, version, payload, day,
+                            notification_id, "originator_topic" in payload, event)
+            else:
+                self._replayed(event(), notification_id)
+
+    def _money(self, name: str, originator_id: str, version: int, payload: Any,
+               day: str, n: int, is_created: bool, event: Callable[[], Any]) -> None:
+        """Postings of a claim or fund-account event by its posting rule; an
+        event with no rule is replayed on its aggregate instead."""
+        if is_created and name in postings.CREATED:
+            state, deltas = postings.created(name, payload)
+        elif not is_created and name in postings.RULES:
+            state = self.money.get(originator_id)
+            if state is None:   # first sight since this process started: as it stood before
+                state = postings.from_aggregate(self._stored_aggregate(originator_id,
+                                                                       version - 1))
+            deltas = postings.apply(name, state, payload)
+        else:
+            e = event()
+            before = None if is_created else self._stored_aggregate(originator_id, version - 1)
+            numbers = money_numbers(before) if before is not None else {}
+            after = e.mutate(None) if before is None else (e.apply(before) or before)
+            deltas = posting_deltas(numbers, money_numbers(after))
+            state = postings.from_aggregate(after)
+        self.money[originator_id] = state
+        agency, agreement, institution, year = state.key
+        append = self.batch.postings.append
+        for col, amount in deltas.items():
+            append((n, agency, agreement, institution, year, col, amount, day))
+
+    def _stored_aggregate(self, originator_id: UUID | str, version: int) -> Any:
+        if self.source is None:
+            raise RuntimeError("an aggregate first seen part-way needs the event store")
+        if isinstance(originator_id, str):
+            originator_id = UUID(originator_id)
+        return self.source.repository.get(originator_id, version=version)
+
+    def _replayed(self, e: Any, n: int) -> None:
+        """Agreements and people: their aggregate replayed by its own event bodies."""
+        if hasattr(e, "originator_topic"):
             aggregate = e.mutate(None)
         else:
+            aggregate = self.aggregates.get(e.originator_id)
+            if aggregate is None:
+                aggregate = self._stored_aggregate(e.originator_id, e.originator_version - 1)
             e.apply(aggregate)
             aggregate.version = e.originator_version
         self.aggregates[e.originator_id] = aggregate
-        if isinstance(aggregate, (Claim, FundAccount)):
-            after = money_numbers(aggregate)
-            deltas = posting_deltas(self.numbers.get(e.originator_id, {}), after)
-            self.numbers[e.originator_id] = after
-            key = posting_key(aggregate)
-            for col, amount in deltas.items():
-                b.postings.append({**key, "notification_id": notification_id, "col": col,
-                                   "amount": amount, "effective_on": e.effective_on})
-        elif isinstance(aggregate, Agreement):
-            self._status(aggregate, e, notification_id)
-            self._ended(aggregate, e, notification_id)
+        self.position = n
+        if isinstance(aggregate, Agreement):
+            self._status(aggregate, e, n)
+            self._ended(aggregate, e, n)
+            self._agreement_deadlines(aggregate, e, n)
         elif isinstance(aggregate, Person):
-            self._bars(aggregate, e, notification_id)
+            self._bars(aggregate, e, n)
+        elif isinstance(aggregate, Application):
+            self._application_deadlines(aggregate, e, n)
+        elif isinstance(aggregate, Evaluation):
+            application = self._aggregate_by_key(Application, aggregate.application_no)
+            if application is not None:
+                self._application_deadlines(application, e, n)
+        elif isinstance(aggregate, CalendarBook):
+            self.book, self.working_calendar = aggregate, None
+            if not hasattr(e, "originator_topic"):
+                self._recompute_provisional(e, n)
 
     def _status(self, ag: Agreement, e: Any, n: int) -> None:
         """Bitemporal status: a new knowledge version of the agreement's
         timeline whenever what it says changes."""
-        rows = self._open_rows(ag.number)
+        if hasattr(e, "originator_topic"):   # a new agreement has no timeline yet
+            rows = self.open_status.setdefault(ag.number, [])
+        else:
+            rows = self._open_rows(ag.number)
         status, why = status_of(ag, e.effective_on)
         tail = rows[-1] if rows else None
         if tail is not None and e.effective_on >= tail["valid_from"]:
@@ -321,6 +519,172 @@ class ReadModels(Projection[ReadModelView]):
         else:
             self.batch.status_closed.append((row["id"], n))
 
+    # --- deadlines: bitemporal, per subject, like status --------------------------------
+    def _calendar(self) -> Any:
+        if self.working_calendar is None:
+            if self.book is None and self.source is not None:
+                # first use in this process: the book as it stood at this log position
+                version = self._version_at(CalendarBook.ID, self.position)
+                if version:
+                    self.book = self.source.repository.get(CalendarBook.ID, version=version)
+            self.working_calendar = self.book.calendar() if self.book is not None \
+                else WorkingCalendar()
+        return self.working_calendar
+
+    def _version_at(self, originator_id: UUID, position: int) -> int:
+        assert self.source is not None
+        table = self.source.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+        with self.view.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(table.c.originator_version)).where(
+                table.c.originator_id == originator_id).where(
+                table.c.id <= position)).scalar() or 0
+
+    def _aggregate_by_key(self, cls: type, key: str) -> Any:
+        found = self.aggregates.get(cls.id_for(key))
+        if found is None and self.source is not None:
+            version = self._version_at(cls.id_for(key), self.position)
+            if version:
+                found = self.source.repository.get(cls.id_for(key), version=version)
+                self.aggregates[cls.id_for(key)] = found
+        return found
+
+    def _evaluations_of(self, application: Application) -> list[Any]:
+        found = (self._aggregate_by_key(Evaluation, number) for number in application.evaluations)
+        return [ev for ev in found if ev is not None]
+
+    def _application_deadlines(self, a: Application, e: Any, n: int) -> None:
+        rows = application_deadlines(a, self._evaluations_of(a), self._calendar())
+        subject = f"application {a.number}"
+        if hasattr(e, "originator_topic") and isinstance(e, Application.Event):
+            self.open_deadlines.setdefault(subject, [])   # a new subject has no rows yet
+        self._deadlines(subject, rows, e.effective_on, n,
+                        lambda: self._application_timeline(a, e))
+
+    def _agreement_deadlines(self, ag: Agreement, e: Any, n: int) -> None:
+        rows = agreement_deadlines(ag, self._calendar())
+        subject = f"agreement {ag.number}"
+        if hasattr(e, "originator_topic"):
+            self.open_deadlines.setdefault(subject, [])   # a new subject has no rows yet
+        self._deadlines(subject, rows, e.effective_on, n,
+                        lambda: self._agreement_timeline(ag, e))
+
+    def _recompute_provisional(self, e: Any, n: int) -> None:
+        """CAL-01: a year's official arrangement is loaded; every subject whose
+        open deadlines were computed provisionally gets them again, from the
+        load's business date on."""
+        t = self.view.t["deadlines"]
+        with self.view.engine.connect() as conn:
+            subjects = set(conn.execute(sa.select(t.c.subject).where(t.c.known_to == 0).where(
+                t.c.provisional.is_(True))).scalars())
+        for subject, rows in self.open_deadlines.items():
+            if any(r["provisional"] and r["known_to"] == 0 for r in rows):
+                subjects.add(subject)
+            elif subject in subjects:
+                subjects.discard(subject)   # this run already knows it better than the table
+        cal = self._calendar()
+        for subject in sorted(subjects):
+            kind, number = subject.split(" ", 1)
+            if kind == "agreement":
+                ag = self._aggregate_by_key(Agreement, number)
+                if ag is not None:
+                    self._deadlines(subject, agreement_deadlines(ag, cal), e.effective_on, n,
+                                    lambda ag=ag: self._agreement_timeline(ag, e))
+            else:
+                a = self._aggregate_by_key(Application, number)
+                if a is not None:
+                    self._deadlines(subject, application_deadlines(a, self._evaluations_of(a), cal),
+                                    e.effective_on, n,
+                                    lambda a=a: self._application_timeline(a, e))
+
+    def _agreement_timeline(self, ag: Agreement, e: Any) -> list[tuple[date, list[Any]]]:
+        """The agreement's events recorded up to ``e`` (which may be the
+        agreement's own event or a calendar load)."""
+        assert self.source is not None
+        events = [self.source.mapper.to_domain_event(s) for s in
+                  self.source.recorder.select_events(Agreement.id_for(ag.number))]
+        events = [x for x in events if x.timestamp <= e.timestamp]
+        cal = self._calendar()
+        return _fold_points(events, lambda folded: agreement_deadlines(
+            folded[events[0].originator_id], cal))
+
+    def _application_timeline(self, a: Application, e: Any) -> list[tuple[date, list[Any]]]:
+        """The application's and its evaluations' events, in recording order."""
+        assert self.source is not None
+        ids = [Application.id_for(a.number)] + [Evaluation.id_for(x) for x in a.evaluations]
+        events = sorted((self.source.mapper.to_domain_event(s) for i in ids
+                         for s in self.source.recorder.select_events(i)),
+                        key=lambda x: x.timestamp)
+        events = [x for x in events if x.timestamp <= e.timestamp]
+        cal = self._calendar()
+
+        def deadlines(folded: dict[Any, Any]) -> list[Any]:
+            app = folded.get(ids[0])
+            if app is None:
+                return []
+            evaluations = [folded[Evaluation.id_for(x)] for x in app.evaluations
+                           if Evaluation.id_for(x) in folded]
+            return application_deadlines(app, evaluations, cal)
+        return _fold_points(events, deadlines)
+
+    def _deadlines(self, subject: str, rows: list[dict[str, Any]], day: date, n: int,
+                   recompute: Callable[[], list[tuple[date, list[dict[str, Any]]]]]) -> None:
+        """A new knowledge version of the subject's deadlines whenever they
+        change: in business-date order by closing the open tail; a backdated
+        event by recomputing the subject's timeline from its events."""
+        known = self._open_deadline_rows(subject)
+        points = [r["valid_from"] for r in known] + \
+            [r["valid_to"] for r in known if r["valid_to"] != FAR]
+        if not points or day >= max(points):
+            tail = [r for r in known if r["valid_to"] == FAR]
+            if sorted(map(_deadline_key, tail)) == sorted(map(_deadline_key, rows)):
+                return
+            for r in tail:
+                self._close_deadline(r, n)
+                known.remove(r)
+                if r["valid_from"] < day:
+                    known.append(self._deadline_row(r, r["valid_from"], day, n))
+            known.extend(self._deadline_row(r, day, FAR, n) for r in rows)
+            return
+        for r in known:
+            self._close_deadline(r, n)
+        known.clear()
+        timeline_ = recompute()
+        for i, (start, rs) in enumerate(timeline_):
+            end = timeline_[i + 1][0] if i + 1 < len(timeline_) else FAR
+            known.extend(self._deadline_row(r, start, end, n) for r in rs)
+
+    def _open_deadline_rows(self, subject: str) -> list[dict[str, Any]]:
+        rows = self.open_deadlines.get(subject)
+        if rows is None:
+            t = self.view.t["deadlines"]
+            with self.view.engine.connect() as conn:
+                found = conn.execute(sa.select(t).where(t.c.subject == subject).where(
+                    t.c.known_to == 0)).mappings().all()
+            rows = [dict(r) for r in found]
+            self.open_deadlines[subject] = rows
+        return rows
+
+    def _deadline_row(self, r: dict[str, Any], start: date, end: date,
+                      n: int) -> dict[str, Any]:
+        if self.next_deadline_id is None:
+            t = self.view.t["deadlines"]
+            with self.view.engine.connect() as conn:
+                self.next_deadline_id = (conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
+                                         or 0) + 1
+        row = {"id": self.next_deadline_id, "subject": r["subject"], "what": r["what"],
+               "rule": r["rule"], "due": r["due"], "overdue_possible": r["overdue_possible"],
+               "provisional": r["provisional"], "shown_until": r["shown_until"],
+               "valid_from": start, "valid_to": end, "known_from": n, "known_to": 0}
+        self.next_deadline_id += 1
+        self.batch.deadlines.append(row)
+        return row
+
+    def _close_deadline(self, row: dict[str, Any], n: int) -> None:
+        if row["known_from"] == n and any(r is row for r in self.batch.deadlines):
+            row["known_to"] = n   # made and replaced by the same event: never known
+        else:
+            self.batch.deadlines_closed.append((row["id"], n))
+
     def _ended(self, ag: Agreement, e: Any, n: int) -> None:
         name = type(e).__qualname__
         if name == "Agreement.Ended":
@@ -373,46 +737,177 @@ def view_for(ledger: Ledger) -> ReadModelView:
     return view
 
 
-def _stored_batches(ledger: Ledger, after: int, size: int) -> Iterator[list[tuple[int, Any]]]:
-    """Raw rows from the events table in log order, decoded in bulk."""
+def _stored_batches(ledger: Ledger, after: int, size: int
+                    ) -> Iterator[list[tuple[int, UUID, int, str, bytes]]]:
+    """Rows of the events table in log order, read with the driver's own
+    cursor (no ORM objects): (notification id, originator id, version, topic,
+    state)."""
     table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
     engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
+    name = engine.dialect.identifier_preparer.format_table(table)
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    sql = (f"SELECT id, originator_id, originator_version, topic, state FROM {name} "
+           f"WHERE id > {mark} ORDER BY id LIMIT {mark}")
     position = after
-    to_event = ledger.mapper.to_domain_event
     while True:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(table.c.id, table.c.originator_id, table.c.originator_version,
-                          table.c.topic, table.c.state)
-                .where(table.c.id > position).order_by(table.c.id).limit(size)).all()
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, (position, size))
+            rows = cursor.fetchall()
+            cursor.close()
+        finally:
+            raw.close()
         if not rows:
             return
-        yield [(r[0], to_event(StoredEvent(
-            originator_id=r[1], originator_version=r[2], topic=r[3],
-            state=bytes(r[4]) if isinstance(r[4], memoryview) else r[4]))) for r in rows]
+        yield [(r[0], _uuid_text(r[1]), r[2], r[3],
+                r[4] if isinstance(r[4], bytes) else bytes(r[4])) for r in rows]
         position = rows[-1][0]
+
+
+def _uuid_text(value: Any) -> str:
+    """The canonical text of a stored originator id (SQLite keeps 16 bytes)."""
+    if isinstance(value, bytes) and len(value) == 16:
+        h = value.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    if isinstance(value, memoryview):
+        return str(UUID(bytes=bytes(value)))
+    return str(value)
 
 
 def catch_up(ledger: Ledger, *, batch_size: int = 5000,
              progress: Callable[[int, int], None] | None = None,
              stop_after_batches: int | None = None,
              projection: ReadModels | None = None) -> int:
-    """Apply every event after the tracked position; returns how many."""
+    """Apply every event after the tracked position; returns how many.
+
+    Three stages overlap: a thread reads the next batch of stored events, this
+    thread turns the current one into rows, and a writer thread commits the
+    previous one with its tracking record. Batches are written one at a time
+    and in log order, so a run stopped anywhere has applied a prefix of the
+    log exactly once and the next run resumes after it. The database drivers
+    let go of the interpreter while SQLite or PostgreSQL works, which is what
+    lets the stages share two cores."""
     view = projection.view if projection else view_for(ledger)
     projection = projection or ReadModels(view, source=ledger)
     start = view.max_tracking_id(APP) or 0
     total = (ledger.recorder.max_notification_id() or 0) - start
     done = 0
-    for batches, rows in enumerate(_stored_batches(ledger, start, batch_size), 1):
-        for notification_id, event in rows:
-            projection.apply(event, notification_id)
-        projection.flush(Tracking(APP, rows[-1][0]))
-        done += len(rows)
-        if progress:
-            progress(done, total)
-        if stop_after_batches is not None and batches >= stop_after_batches:
-            break
+    reads = _Stage(lambda put: [put(rows) for rows in _stored_batches(ledger, start,
+                                                                       batch_size)])
+    writes = _Writer(view)
+    apply = projection.apply_stored
+    collecting = gc.isenabled()
+    gc.disable()   # millions of short-lived rows: the cyclic collector only costs here
+    try:
+        batches = 0
+        for rows in reads:
+            batches += 1
+            for notification_id, originator_id, version, topic, state in rows:
+                apply(notification_id, originator_id, version, topic, state)
+            batch, projection.batch = projection.batch, Batch()
+            writes.put((batch, Tracking(APP, rows[-1][0])))
+            done += len(rows)
+            if progress:
+                progress(done, total)
+            if stop_after_batches is not None and batches >= stop_after_batches:
+                break
+    finally:
+        reads.stop()
+        writes.close()
+        if collecting:
+            gc.enable()
     return done
+
+
+class _Stage:
+    """Runs ``produce(put)`` in a thread; iterating yields what it put, in order.
+    An error in the thread is raised here."""
+
+    _END = object()
+
+    def __init__(self, produce: Callable[[Callable[[Any], None]], Any]) -> None:
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.stopping = threading.Event()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
+        self.thread.start()
+
+    def _run(self, produce: Callable[[Callable[[Any], None]], Any]) -> None:
+        try:
+            produce(self._put)
+        except _Stopped:
+            pass
+        except BaseException as error:  # handed to the consumer
+            self.error = error
+        self.queue.put(self._END)
+
+    def _put(self, item: Any) -> None:
+        while True:
+            if self.stopping.is_set():
+                raise _Stopped
+            try:
+                self.queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            item = self.queue.get()
+            if item is self._END:
+                if self.error is not None:
+                    raise self.error
+                return
+            yield item
+
+    def stop(self) -> None:
+        self.stopping.set()
+        while self.thread.is_alive():
+            try:
+                self.queue.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        self.thread.join()
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Writer:
+    """Commits batches with their tracking records in a thread, in order."""
+
+    def __init__(self, view: ReadModelView) -> None:
+        self.view = view
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            if self.error is None:
+                try:
+                    batch, tracking = item
+                    if len(batch):
+                        self.view.write(batch, tracking)
+                except BaseException as error:  # raised by put or close
+                    self.error = error
+
+    def put(self, item: tuple["Batch", Tracking]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(item)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def rebuild(ledger: Ledger, *, batch_size: int = 5000,
@@ -540,6 +1035,21 @@ def positions_as_of(view: ReadModelView, on: date | None, position: int, *,
         p.still_held = p.withheld - p.returned - p.forfeited
         p.approved_unpaid = p.approved - p.paid - p.withheld
     return sorted(rows.values(), key=lambda p: (p.agency, p.agreement, p.year))
+
+
+def deadlines_as_of(view: ReadModelView, on: date, position: int, *,
+                    subject: str | None = None) -> list[dict[str, Any]]:
+    """Open deadlines on ``on`` as the ledger knew them at ``position``: each
+    subject's deadlines as its events effective by ``on`` say (AUD-03)."""
+    t = view.t["deadlines"]
+    q = (sa.select(t).where(t.c.valid_from <= on).where(t.c.valid_to > on)
+         .where(t.c.known_from <= position)
+         .where(sa.or_(t.c.known_to == 0, t.c.known_to > position)))
+    if subject:
+        q = q.where(t.c.subject == subject)
+    with view.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    return on_date(rows, on)
 
 
 def ended_as_of(view: ReadModelView, on: date | None, position: int) -> list[dict[str, Any]]:

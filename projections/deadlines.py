@@ -18,82 +18,110 @@ from projections.status import LedgerState
 def open_deadlines(state: LedgerState, on: date) -> list[dict[str, Any]]:
     cal = state.calendar()
     rows: list[dict[str, Any]] = []
-
-    def add(subject: str, what: str, rule: str, due: date, provisional: bool = False,
-            overdue_possible: bool = True) -> None:
-        rows.append({"subject": subject, "what": what, "rule": rule, "due": due,
-                     "overdue": overdue_possible and on > due, "provisional": provisional})
-
     for a in state.applications.values():
-        if not a.is_open or a.status == "exempted":
-            continue
-        subject = f"application {a.number}"
-        if a.accepted_on is None and a.missing and a.notice is None:
-            d = a.notice_due(cal)
-            add(subject, "send the one-time incomplete-materials notice", "ADM-04", d.due,
-                d.provisional)
-        if a.notice is not None and a.accepted_on is None and a.missing:
-            d = cal.act_deadline(a.notice["supply_by"])
-            add(subject, "applicant supplies: " + ", ".join(a.missing), "ADM-04", d.due,
-                d.provisional)
-        if a.is_paused:
-            add(subject, "applicant supplies " + ", ".join(a.missing) + "; the evaluation "
-                "clock is paused", "ADM-05", a.pauses[-1][0], overdue_possible=False)
         evaluations = [state.evaluations[n] for n in a.evaluations if n in state.evaluations]
-        first = evaluations[0] if evaluations else None
-        # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
-        if a.evaluation_due and a.status in ("accepted", "evaluating") and \
-                (first is None or first.result is None):
-            add(subject, f"finish the evaluation (clock paused {a.paused_days} day(s))",
-                "ADM-05", a.evaluation_due)
-        last = evaluations[-1] if evaluations else None
-        if a.status == "failed" and last and last.reevaluation_from:
-            add(subject, "earliest re-evaluation after rectification", "EVA-05",
-                last.reevaluation_from, overdue_possible=False)
-        if a.status == "passed" and last and last.result and last.result["valid_until"] >= on:
-            add(subject, "evaluation pass expires (sign before)", "EVA-04",
-                last.result["valid_until"], overdue_possible=False)
-
+        rows.extend(application_deadlines(a, evaluations, cal))
     for ag in state.agreements.values():
-        if ag.is_ended:
+        rows.extend(agreement_deadlines(ag, cal))
+    return on_date(rows, on)
+
+
+def on_date(rows: list[dict[str, Any]], on: date) -> list[dict[str, Any]]:
+    """The deadlines of a subject's state that are open on ``on``: a pass's
+    expiry shows until the day it expires; overdue when the date is past due."""
+    out = []
+    for r in rows:
+        if r["shown_until"] is not None and r["shown_until"] < on:
             continue
-        subject = f"agreement {ag.number}"
-        if ag.took_effect_on is None and ag.notice is not None:
-            add(subject, "public notice ends; takes effect without an upheld objection",
-                "AGR-02", ag.notice["until"], overdue_possible=False)
-        if ag.took_effect_on is None and ag.filing is None:
-            add(subject, "file with the administrative department and give public notice",
-                "AGR-02", ag.signed_on, overdue_possible=False)
-        s = ag.suspension
-        if s is not None and s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
-            d = cal.act_deadline(period_last_day(s["start"], VOLUNTARY_MAX_DAYS))
-            add(subject, "apply to resume, or the agreement ends the next day", "SUS-02",
-                d.due, d.provisional)
-        if s is not None and s["kind"] == "disciplinary":
-            add(subject, "disciplinary suspension ends; apply for on-site inspection",
-                "SUS-04", s["planned_end"], overdue_possible=False)
-        if s is not None and ag.took_effect_on and s.get("planned_end") and \
-                s["planned_end"] > ag.term_end:
-            add(subject, "suspension reaches past expiry: the agreement ends at expiry",
-                "SUS-05", ag.term_end, overdue_possible=False)
-        if ag.took_effect_on is not None and ag.continued_on is None:
-            if ag.renewal["applied_on"] is None:
-                add(subject, "apply for renewal (3 months before expiry)", "AGR-05",
-                    _months_before(ag.term_end), overdue_possible=True)
-            add(subject, "term ends", "AGR-05", ag.term_end, overdue_possible=False)
-        if ag.early_end is not None:
-            add(subject, f"ends on 30 days' notice from the {ag.early_end['by']}", "AGR-07",
-                ag.early_end["ends_on"], overdue_possible=False)
-        for c in ag.changes:
-            if c["reported_on"] is None:
-                d = cal.add_working_days(c["approved_on"], 30)
-                add(subject, f"report the {c['change']} change (approved {c['approved_on']})",
-                    "AGR-06", d.due, d.provisional)
-        for o in ag.obligations:
-            if o["discharged_on"] is None:
-                add(subject, f"{o['kind'].replace('_', ' ')} on ground {o['ground']}: "
-                    f"{o['reason']}", o["rule"], o["raised_on"])
-    rows.sort(key=lambda r: (r["due"], r["subject"]))
+        out.append({"subject": r["subject"], "what": r["what"], "rule": r["rule"],
+                    "due": r["due"], "overdue": r["overdue_possible"] and on > r["due"],
+                    "provisional": r["provisional"]})
+    out.sort(key=lambda r: (r["due"], r["subject"], r["what"]))
+    return out
+
+
+def _adder(rows: list[dict[str, Any]], subject: str):
+    def add(what: str, rule: str, due: date, provisional: bool = False,
+            overdue_possible: bool = True, shown_until: date | None = None) -> None:
+        rows.append({"subject": subject, "what": what, "rule": rule, "due": due,
+                     "overdue_possible": overdue_possible, "provisional": bool(provisional),
+                     "shown_until": shown_until})
+    return add
+
+
+def application_deadlines(a: Any, evaluations: list[Any], cal: Any) -> list[dict[str, Any]]:
+    """An application's deadlines as its state and its evaluations' say,
+    independent of the day asked (``on_date`` applies that)."""
+    rows: list[dict[str, Any]] = []
+    if not a.is_open or a.status == "exempted":
+        return rows
+    add = _adder(rows, f"application {a.number}")
+    if a.accepted_on is None and a.missing and a.notice is None:
+        d = a.notice_due(cal)
+        add("send the one-time incomplete-materials notice", "ADM-04", d.due, d.provisional)
+    if a.notice is not None and a.accepted_on is None and a.missing:
+        d = cal.act_deadline(a.notice["supply_by"])
+        add("applicant supplies: " + ", ".join(a.missing), "ADM-04", d.due, d.provisional)
+    if a.is_paused:
+        add("applicant supplies " + ", ".join(a.missing) + "; the evaluation "
+            "clock is paused", "ADM-05", a.pauses[-1][0], overdue_possible=False)
+    first = evaluations[0] if evaluations else None
+    # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
+    if a.evaluation_due and a.status in ("accepted", "evaluating") and \
+            (first is None or first.result is None):
+        add(f"finish the evaluation (clock paused {a.paused_days} day(s))", "ADM-05",
+            a.evaluation_due)
+    last = evaluations[-1] if evaluations else None
+    if a.status == "failed" and last and last.reevaluation_from:
+        add("earliest re-evaluation after rectification", "EVA-05", last.reevaluation_from,
+            overdue_possible=False)
+    if a.status == "passed" and last and last.result:
+        add("evaluation pass expires (sign before)", "EVA-04", last.result["valid_until"],
+            overdue_possible=False, shown_until=last.result["valid_until"])
+    return rows
+
+
+def agreement_deadlines(ag: Any, cal: Any) -> list[dict[str, Any]]:
+    """An agreement's deadlines and open obligations, as its state says."""
+    rows: list[dict[str, Any]] = []
+    if ag.is_ended:
+        return rows
+    add = _adder(rows, f"agreement {ag.number}")
+    if ag.took_effect_on is None and ag.notice is not None:
+        add("public notice ends; takes effect without an upheld objection",
+            "AGR-02", ag.notice["until"], overdue_possible=False)
+    if ag.took_effect_on is None and ag.filing is None:
+        add("file with the administrative department and give public notice",
+            "AGR-02", ag.signed_on, overdue_possible=False)
+    s = ag.suspension
+    if s is not None and s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
+        d = cal.act_deadline(period_last_day(s["start"], VOLUNTARY_MAX_DAYS))
+        add("apply to resume, or the agreement ends the next day", "SUS-02", d.due,
+            d.provisional)
+    if s is not None and s["kind"] == "disciplinary":
+        add("disciplinary suspension ends; apply for on-site inspection",
+            "SUS-04", s["planned_end"], overdue_possible=False)
+    if s is not None and ag.took_effect_on and s.get("planned_end") and \
+            s["planned_end"] > ag.term_end:
+        add("suspension reaches past expiry: the agreement ends at expiry",
+            "SUS-05", ag.term_end, overdue_possible=False)
+    if ag.took_effect_on is not None and ag.continued_on is None:
+        if ag.renewal["applied_on"] is None:
+            add("apply for renewal (3 months before expiry)", "AGR-05",
+                _months_before(ag.term_end), overdue_possible=True)
+        add("term ends", "AGR-05", ag.term_end, overdue_possible=False)
+    if ag.early_end is not None:
+        add(f"ends on 30 days' notice from the {ag.early_end['by']}", "AGR-07",
+            ag.early_end["ends_on"], overdue_possible=False)
+    for c in ag.changes:
+        if c["reported_on"] is None:
+            d = cal.add_working_days(c["approved_on"], 30)
+            add(f"report the {c['change']} change (approved {c['approved_on']})",
+                "AGR-06", d.due, d.provisional)
+    for o in ag.obligations:
+        if o["discharged_on"] is None:
+            add(f"{o['kind'].replace('_', ' ')} on ground {o['ground']}: "
+                f"{o['reason']}", o["rule"], o["raised_on"])
     return rows
 
 
