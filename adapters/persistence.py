@@ -5,20 +5,23 @@ stored event and lets the session flush them, which costs about 100 µs an
 event (measured in docs/performance.md). This recorder keeps everything else
 of the library (its tables, the PostgreSQL ``LOCK TABLE ... EXCLUSIVE`` that
 makes insert order equal commit order, the ``NOTIFY`` its subscription
-listens for, the tracking recorders) and writes the rows of one
-``insert_events`` call as a multi-row ``INSERT ... RETURNING id`` in the same
-transaction, so the notification ids come back in the order the events were
-given.
+listens for, the tracking recorders, its error classes) and writes the rows
+of one ``insert_events`` call through the driver on the session's own
+connection, in the same transaction: SQLite's ``executemany``, PostgreSQL's
+binary ``COPY``. The notification ids come back in the order the events
+were given.
 
 Selected by ``PERSISTENCE_MODULE=adapters.persistence:LedgerFactory``
 (``adapters/settings.py`` sets it).
 """
 from __future__ import annotations
 
+import io
+import struct
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from sqlalchemy.orm import Session
@@ -27,24 +30,85 @@ TOPIC = "adapters.persistence:LedgerFactory"
 
 
 class BulkApplicationRecorder(SQLAlchemyApplicationRecorder):
-    """Inserts a batch of stored events with one statement per 1,000 rows."""
+    """Inserts a batch of stored events through the driver, in one go."""
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> Sequence[int]:
         if not stored_events:
             return []
         table = self.events_record_cls.__table__  # type: ignore[attr-defined]
+        engine = self.datastore.engine
+        assert engine is not None
         if self._has_autoincrementing_ids:
             self._lock_table(session)
-        rows = [{"originator_id": e.originator_id, "originator_version": e.originator_version,
-                 "topic": e.topic, "state": e.state} for e in stored_events]
-        # sort_by_parameter_order: the ids are returned in the order of ``rows``
-        # even when SQLAlchemy splits them into several multi-row statements.
-        result = session.execute(
-            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        ids = [row[0] for row in result]
+        dbapi = session.connection().connection.dbapi_connection
+        name = engine.dialect.identifier_preparer.format_table(table)
+        try:
+            if engine.dialect.name == "sqlite":
+                ids = _sqlite_insert(dbapi, name, stored_events)
+            elif engine.dialect.name == "postgresql":
+                ids = _postgres_copy(dbapi, name, stored_events)
+            else:   # any other database: SQLAlchemy's multi-row INSERT ... RETURNING
+                result = session.execute(
+                    sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                    [{"originator_id": e.originator_id,
+                      "originator_version": e.originator_version,
+                      "topic": e.topic, "state": e.state} for e in stored_events])
+                ids = [row[0] for row in result]
+        except engine.dialect.dbapi.IntegrityError as e:  # type: ignore[union-attr]
+            # the same (aggregate, version) twice: eventsourcing's optimistic
+            # concurrency error, as the library's own recorder raises it
+            raise IntegrityError(e) from e
         self._notify_channel(session)
         return ids
+
+
+def _sqlite_insert(dbapi: Any, name: str, events: Sequence[StoredEvent]) -> list[int]:
+    """executemany, then the ids: SQLite gives each new row max(rowid) + 1 and
+    this transaction holds the write lock, so they are the last len(events)."""
+    cursor = dbapi.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {name} (originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, ?, ?)",
+            [(e.originator_id.bytes, e.originator_version, e.topic, e.state) for e in events])
+        last = cursor.execute("SELECT last_insert_rowid()").fetchone()[0]
+    finally:
+        cursor.close()
+    return list(range(last - len(events) + 1, last + 1))
+
+
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+
+
+def _postgres_copy(dbapi: Any, name: str, events: Sequence[StoredEvent]) -> list[int]:
+    """Binary COPY (no text escaping of the JSON state), then the ids: the
+    table is locked EXCLUSIVE, so the rows above the old maximum are ours,
+    numbered by the sequence in COPY order."""
+    buf = io.BytesIO()
+    buf.write(_COPY_HEADER)
+    pack = struct.pack
+    for e in events:
+        topic = e.topic.encode("utf8")
+        state = bytes(e.state)
+        buf.write(pack(f"!hi16siqi{len(topic)}si", 4, 16, e.originator_id.bytes, 8,
+                       e.originator_version, len(topic), topic, len(state)))
+        buf.write(state)
+    buf.write(pack("!h", -1))
+    buf.seek(0)
+    cursor = dbapi.cursor()
+    try:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {name}")
+        before = cursor.fetchone()[0]
+        cursor.copy_expert(f"COPY {name} (originator_id, originator_version, topic, state) "
+                           "FROM STDIN WITH (FORMAT binary)", buf, size=1 << 20)
+        cursor.execute(f"SELECT id FROM {name} WHERE id > %s ORDER BY id", (before,))
+        ids = [row[0] for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+    if len(ids) != len(events):
+        raise IntegrityError(f"expected {len(events)} new notification ids, found {len(ids)}")
+    return ids
 
 
 class LedgerFactory(SQLAlchemyFactory):

@@ -1,0 +1,43 @@
+"""The bulk-insert recorder keeps the event store's contract on both stores:
+ids in the order given, contiguous after what was there, a conflicting
+version refused with eventsourcing's IntegrityError and nothing recorded."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from adapters.persistence import BulkApplicationRecorder
+
+
+def stored(originator, version, body=b'{"x":1}'):
+    return StoredEvent(originator_id=originator, originator_version=version,
+                       topic="tests:Thing.Happened", state=body)
+
+
+def test_the_ledger_writes_through_the_bulk_recorder(ledger):
+    assert isinstance(ledger.recorder, BulkApplicationRecorder)
+
+
+def test_a_batch_gets_notification_ids_in_the_order_given(ledger):
+    rec = ledger.recorder
+    a, b = uuid.uuid4(), uuid.uuid4()
+    first = rec.insert_events([stored(a, 1), stored(b, 1)])
+    batch = [stored(b, 2, b'{"n":"\xe5\xb7\xa5\\t\\n"}'), stored(a, 2), stored(a, 3)]
+    ids = rec.insert_events(batch)
+    assert ids == [first[-1] + 1, first[-1] + 2, first[-1] + 3]
+    found = rec.select_notifications(start=ids[0], limit=10)
+    assert [(n.id, n.originator_id, n.originator_version, n.state) for n in found] == \
+        [(i, e.originator_id, e.originator_version, e.state) for i, e in zip(ids, batch)]
+
+
+def test_a_version_recorded_twice_is_refused_and_nothing_of_the_batch_is_kept(ledger):
+    rec = ledger.recorder
+    a = uuid.uuid4()
+    rec.insert_events([stored(a, 1)])
+    before = rec.max_notification_id()
+    with pytest.raises(IntegrityError):
+        rec.insert_events([stored(a, 2), stored(a, 1)])
+    assert rec.max_notification_id() == before
+    assert [e.originator_version for e in rec.select_events(a)] == [1]
