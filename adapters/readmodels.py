@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import queue
 import threading
 import time
@@ -103,7 +104,9 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     t = {}
     t["log"] = sa.Table(
         f"{prefix}_log", metadata,
-        sa.Column("notification_id", sa.BigInteger, primary_key=True),
+        # INTEGER on SQLite: the primary key is then the row id, not one more index
+        sa.Column("notification_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                  primary_key=True, autoincrement=False),
         sa.Column("recorded_at", sa.String(32), nullable=False, index=True),
         sa.Column("effective_on", sa.Date, nullable=True),
         sa.Column("topic", sa.String(200), nullable=False),
@@ -201,6 +204,21 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         super().create_table()
         self.metadata.create_all(self.engine, checkfirst=True)
 
+    # The biggest tables lose their secondary indexes while a rebuild fills
+    # them and get them back at its end: building an index once costs a
+    # fraction of keeping it up to date row by row (random ids especially).
+    BULK_TABLES = ("log", "postings")
+
+    def drop_bulk_indexes(self) -> None:
+        for name in self.BULK_TABLES:
+            for index in self.t[name].indexes:
+                index.drop(self.engine, checkfirst=True)
+
+    def create_indexes(self) -> None:
+        for table in self.t.values():
+            for index in table.indexes:
+                index.create(self.engine, checkfirst=True)
+
     def drop(self) -> None:
         """Drop every read model and its tracking record (for a rebuild)."""
         self.metadata.drop_all(self.engine, checkfirst=True)
@@ -238,20 +256,23 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         in the same transaction as the tracking record): PostgreSQL's COPY,
         SQLite's executemany. Values are the ones SQLAlchemy would store."""
         cols = [c.name for c in table.columns]
-        if isinstance(rows[0], dict):
+        # Rows are tuples in column order with ISO dates (log, postings: the
+        # hot path) or dicts holding date objects (the few others).
+        dicts = isinstance(rows[0], dict)
+        if dicts:
             rows = [[r[c] for c in cols] for r in rows]
         name = self.engine.dialect.identifier_preparer.format_table(table)
         cursor = session.connection().connection.dbapi_connection.cursor()
         try:
             if self.engine.dialect.name == "postgresql":
-                text = "".join("\t".join([_copy_value(v) for v in r]) + "\n" for r in rows)
+                text = "".join(map(_copy_line, rows))
                 cursor.copy_expert(f"COPY {name} ({', '.join(cols)}) FROM STDIN",
                                    io.StringIO(text), size=1 << 20)
             else:
                 marks = ", ".join("?" * len(cols))
                 dated = [i for i, c in enumerate(table.columns)
                          if isinstance(c.type, sa.Date)]
-                if dated:
+                if dicts and dated:
                     rows = [_iso_dates(r, dated) for r in rows]
                 cursor.executemany(
                     f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})", rows)
@@ -262,16 +283,34 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def _bulk_close(self, session: Any, table: sa.Table, closed: list[tuple[int, int]]) -> None:
         """known_to of many rows at once, through the driver (same transaction)."""
         name = self.engine.dialect.identifier_preparer.format_table(table)
-        mark = "?" if self.engine.dialect.name == "sqlite" else "%s"
         cursor = session.connection().connection.dbapi_connection.cursor()
+        pairs = [(known_to, row_id) for row_id, known_to in closed]
         try:
-            cursor.executemany(f"UPDATE {name} SET known_to = {mark} WHERE id = {mark}",
-                               [(known_to, row_id) for row_id, known_to in closed])
+            if self.engine.dialect.name == "postgresql":
+                from psycopg2.extras import execute_values   # one statement, not one a row
+                execute_values(cursor, f"UPDATE {name} AS t SET known_to = v.known_to "
+                               "FROM (VALUES %s) AS v (known_to, id) WHERE t.id = v.id",
+                               pairs, page_size=10000)
+            else:
+                cursor.executemany(f"UPDATE {name} SET known_to = ? WHERE id = ?", pairs)
         finally:
             cursor.close()
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_line(row: Sequence[Any]) -> str:
+    """One row of PostgreSQL's COPY text format. str() gives COPY's own form
+    of ints, ISO dates and booleans; when any field holds a tab, newline,
+    carriage return or backslash (the counts below see it) every field is
+    escaped instead."""
+    fields = ["\\N" if v is None else str(v) for v in row]
+    line = "\t".join(fields)
+    if line.count("\t") != len(fields) - 1 or line.count("\\") != row.count(None) or \
+            "\n" in line or "\r" in line:
+        line = "\t".join(_copy_value(v) for v in row)
+    return line + "\n"
 
 
 def _copy_value(value: Any) -> str:
@@ -306,6 +345,8 @@ class Batch:
     status_closed: list[tuple[int, int]] = field(default_factory=list)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
     deadlines_closed: list[tuple[int, int]] = field(default_factory=list)
+    status_ids: set[int] = field(default_factory=set)     # rows of this batch, by id
+    deadline_ids: set[int] = field(default_factory=set)
     ended: list[dict[str, Any]] = field(default_factory=list)
     ended_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bars: list[dict[str, Any]] = field(default_factory=list)
@@ -510,11 +551,12 @@ class ReadModels(Projection[ReadModelView]):
                "valid_to": end, "status": status, "why": why, "known_from": n, "known_to": 0}
         self.next_status_id += 1
         self.batch.status.append(row)
+        self.batch.status_ids.add(row["id"])
         return row
 
     def _close(self, row: dict[str, Any], n: int) -> None:
         # known_to 0 means "still known"; closing records when it stopped being so.
-        if row in self.batch.status:
+        if row["id"] in self.batch.status_ids:   # not written yet: close it in the batch
             row["known_to"] = n
         else:
             self.batch.status_closed.append((row["id"], n))
@@ -677,11 +719,12 @@ class ReadModels(Projection[ReadModelView]):
                "valid_from": start, "valid_to": end, "known_from": n, "known_to": 0}
         self.next_deadline_id += 1
         self.batch.deadlines.append(row)
+        self.batch.deadline_ids.add(row["id"])
         return row
 
     def _close_deadline(self, row: dict[str, Any], n: int) -> None:
-        if row["known_from"] == n and any(r is row for r in self.batch.deadlines):
-            row["known_to"] = n   # made and replaced by the same event: never known
+        if row["id"] in self.batch.deadline_ids:   # not written yet: close it in the batch
+            row["known_to"] = n
         else:
             self.batch.deadlines_closed.append((row["id"], n))
 
@@ -737,17 +780,20 @@ def view_for(ledger: Ledger) -> ReadModelView:
     return view
 
 
-def _stored_batches(ledger: Ledger, after: int, size: int
-                    ) -> Iterator[list[tuple[int, UUID, int, str, bytes]]]:
+def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None = None,
+                    where: str = "") -> Iterator[list[tuple[int, str, int, str, bytes]]]:
     """Rows of the events table in log order, read with the driver's own
     cursor (no ORM objects): (notification id, originator id, version, topic,
-    state)."""
+    state). ``where`` narrows them to one partition (``_partition_sql``)."""
     table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
     engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     name = engine.dialect.identifier_preparer.format_table(table)
     mark = "?" if engine.dialect.name == "sqlite" else "%s"
-    sql = (f"SELECT id, originator_id, originator_version, topic, state FROM {name} "
-           f"WHERE id > {mark} ORDER BY id LIMIT {mark}")
+    bound = f" AND id <= {int(upto)}" if upto is not None else ""
+    # PostgreSQL hands the id over as text, not as a UUID object to format again
+    oid = "originator_id" if engine.dialect.name == "sqlite" else "originator_id::text"
+    sql = (f"SELECT id, {oid}, originator_version, topic, state FROM {name} "
+           f"WHERE id > {mark}{bound}{where} ORDER BY id LIMIT {mark}")
     position = after
     while True:
         raw = engine.raw_connection()
@@ -765,14 +811,48 @@ def _stored_batches(ledger: Ledger, after: int, size: int
         position = rows[-1][0]
 
 
+def _partition_sql(dialect: str, k: int, partitions: int) -> str:
+    """The events of partition ``k`` of ``partitions``. Partition 0 holds
+    every event that is not a claim's or fund account's; the others split the
+    money events by their aggregate id's last byte. Each aggregate's events,
+    and each read-model subject's rows, so belong to exactly one partition
+    (an evaluation's deadlines are its application's: both are in 0)."""
+    money = " OR ".join(f"substr(topic, 1, {len(p)}) = '{p}'" for p in _money_topic_prefixes())
+    if k == 0:
+        return f" AND NOT ({money})"
+    shares = partitions - 1
+    lo, hi = 256 * (k - 1) // shares, 256 * k // shares
+    if dialect == "sqlite":   # the 16 bytes of the id as a BLOB: compare its last byte
+        byte = "substr(originator_id, 16, 1)"
+        bounds = f"{byte} >= x'{lo:02x}'" + (f" AND {byte} < x'{hi:02x}'" if hi < 256 else "")
+    else:
+        byte = "get_byte(uuid_send(originator_id), 15)"
+        bounds = f"{byte} >= {lo} AND {byte} < {hi}"
+    return f" AND ({money}) AND {bounds}"
+
+
+def _money_topic_prefixes() -> list[str]:
+    from eventsourcing.utils import get_topic
+
+    from domain.claim import Claim
+    from domain.fund_account import FundAccount
+    return [get_topic(cls) + "." for cls in (Claim, FundAccount)]
+
+
 def _uuid_text(value: Any) -> str:
     """The canonical text of a stored originator id (SQLite keeps 16 bytes)."""
     if isinstance(value, bytes) and len(value) == 16:
         h = value.hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    if isinstance(value, str):
+        return value
     if isinstance(value, memoryview):
         return str(UUID(bytes=bytes(value)))
     return str(value)
+
+
+class RebuildUnfinished(RuntimeError):
+    """The read models are being rebuilt, or a rebuild stopped part-way."""
 
 
 def catch_up(ledger: Ledger, *, batch_size: int = 5000,
@@ -780,157 +860,192 @@ def catch_up(ledger: Ledger, *, batch_size: int = 5000,
              stop_after_batches: int | None = None,
              projection: ReadModels | None = None) -> int:
     """Apply every event after the tracked position; returns how many.
-
-    Three stages overlap: a thread reads the next batch of stored events, this
-    thread turns the current one into rows, and a writer thread commits the
-    previous one with its tracking record. Batches are written one at a time
-    and in log order, so a run stopped anywhere has applied a prefix of the
-    log exactly once and the next run resumes after it. The database drivers
-    let go of the interpreter while SQLite or PostgreSQL works, which is what
-    lets the stages share two cores."""
+    Refuses while a rebuild is unfinished: half-built read models would give
+    wrong answers, and applying events beside the rebuild's own partitions
+    would count them twice."""
     view = projection.view if projection else view_for(ledger)
+    if projection is None:
+        if _rebuild_state(view, _meta(view)) == "in_progress":
+            raise RebuildUnfinished("the read models are being rebuilt, or a rebuild stopped "
+                                    "part-way: run `ledger rebuild` to finish it")
     projection = projection or ReadModels(view, source=ledger)
     start = view.max_tracking_id(APP) or 0
-    total = (ledger.recorder.max_notification_id() or 0) - start
+    return _apply_log(ledger, projection, APP, start, batch_size=batch_size, progress=progress,
+                      stop_after_batches=stop_after_batches)[0]
+
+
+def _apply_log(ledger: Ledger, projection: ReadModels, tracking_name: str, start: int, *,
+               batch_size: int, upto: int | None = None, where: str = "",
+               progress: Callable[[int, int], None] | None = None,
+               stop_after_batches: int | None = None) -> tuple[int, bool]:
+    """Apply the stored events after ``start`` (up to ``upto``, of one
+    partition when ``where`` says so), tracking them under ``tracking_name``.
+    Returns how many, and whether it reached the end.
+
+    Batches are written one at a time and in log order, each with its
+    tracking record in the same transaction, so a run stopped anywhere has
+    applied a prefix of the log exactly once and the next run resumes after
+    it. (Reading, applying and writing in threads was measured slower: the
+    drivers give up the interpreter lock for every row and wait to get it
+    back. Parallelism comes from partitions in processes instead.)"""
+    view = projection.view
+    last = upto if upto is not None else (ledger.recorder.max_notification_id() or 0)
+    total = max(0, last - start)
     done = 0
-    reads = _Stage(lambda put: [put(rows) for rows in _stored_batches(ledger, start,
-                                                                       batch_size)])
-    writes = _Writer(view)
+    write = projection.view.write
     apply = projection.apply_stored
     collecting = gc.isenabled()
     gc.disable()   # millions of short-lived rows: the cyclic collector only costs here
+    finished = True
     try:
         batches = 0
-        for rows in reads:
+        for rows in _stored_batches(ledger, start, batch_size, upto=upto, where=where):
             batches += 1
             for notification_id, originator_id, version, topic, state in rows:
                 apply(notification_id, originator_id, version, topic, state)
             batch, projection.batch = projection.batch, Batch()
-            writes.put((batch, Tracking(APP, rows[-1][0])))
+            if len(batch):
+                write(batch, Tracking(tracking_name, rows[-1][0]))
             done += len(rows)
             if progress:
                 progress(done, total)
             if stop_after_batches is not None and batches >= stop_after_batches:
+                finished = False
                 break
     finally:
-        reads.stop()
-        writes.close()
         if collecting:
             gc.enable()
-    return done
+    return done, finished
 
 
-class _Stage:
-    """Runs ``produce(put)`` in a thread; iterating yields what it put, in order.
-    An error in the thread is raised here."""
-
-    _END = object()
-
-    def __init__(self, produce: Callable[[Callable[[Any], None]], Any]) -> None:
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self.stopping = threading.Event()
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, args=(produce,), daemon=True)
-        self.thread.start()
-
-    def _run(self, produce: Callable[[Callable[[Any], None]], Any]) -> None:
-        try:
-            produce(self._put)
-        except _Stopped:
-            pass
-        except BaseException as error:  # handed to the consumer
-            self.error = error
-        self.queue.put(self._END)
-
-    def _put(self, item: Any) -> None:
-        while True:
-            if self.stopping.is_set():
-                raise _Stopped
-            try:
-                self.queue.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-
-    def __iter__(self) -> Iterator[Any]:
-        while True:
-            item = self.queue.get()
-            if item is self._END:
-                if self.error is not None:
-                    raise self.error
-                return
-            yield item
-
-    def stop(self) -> None:
-        self.stopping.set()
-        while self.thread.is_alive():
-            try:
-                self.queue.get(timeout=0.1)
-            except queue.Empty:
-                pass
-        self.thread.join()
+PARALLEL_FROM_EVENTS = 50_000   # below this, starting processes costs more than it saves
 
 
-class _Stopped(Exception):
-    pass
-
-
-class _Writer:
-    """Commits batches with their tracking records in a thread, in order."""
-
-    def __init__(self, view: ReadModelView) -> None:
-        self.view = view
-        self.queue: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self.queue.get()
-            if item is None:
-                return
-            if self.error is None:
-                try:
-                    batch, tracking = item
-                    if len(batch):
-                        self.view.write(batch, tracking)
-                except BaseException as error:  # raised by put or close
-                    self.error = error
-
-    def put(self, item: tuple["Batch", Tracking]) -> None:
-        if self.error is not None:
-            raise self.error
-        self.queue.put(item)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-
-def rebuild(ledger: Ledger, *, batch_size: int = 5000,
+def rebuild(ledger: Ledger, *, batch_size: int = 20000,
             progress: Callable[[int, int], None] | None = None,
-            stop_after_batches: int | None = None) -> dict[str, Any]:
-    """Drop the read models and build them again from the log alone. A
-    rebuild that was stopped part-way is resumed from its tracked position
-    (``ledger rebuild`` again) and ends in the same state."""
+            stop_after_batches: int | None = None,
+            workers: int | None = None) -> dict[str, Any]:
+    """Drop the read models and build them again from the log alone (AUD-02).
+
+    A large log is rebuilt by ``workers`` processes, each applying one
+    partition of it (``_partition_sql``) under its own tracking record; a
+    small one in this process. The events to rebuild are the log as it
+    stood when the rebuild began; later ones are caught up afterwards as
+    usual. A rebuild that was stopped part-way (killed, or
+    ``stop_after_batches``) resumes where each partition stopped when run
+    again, with the partitioning it began with, and ends in the same state.
+    Stop ``ledger follow`` while rebuilding."""
     view = view_for(ledger)
     meta = _meta(view)
-    if _rebuild_state(view, meta) != "in_progress":
+    state = _rebuild_state(view, meta)
+    plan = _rebuild_state(view, meta, "plan")
+    if state == "in_progress" and plan:
+        partitions, target = (int(x) for x in plan.split("/"))
+    else:
+        target = ledger.recorder.max_notification_id() or 0
+        partitions = workers or _default_workers(ledger, target)
         view.drop()
+        view.drop_bulk_indexes()
         meta.create(view.engine, checkfirst=True)
+        _set_rebuild_state(view, meta, f"{partitions}/{target}", "plan")
         _set_rebuild_state(view, meta, "in_progress")
     started = time.perf_counter()
-    n = catch_up(ledger, batch_size=batch_size, progress=progress,
-                 stop_after_batches=stop_after_batches)
-    seconds = time.perf_counter() - started
-    complete = (view.max_tracking_id(APP) or 0) >= (ledger.recorder.max_notification_id() or 0)
+    if partitions == 1:
+        projection = ReadModels(view, source=ledger)
+        n, complete = _apply_log(ledger, projection, APP, view.max_tracking_id(APP) or 0,
+                                 batch_size=batch_size, upto=target, progress=progress,
+                                 stop_after_batches=stop_after_batches)
+    else:
+        n, complete = _rebuild_in_partitions(ledger, partitions, target, batch_size=batch_size,
+                                             progress=progress,
+                                             stop_after_batches=stop_after_batches)
     if complete:
+        if (view.max_tracking_id(APP) or 0) < target:
+            view.write(Batch(), Tracking(APP, target))   # the partitions together reached it
+        view.create_indexes()
         _set_rebuild_state(view, meta, "done")
-    return {"events": n, "seconds": seconds, "complete": complete,
+    seconds = time.perf_counter() - started
+    return {"events": n, "seconds": seconds, "complete": complete, "partitions": partitions,
             "events_per_second": n / seconds if seconds else 0.0}
+
+
+def _default_workers(ledger: Ledger, events: int) -> int:
+    url = str(ledger.env.get("SQLALCHEMY_URL") or "")
+    if events < PARALLEL_FROM_EVENTS or ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+        return 1
+    # one process for agreements, people and the rest, the others for money
+    return 3 if (os.cpu_count() or 1) >= 2 else 1
+
+
+def _rebuild_in_partitions(ledger: Ledger, partitions: int, target: int, *, batch_size: int,
+                           progress: Callable[[int, int], None] | None,
+                           stop_after_batches: int | None) -> tuple[int, bool]:
+    """Run one ``python -m adapters.rebuild_worker`` process per partition
+    (a fresh interpreter: no connection or lock is inherited) and follow
+    their progress lines."""
+    import json
+    import subprocess
+    import sys
+    url = str(ledger.env.get("SQLALCHEMY_URL"))
+    schema = ledger.env.get("SQLALCHEMY_SCHEMA") or ""
+    lines: queue.Queue[tuple[int, str | None]] = queue.Queue()
+    processes = []
+    for k in range(partitions):
+        args = [sys.executable, "-m", "adapters.rebuild_worker", url, schema, str(k),
+                str(partitions), str(target), str(batch_size), str(stop_after_batches or 0)]
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        processes.append(p)
+
+        def follow(k: int = k, p: subprocess.Popen = p) -> None:
+            assert p.stdout is not None
+            for line in p.stdout:
+                lines.put((k, line))
+            lines.put((k, None))
+        threading.Thread(target=follow, daemon=True).start()
+    done = [0] * partitions
+    finished: dict[int, bool] = {}
+    ended = 0
+    try:
+        while ended < partitions:
+            k, line = lines.get()
+            if line is None:
+                ended += 1
+                continue
+            report = json.loads(line)
+            done[k] = report["done"]
+            if "finished" in report:
+                finished[k] = report["finished"]
+            if progress:
+                progress(sum(done), target)
+    finally:
+        for p in processes:
+            p.wait()
+    failed = [(k, p) for k, p in enumerate(processes) if p.returncode != 0 or k not in finished]
+    if failed:
+        k, p = failed[0]
+        error = p.stderr.read() if p.stderr else ""
+        raise RuntimeError(f"rebuild partition {k} failed (exit code {p.returncode}):\n{error}")
+    return sum(done), all(finished.values())
+
+
+def rebuild_partition(url: str, schema: str | None, k: int, partitions: int, target: int,
+                      batch_size: int, stop_after_batches: int | None,
+                      report: Callable[[dict[str, Any]], None]) -> None:
+    """One rebuild process: the events of partition ``k``, under its own
+    tracking record, so that it resumes on its own."""
+    from adapters.settings import open_ledger
+    ledger = open_ledger(url, schema)
+    try:
+        view = view_for(ledger)
+        name = f"{APP}/{k + 1}of{partitions}"
+        projection = ReadModels(view, source=ledger)
+        n, finished = _apply_log(
+            ledger, projection, name, view.max_tracking_id(name) or 0, batch_size=batch_size,
+            upto=target, where=_partition_sql(view.engine.dialect.name, k, partitions),
+            progress=lambda d, _t: report({"done": d}), stop_after_batches=stop_after_batches)
+        report({"done": n, "finished": finished})
+    finally:
+        ledger.close()
 
 
 def _meta(view: ReadModelView) -> sa.Table:
@@ -942,15 +1057,19 @@ def _meta(view: ReadModelView) -> sa.Table:
     return table
 
 
-def _rebuild_state(view: ReadModelView, meta: sa.Table) -> str | None:
+def _rebuild_state(view: ReadModelView, meta: sa.Table, what: str = "") -> str | None:
+    """"in_progress" or "done" (``what`` empty); the plan ("partitions/last
+    notification id") of the rebuild under way (``what`` = "plan")."""
+    name = "readmodels" + (f".{what}" if what else "")
     with view.engine.connect() as conn:
-        return conn.execute(sa.select(meta.c.state).where(meta.c.name == "readmodels")).scalar()
+        return conn.execute(sa.select(meta.c.state).where(meta.c.name == name)).scalar()
 
 
-def _set_rebuild_state(view: ReadModelView, meta: sa.Table, state: str) -> None:
+def _set_rebuild_state(view: ReadModelView, meta: sa.Table, state: str, what: str = "") -> None:
+    name = "readmodels" + (f".{what}" if what else "")
     with view.engine.begin() as conn:
-        conn.execute(sa.delete(meta).where(meta.c.name == "readmodels"))
-        conn.execute(sa.insert(meta).values(name="readmodels", state=state))
+        conn.execute(sa.delete(meta).where(meta.c.name == name))
+        conn.execute(sa.insert(meta).values(name=name, state=state))
 
 
 def follow(env: dict[str, str], *, seconds: float | None = None) -> None:
