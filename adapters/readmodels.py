@@ -218,6 +218,11 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         for table in self.t.values():
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
+        if self.engine.dialect.name == "postgresql":   # fresh statistics for the planner
+            with self.engine.begin() as conn:
+                for table in self.t.values():
+                    conn.execute(sa.text(
+                        f"ANALYZE {self.engine.dialect.identifier_preparer.format_table(table)}"))
 
     def drop(self) -> None:
         """Drop every read model and its tracking record (for a rebuild)."""
