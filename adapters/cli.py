@@ -538,7 +538,12 @@ _register_extensions()
 
 
 def main() -> None:
-    app()
+    from adapters.readmodels import RebuildUnfinished
+    try:
+        app()
+    except RebuildUnfinished as e:   # verify and verify-models after a stopped rebuild
+        typer.echo(f"{e}.", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

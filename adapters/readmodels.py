@@ -57,7 +57,8 @@ from projections.rows import (ended_row, money_numbers, posting_deltas, status_o
 
 MONEY_KINDS = ("Claim", "FundAccount")      # postings, by the posting rules
 # status, deadlines, public list, bars: by the aggregate's own event bodies
-REPLAYED_KINDS = ("Agreement", "Person", "Application", "Evaluation", "CalendarBook")
+REPLAYED = (Agreement, Person, Application, Evaluation, CalendarBook)
+REPLAYED_KINDS = tuple(cls.__name__ for cls in REPLAYED)
 
 APP = "Ledger"
 PROJECTION = "ReadModels"
@@ -270,7 +271,9 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         cursor = session.connection().connection.dbapi_connection.cursor()
         try:
             if self.engine.dialect.name == "postgresql":
-                text = "".join(map(_copy_line, rows))
+                short = table.name[len(self.prefix) + 1:]    # "rm_log" -> "log"
+                text = _copy_text(short, rows, len(cols)) if not dicts else \
+                    "".join(map(_copy_line, rows))
                 cursor.copy_expert(f"COPY {name} ({', '.join(cols)}) FROM STDIN",
                                    io.StringIO(text), size=1 << 20)
             else:
@@ -303,6 +306,30 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+_NULL = "\\N"
+# The hot tables' rows as COPY text lines, field by field (rm_log, rm_postings).
+_COPY_FORMATS: dict[str, Callable[[Sequence[Any]], str]] = {
+    "log": lambda r: f"{r[0]}\t{r[1]}\t{_NULL if r[2] is None else r[2]}\t{r[3]}\t{r[4]}\n",
+    "postings": lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\n",
+}
+
+
+def _copy_text(table: str, rows: Sequence[Sequence[Any]], width: int) -> str:
+    """COPY text of many tuples (ints, ISO dates, codes), formatted in one go
+    and checked in one go: if any field held a tab, newline, carriage return
+    or backslash, or a None stood where the format has none, the counts
+    differ and every row is escaped field by field instead."""
+    line = _COPY_FORMATS.get(table)
+    text = "".join(map(line, rows)) if line else "".join(
+        ["\t".join([_NULL if v is None else str(v) for v in r]) + "\n" for r in rows])
+    nulls = text.count(_NULL)
+    if text.count("\n") != len(rows) or text.count("\t") != (width - 1) * len(rows) or \
+            text.count("\\") != nulls or "\r" in text or \
+            nulls != sum(r.count(None) for r in rows):
+        return "".join(map(_copy_line, rows))
+    return text
 
 
 def _copy_line(row: Sequence[Any]) -> str:
@@ -817,14 +844,18 @@ def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None =
 
 
 def _partition_sql(dialect: str, k: int, partitions: int) -> str:
-    """The events of partition ``k`` of ``partitions``. Partition 0 holds
-    every event that is not a claim's or fund account's; the others split the
-    money events by their aggregate id's last byte. Each aggregate's events,
-    and each read-model subject's rows, so belong to exactly one partition
-    (an evaluation's deadlines are its application's: both are in 0)."""
-    money = " OR ".join(f"substr(topic, 1, {len(p)}) = '{p}'" for p in _money_topic_prefixes())
+    """The events of partition ``k`` of ``partitions``. Partition 0 holds the
+    events of the aggregates that are replayed (agreements, people,
+    applications, evaluations, the calendar book: their read-model subjects
+    depend on each other, as an evaluation's deadlines are its application's
+    and a calendar load recomputes provisional ones); the others split every
+    other event (claims, fund accounts, and those that only get a log row)
+    by their aggregate id's last byte. Each aggregate's events, and each
+    read-model subject's rows, so belong to exactly one partition."""
+    replayed = " OR ".join(f"substr(topic, 1, {len(p)}) = '{p}'"
+                           for p in _replayed_topic_prefixes())
     if k == 0:
-        return f" AND NOT ({money})"
+        return f" AND ({replayed})"
     shares = partitions - 1
     lo, hi = 256 * (k - 1) // shares, 256 * k // shares
     if dialect == "sqlite":   # the 16 bytes of the id as a BLOB: compare its last byte
@@ -833,15 +864,12 @@ def _partition_sql(dialect: str, k: int, partitions: int) -> str:
     else:
         byte = "get_byte(uuid_send(originator_id), 15)"
         bounds = f"{byte} >= {lo} AND {byte} < {hi}"
-    return f" AND ({money}) AND {bounds}"
+    return f" AND NOT ({replayed}) AND {bounds}"
 
 
-def _money_topic_prefixes() -> list[str]:
+def _replayed_topic_prefixes() -> list[str]:
     from eventsourcing.utils import get_topic
-
-    from domain.claim import Claim
-    from domain.fund_account import FundAccount
-    return [get_topic(cls) + "." for cls in (Claim, FundAccount)]
+    return [get_topic(cls) + "." for cls in REPLAYED]
 
 
 def _uuid_text(value: Any) -> str:

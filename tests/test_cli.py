@@ -209,3 +209,18 @@ def test_every_worked_example_file_applies_with_no_rejection(db, store, example)
     result = runner.invoke(app, ["run", str(path), "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     assert count(store) > 0
+
+
+def test_queries_refuse_while_a_rebuild_is_unfinished_and_answer_after_it(tmp_path, db, store):
+    from adapters.readmodels import rebuild
+    assert run(tmp_path, db, GOOD).exit_code == 0
+    ledger = open_ledger(*store)
+    try:
+        assert rebuild(ledger, batch_size=1, stop_after_batches=2, workers=1)["complete"] is False
+    finally:
+        ledger.close()
+    refused = runner.invoke(app, ["status", "--on", "2025-02-01", "--db", db])
+    assert refused.exit_code == 2
+    assert "ledger rebuild" in refused.output
+    assert runner.invoke(app, ["rebuild", "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["deadlines", "--on", "2025-01-10", "--db", db]).exit_code == 0
