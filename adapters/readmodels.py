@@ -10,6 +10,7 @@ resumes from the tracked position.
 | ``rm_log``         | every event's notification id, recording instant, business date, topic, aggregate |
 | ``rm_postings``    | fund-position changes per agreement, year and column (money)  |
 | ``rm_status``      | agreements' status over business time, bitemporal             |
+| ``rm_deadlines``   | applications' and agreements' open deadlines, bitemporal      |
 | ``rm_ended``       | the public list of ended agreements                           |
 | ``rm_bars``        | the practitioner bar register                                 |
 
@@ -20,7 +21,9 @@ the ledger knew it at T" without replaying the log.
 
 On PostgreSQL ``follow()`` runs eventsourcing's ProjectionRunner on the
 LISTEN/NOTIFY subscription; on SQLite (no subscription) ``catch_up()`` runs
-before every query.
+before every query. ``rebuild()`` drops the tables and builds them again,
+in partitions run by separate processes when the log is large
+(docs/read-models.md).
 """
 from __future__ import annotations
 
@@ -439,8 +442,9 @@ class ReadModels(Projection[ReadModelView]):
     def apply_stored(self, notification_id: int, originator_id: str, version: int,
                      topic: str, state: bytes) -> None:
         """A stored event, decoded only as far as its read models need: money
-        events by the posting rules, agreements and people by their aggregate,
-        every other event only into the log (the catch-up and rebuild path)."""
+        events by the posting rules, the replayed kinds (agreements, people,
+        applications, evaluations, the calendar book) by their aggregate, every
+        other event only into the log (the catch-up and rebuild path)."""
         payload = orjson.loads(state)
         name = topic.rpartition(":")[2]
         effective = payload.get("effective_on")
@@ -498,7 +502,8 @@ class ReadModels(Projection[ReadModelView]):
         return self.source.repository.get(originator_id, version=version)
 
     def _replayed(self, e: Any, n: int) -> None:
-        """Agreements and people: their aggregate replayed by its own event bodies."""
+        """The replayed kinds: the aggregate as its own event bodies make it,
+        then its rows (status, public list, deadlines, bars)."""
         if hasattr(e, "originator_topic"):
             aggregate = e.mutate(None)
         else:
