@@ -16,7 +16,7 @@ from adapters.describe import describe
 from adapters.settings import URL_SETTING, open_ledger
 from domain.errors import LedgerError
 from domain.service import _plain
-from projections.deadlines import agreement_status, open_deadlines
+from projections.deadlines import agreement_status
 from projections.status import build
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,

@@ -40,22 +40,15 @@ class BulkApplicationRecorder(SQLAlchemyApplicationRecorder):
         table = self.events_record_cls.__table__  # type: ignore[attr-defined]
         engine = self.datastore.engine
         assert engine is not None
+        write = {"sqlite": _sqlite_insert, "postgresql": _postgres_copy}.get(engine.dialect.name)
+        if write is None:   # another database: the library's own recorder
+            return super()._insert_stored_events(session, stored_events, **kwargs)
         if self._has_autoincrementing_ids:
             self._lock_table(session)
         dbapi = session.connection().connection.dbapi_connection
         name = engine.dialect.identifier_preparer.format_table(table)
         try:
-            if engine.dialect.name == "sqlite":
-                ids = _sqlite_insert(dbapi, name, stored_events)
-            elif engine.dialect.name == "postgresql":
-                ids = _postgres_copy(dbapi, name, stored_events)
-            else:   # any other database: SQLAlchemy's multi-row INSERT ... RETURNING
-                result = session.execute(
-                    sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                    [{"originator_id": e.originator_id,
-                      "originator_version": e.originator_version,
-                      "topic": e.topic, "state": e.state} for e in stored_events])
-                ids = [row[0] for row in result]
+            ids = write(dbapi, name, stored_events)
         except engine.dialect.dbapi.IntegrityError as e:  # type: ignore[union-attr]
             # the same (aggregate, version) twice: eventsourcing's optimistic
             # concurrency error, as the library's own recorder raises it

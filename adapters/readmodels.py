@@ -199,6 +199,12 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                          schema_name=schema_name, **kwargs)
         self.metadata = sa.MetaData(schema=schema_name)
         self.t = _tables(self.metadata, self.prefix)
+        # the rebuild's own state and plan: outside ``metadata``, so that
+        # dropping the read models for a rebuild keeps it
+        self.rebuild_table = sa.Table(
+            f"{self.prefix}_rebuild", sa.MetaData(schema=schema_name),
+            sa.Column("name", sa.String(32), primary_key=True),
+            sa.Column("state", sa.String(16), nullable=False))
 
     @property
     def engine(self) -> sa.Engine:
@@ -208,6 +214,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     def create_table(self) -> None:
         super().create_table()
         self.metadata.create_all(self.engine, checkfirst=True)
+        self.rebuild_table.create(self.engine, checkfirst=True)
 
     # The biggest tables lose their secondary indexes while a rebuild fills
     # them and get them back at its end: building an index once costs a
@@ -246,8 +253,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                 rows = getattr(batch, name)
                 if rows:
                     self._bulk_insert(session, self.t[name], rows)
-            for name, closed in (("status", batch.status_closed),
-                                 ("deadlines", batch.deadlines_closed)):
+            for name, closed in batch.closed.items():
                 if closed:
                     self._bulk_close(session, self.t[name], closed)
             for key, values in batch.ended_updates:
@@ -259,7 +265,6 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                     self.t["bars"].c.person == person).where(
                     self.t["bars"].c.bar_no == bar_no).values(**values))
             self._insert_tracking(session, tracking)
-
 
     def _bulk_insert(self, session: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         """Insert rows through the driver on the session's own connection (so
@@ -276,8 +281,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         try:
             if self.engine.dialect.name == "postgresql":
                 short = table.name[len(self.prefix) + 1:]    # "rm_log" -> "log"
-                text = _copy_text(short, rows, len(cols)) if not dicts else \
-                    "".join(map(_copy_line, rows))
+                text = _copy_text(short, rows, len(cols))
                 cursor.copy_expert(f"COPY {name} ({', '.join(cols)}) FROM STDIN",
                                    io.StringIO(text), size=1 << 20)
             else:
@@ -290,7 +294,6 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                     f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})", rows)
         finally:
             cursor.close()
-
 
     def _bulk_close(self, session: Any, table: sa.Table, closed: list[tuple[int, int]]) -> None:
         """known_to of many rows at once, through the driver (same transaction)."""
@@ -313,40 +316,40 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 _NULL = "\\N"
-# The hot tables' rows as COPY text lines, field by field (rm_log, rm_postings).
-_COPY_FORMATS: dict[str, Callable[[Sequence[Any]], str]] = {
-    "log": lambda r: f"{r[0]}\t{r[1]}\t{_NULL if r[2] is None else r[2]}\t{r[3]}\t{r[4]}\n",
-    "postings": lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\n",
+# The hot tables' rows as COPY text lines, and how many NULLs a line writes
+# (rm_log: only a missing business date; rm_postings: none).
+_COPY_FORMATS: dict[str, tuple[Callable[[Sequence[Any]], str], Callable[[Sequence[Any]], int]]] = {
+    "log": (lambda r: f"{r[0]}\t{r[1]}\t{_NULL if r[2] is None else r[2]}\t{r[3]}\t{r[4]}\n",
+            lambda r: r[2] is None),
+    "postings": (lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\n",
+                 lambda r: 0),
 }
 
 
+def _generic_line(row: Sequence[Any]) -> str:
+    return "\t".join([_NULL if v is None else str(v) for v in row]) + "\n"
+
+
 def _copy_text(table: str, rows: Sequence[Sequence[Any]], width: int) -> str:
-    """COPY text of many tuples (ints, ISO dates, codes), formatted in one go
-    and checked in one go: if any field held a tab, newline, carriage return
-    or backslash, or a None stood where the format has none, the counts
-    differ and every row is escaped field by field instead."""
-    line = _COPY_FORMATS.get(table)
-    text = "".join(map(line, rows)) if line else "".join(
-        ["\t".join([_NULL if v is None else str(v) for v in r]) + "\n" for r in rows])
-    nulls = text.count(_NULL)
-    if text.count("\n") != len(rows) or text.count("\t") != (width - 1) * len(rows) or \
-            text.count("\\") != nulls or "\r" in text or \
-            nulls != sum(r.count(None) for r in rows):
+    """COPY text of many rows, formatted in one go (str() gives COPY's own
+    form of ints, ISO dates and booleans) and checked in one go. The only
+    backslashes may be the NULLs written, and every None must be one of them:
+    a field holding a tab, newline, carriage return or backslash, or a None
+    where the format writes none, changes a count, and every row is then
+    escaped field by field instead."""
+    line, writes_nulls = _COPY_FORMATS.get(table, (_generic_line, lambda r: r.count(None)))
+    text = "".join(map(line, rows))
+    nulls = sum(map(writes_nulls, rows))
+    if text.count("\\") != nulls or sum(r.count(None) for r in rows) != nulls or \
+            text.count("\n") != len(rows) or text.count("\t") != (width - 1) * len(rows) or \
+            "\r" in text:
         return "".join(map(_copy_line, rows))
     return text
 
 
 def _copy_line(row: Sequence[Any]) -> str:
-    """One row of PostgreSQL's COPY text format. str() gives COPY's own form
-    of ints, ISO dates and booleans; when any field holds a tab, newline,
-    carriage return or backslash (the counts below see it) every field is
-    escaped instead."""
-    fields = ["\\N" if v is None else str(v) for v in row]
-    line = "\t".join(fields)
-    if line.count("\t") != len(fields) - 1 or line.count("\\") != row.count(None) or \
-            "\n" in line or "\r" in line:
-        line = "\t".join(_copy_value(v) for v in row)
-    return line + "\n"
+    """One row of PostgreSQL's COPY text format, every field escaped."""
+    return "\t".join(_copy_value(v) for v in row) + "\n"
 
 
 def _copy_value(value: Any) -> str:
@@ -378,11 +381,13 @@ class Batch:
     log: list[dict[str, Any]] = field(default_factory=list)
     postings: list[dict[str, Any]] = field(default_factory=list)
     status: list[dict[str, Any]] = field(default_factory=list)
-    status_closed: list[tuple[int, int]] = field(default_factory=list)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
-    deadlines_closed: list[tuple[int, int]] = field(default_factory=list)
-    status_ids: set[int] = field(default_factory=set)     # rows of this batch, by id
-    deadline_ids: set[int] = field(default_factory=set)
+    # bitemporal tables (status, deadlines): ids of this batch's own rows, and
+    # (id, known_to) of earlier rows it closes
+    pending: dict[str, set[int]] = field(default_factory=lambda: {"status": set(),
+                                                                  "deadlines": set()})
+    closed: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: {"status": [],
+                                                                            "deadlines": []})
     ended: list[dict[str, Any]] = field(default_factory=list)
     ended_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bars: list[dict[str, Any]] = field(default_factory=list)
@@ -405,10 +410,9 @@ class ReadModels(Projection[ReadModelView]):
         self.source = source
         self.aggregates: dict[Any, Any] = {}   # agreements and people, replayed
         self.money: dict[Any, Any] = {}        # claims and fund accounts: posting state
-        self.open_status: dict[str, list[dict[str, Any]]] = {}
-        self.next_status_id: int | None = None
-        self.open_deadlines: dict[str, list[dict[str, Any]]] = {}
-        self.next_deadline_id: int | None = None
+        # bitemporal tables: each key's rows still known (known_to 0), and the next id
+        self.open: dict[str, dict[str, list[dict[str, Any]]]] = {"status": {}, "deadlines": {}}
+        self.next_id: dict[str, int] = {}
         self.book: Any = None            # the CalendarBook as of the event being applied
         self.working_calendar: Any = None
         self.position = 0                # the notification being applied
@@ -534,16 +538,13 @@ class ReadModels(Projection[ReadModelView]):
     def _status(self, ag: Agreement, e: Any, n: int) -> None:
         """Bitemporal status: a new knowledge version of the agreement's
         timeline whenever what it says changes."""
-        if hasattr(e, "originator_topic"):   # a new agreement has no timeline yet
-            rows = self.open_status.setdefault(ag.number, [])
-        else:
-            rows = self._open_rows(ag.number)
+        rows = self._open_rows("status", ag.number, new=hasattr(e, "originator_topic"))
         status, why = status_of(ag, e.effective_on)
         tail = rows[-1] if rows else None
         if tail is not None and e.effective_on >= tail["valid_from"]:
             if (tail["status"], tail["why"]) == (status, why):
                 return
-            self._close(tail, n)
+            self._close("status", tail, n)
             rows.pop()
             if e.effective_on > tail["valid_from"]:
                 rows.append(self._row(ag, tail["valid_from"], e.effective_on, tail["status"],
@@ -557,52 +558,71 @@ class ReadModels(Projection[ReadModelView]):
             return
         # A backdated event: recompute the whole timeline as now known.
         for row in rows:
-            self._close(row, n)
+            self._close("status", row, n)
         rows.clear()
-        events = self._events_of(ag, e)
+        events = self._events_recorded_by(e.originator_id, e)
         points = timeline(events)
         for i, (start, st, wy) in enumerate(points):
             end = points[i + 1][0] if i + 1 < len(points) else FAR
             rows.append(self._row(ag, start, end, st, wy, n))
 
-    def _events_of(self, ag: Agreement, e: Any) -> list[Any]:
+    def _events_recorded_by(self, originator_id: UUID, e: Any) -> list[Any]:
+        """An aggregate's events recorded up to ``e``: its own event (up to that
+        version) or another's (a calendar load: those recorded before it)."""
         if self.source is None:
             raise RuntimeError("a backdated event needs the event store to recompute from")
-        stored = self.source.recorder.select_events(e.originator_id, lte=e.originator_version)
-        return [self.source.mapper.to_domain_event(s) for s in stored]
+        own = e.originator_id == originator_id
+        stored = self.source.recorder.select_events(
+            originator_id, lte=e.originator_version if own else None)
+        events = [self.source.mapper.to_domain_event(s) for s in stored]
+        return events if own else [x for x in events if x.timestamp <= e.timestamp]
 
-    def _open_rows(self, agreement: str) -> list[dict[str, Any]]:
-        rows = self.open_status.get(agreement)
+    # --- the bitemporal tables (status, deadlines): rows still known, per key ------------
+    KEYS = {"status": "agreement", "deadlines": "subject"}
+
+    def _open_rows(self, table: str, key: str, *, new: bool = False) -> list[dict[str, Any]]:
+        """The rows of ``key`` still known; read once per process (none for a
+        key that its own creation event is bringing in)."""
+        cache = self.open[table]
+        rows = cache.get(key)
         if rows is None:
-            t = self.view.t["status"]
-            with self.view.engine.connect() as conn:
-                found = conn.execute(sa.select(t).where(t.c.agreement == agreement).where(
-                    t.c.known_to == 0).order_by(t.c.valid_from)).mappings().all()
-            rows = [dict(r) for r in found]
-            self.open_status[agreement] = rows
+            rows = []
+            if not new:
+                t = self.view.t[table]
+                with self.view.engine.connect() as conn:
+                    found = conn.execute(sa.select(t).where(
+                        t.c[self.KEYS[table]] == key).where(t.c.known_to == 0).order_by(
+                        t.c.valid_from, t.c.id)).mappings().all()
+                rows = [dict(r) for r in found]
+            cache[key] = rows
         return rows
+
+    def _new_row(self, table: str, row: dict[str, Any]) -> dict[str, Any]:
+        """Give ``row`` the next id of ``table`` and add it to the batch."""
+        if table not in self.next_id:
+            t = self.view.t[table]
+            with self.view.engine.connect() as conn:
+                self.next_id[table] = (conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
+                                       or 0) + 1
+        row["id"] = self.next_id[table]
+        self.next_id[table] += 1
+        getattr(self.batch, table).append(row)
+        self.batch.pending[table].add(row["id"])
+        return row
+
+    def _close(self, table: str, row: dict[str, Any], n: int) -> None:
+        # known_to 0 means "still known"; closing records when it stopped being so.
+        if row["id"] in self.batch.pending[table]:   # not written yet: close it in the batch
+            row["known_to"] = n
+        else:
+            self.batch.closed[table].append((row["id"], n))
 
     def _row(self, ag: Agreement, start: date, end: date, status: str, why: str,
              n: int) -> dict[str, Any]:
-        if self.next_status_id is None:
-            t = self.view.t["status"]
-            with self.view.engine.connect() as conn:
-                self.next_status_id = (conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
-                                       or 0) + 1
-        row = {"id": self.next_status_id, "agreement": ag.number,
-               "institution": ag.institution_code, "agency": ag.agency, "valid_from": start,
-               "valid_to": end, "status": status, "why": why, "known_from": n, "known_to": 0}
-        self.next_status_id += 1
-        self.batch.status.append(row)
-        self.batch.status_ids.add(row["id"])
-        return row
-
-    def _close(self, row: dict[str, Any], n: int) -> None:
-        # known_to 0 means "still known"; closing records when it stopped being so.
-        if row["id"] in self.batch.status_ids:   # not written yet: close it in the batch
-            row["known_to"] = n
-        else:
-            self.batch.status_closed.append((row["id"], n))
+        return self._new_row("status", {
+            "agreement": ag.number, "institution": ag.institution_code, "agency": ag.agency,
+            "valid_from": start, "valid_to": end, "status": status, "why": why,
+            "known_from": n, "known_to": 0})
 
     # --- deadlines: bitemporal, per subject, like status --------------------------------
     def _calendar(self) -> Any:
@@ -640,16 +660,15 @@ class ReadModels(Projection[ReadModelView]):
     def _application_deadlines(self, a: Application, e: Any, n: int) -> None:
         rows = application_deadlines(a, self._evaluations_of(a), self._calendar())
         subject = f"application {a.number}"
-        if hasattr(e, "originator_topic") and isinstance(e, Application.Event):
-            self.open_deadlines.setdefault(subject, [])   # a new subject has no rows yet
+        self._open_rows("deadlines", subject, new=hasattr(e, "originator_topic") and
+                        isinstance(e, Application.Event))
         self._deadlines(subject, rows, e.effective_on, n,
                         lambda: self._application_timeline(a, e))
 
     def _agreement_deadlines(self, ag: Agreement, e: Any, n: int) -> None:
         rows = agreement_deadlines(ag, self._calendar())
         subject = f"agreement {ag.number}"
-        if hasattr(e, "originator_topic"):
-            self.open_deadlines.setdefault(subject, [])   # a new subject has no rows yet
+        self._open_rows("deadlines", subject, new=hasattr(e, "originator_topic"))
         self._deadlines(subject, rows, e.effective_on, n,
                         lambda: self._agreement_timeline(ag, e))
 
@@ -661,7 +680,7 @@ class ReadModels(Projection[ReadModelView]):
         with self.view.engine.connect() as conn:
             subjects = set(conn.execute(sa.select(t.c.subject).where(t.c.known_to == 0).where(
                 t.c.provisional.is_(True))).scalars())
-        for subject, rows in self.open_deadlines.items():
+        for subject, rows in self.open["deadlines"].items():
             if any(r["provisional"] and r["known_to"] == 0 for r in rows):
                 subjects.add(subject)
             elif subject in subjects:
@@ -684,22 +703,16 @@ class ReadModels(Projection[ReadModelView]):
     def _agreement_timeline(self, ag: Agreement, e: Any) -> list[tuple[date, list[Any]]]:
         """The agreement's events recorded up to ``e`` (which may be the
         agreement's own event or a calendar load)."""
-        assert self.source is not None
-        events = [self.source.mapper.to_domain_event(s) for s in
-                  self.source.recorder.select_events(Agreement.id_for(ag.number))]
-        events = [x for x in events if x.timestamp <= e.timestamp]
+        events = self._events_recorded_by(Agreement.id_for(ag.number), e)
         cal = self._calendar()
         return _fold_points(events, lambda folded: agreement_deadlines(
             folded[events[0].originator_id], cal))
 
     def _application_timeline(self, a: Application, e: Any) -> list[tuple[date, list[Any]]]:
         """The application's and its evaluations' events, in recording order."""
-        assert self.source is not None
         ids = [Application.id_for(a.number)] + [Evaluation.id_for(x) for x in a.evaluations]
-        events = sorted((self.source.mapper.to_domain_event(s) for i in ids
-                         for s in self.source.recorder.select_events(i)),
+        events = sorted((x for i in ids for x in self._events_recorded_by(i, e)),
                         key=lambda x: x.timestamp)
-        events = [x for x in events if x.timestamp <= e.timestamp]
         cal = self._calendar()
 
         def deadlines(folded: dict[Any, Any]) -> list[Any]:
@@ -716,7 +729,7 @@ class ReadModels(Projection[ReadModelView]):
         """A new knowledge version of the subject's deadlines whenever they
         change: in business-date order by closing the open tail; a backdated
         event by recomputing the subject's timeline from its events."""
-        known = self._open_deadline_rows(subject)
+        known = self._open_rows("deadlines", subject)
         points = [r["valid_from"] for r in known] + \
             [r["valid_to"] for r in known if r["valid_to"] != FAR]
         if not points or day >= max(points):
@@ -724,52 +737,27 @@ class ReadModels(Projection[ReadModelView]):
             if sorted(map(_deadline_key, tail)) == sorted(map(_deadline_key, rows)):
                 return
             for r in tail:
-                self._close_deadline(r, n)
+                self._close("deadlines", r, n)
                 known.remove(r)
                 if r["valid_from"] < day:
                     known.append(self._deadline_row(r, r["valid_from"], day, n))
             known.extend(self._deadline_row(r, day, FAR, n) for r in rows)
             return
         for r in known:
-            self._close_deadline(r, n)
+            self._close("deadlines", r, n)
         known.clear()
         timeline_ = recompute()
         for i, (start, rs) in enumerate(timeline_):
             end = timeline_[i + 1][0] if i + 1 < len(timeline_) else FAR
             known.extend(self._deadline_row(r, start, end, n) for r in rs)
 
-    def _open_deadline_rows(self, subject: str) -> list[dict[str, Any]]:
-        rows = self.open_deadlines.get(subject)
-        if rows is None:
-            t = self.view.t["deadlines"]
-            with self.view.engine.connect() as conn:
-                found = conn.execute(sa.select(t).where(t.c.subject == subject).where(
-                    t.c.known_to == 0)).mappings().all()
-            rows = [dict(r) for r in found]
-            self.open_deadlines[subject] = rows
-        return rows
-
     def _deadline_row(self, r: dict[str, Any], start: date, end: date,
                       n: int) -> dict[str, Any]:
-        if self.next_deadline_id is None:
-            t = self.view.t["deadlines"]
-            with self.view.engine.connect() as conn:
-                self.next_deadline_id = (conn.execute(sa.select(sa.func.max(t.c.id))).scalar()
-                                         or 0) + 1
-        row = {"id": self.next_deadline_id, "subject": r["subject"], "what": r["what"],
-               "rule": r["rule"], "due": r["due"], "overdue_possible": r["overdue_possible"],
-               "provisional": r["provisional"], "shown_until": r["shown_until"],
-               "valid_from": start, "valid_to": end, "known_from": n, "known_to": 0}
-        self.next_deadline_id += 1
-        self.batch.deadlines.append(row)
-        self.batch.deadline_ids.add(row["id"])
-        return row
-
-    def _close_deadline(self, row: dict[str, Any], n: int) -> None:
-        if row["id"] in self.batch.deadline_ids:   # not written yet: close it in the batch
-            row["known_to"] = n
-        else:
-            self.batch.deadlines_closed.append((row["id"], n))
+        return self._new_row("deadlines", {
+            "subject": r["subject"], "what": r["what"], "rule": r["rule"], "due": r["due"],
+            "overdue_possible": r["overdue_possible"], "provisional": r["provisional"],
+            "shown_until": r["shown_until"], "valid_from": start, "valid_to": end,
+            "known_from": n, "known_to": 0})
 
     def _ended(self, ag: Agreement, e: Any, n: int) -> None:
         name = type(e).__qualname__
@@ -909,7 +897,7 @@ def catch_up(ledger: Ledger, *, batch_size: int = 5000,
     would count them twice."""
     view = projection.view if projection else view_for(ledger)
     if projection is None:
-        if _rebuild_state(view, _meta(view)) == "in_progress":
+        if _rebuild_state(view) == "in_progress":
             raise RebuildUnfinished("the read models are being rebuilt, or a rebuild stopped "
                                     "part-way: run `ledger rebuild` to finish it")
     projection = projection or ReadModels(view, source=ledger)
@@ -933,7 +921,6 @@ def _apply_log(ledger: Ledger, projection: ReadModels, tracking_name: str, start
     it. (Reading, applying and writing in threads was measured slower: the
     drivers give up the interpreter lock for every row and wait to get it
     back. Parallelism comes from partitions in processes instead.)"""
-    view = projection.view
     last = upto if upto is not None else (ledger.recorder.max_notification_id() or 0)
     total = max(0, last - start)
     done = 0
@@ -982,9 +969,8 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
     again, with the partitioning it began with, and ends in the same state.
     Stop ``ledger follow`` while rebuilding."""
     view = view_for(ledger)
-    meta = _meta(view)
-    state = _rebuild_state(view, meta)
-    plan = _rebuild_state(view, meta, "plan")
+    state = _rebuild_state(view)
+    plan = _rebuild_state(view, "plan")
     if state == "in_progress" and plan:
         partitions, target = (int(x) for x in plan.split("/"))
     else:
@@ -992,9 +978,8 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
         partitions = workers or _default_workers(ledger, target)
         view.drop()
         view.drop_bulk_indexes()
-        meta.create(view.engine, checkfirst=True)
-        _set_rebuild_state(view, meta, f"{partitions}/{target}", "plan")
-        _set_rebuild_state(view, meta, "in_progress")
+        _set_rebuild_state(view, f"{partitions}/{target}", "plan")
+        _set_rebuild_state(view, "in_progress")
     started = time.perf_counter()
     if partitions == 1:
         projection = ReadModels(view, source=ledger)
@@ -1009,7 +994,7 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
         if (view.max_tracking_id(APP) or 0) < target:
             view.write(Batch(), Tracking(APP, target))   # the partitions together reached it
         view.create_indexes()
-        _set_rebuild_state(view, meta, "done")
+        _set_rebuild_state(view, "done")
     seconds = time.perf_counter() - started
     return {"events": n, "seconds": seconds, "complete": complete, "partitions": partitions,
             "events_per_second": n / seconds if seconds else 0.0}
@@ -1121,25 +1106,18 @@ def _sqlite_write_turn(url: str) -> Callable[[], Any]:
     return turn
 
 
-def _meta(view: ReadModelView) -> sa.Table:
-    md = sa.MetaData(schema=view.metadata.schema)
-    table = sa.Table(f"{view.prefix}_rebuild", md,
-                     sa.Column("name", sa.String(32), primary_key=True),
-                     sa.Column("state", sa.String(16), nullable=False))
-    table.create(view.engine, checkfirst=True)
-    return table
-
-
-def _rebuild_state(view: ReadModelView, meta: sa.Table, what: str = "") -> str | None:
+def _rebuild_state(view: ReadModelView, what: str = "") -> str | None:
     """"in_progress" or "done" (``what`` empty); the plan ("partitions/last
     notification id") of the rebuild under way (``what`` = "plan")."""
     name = "readmodels" + (f".{what}" if what else "")
     with view.engine.connect() as conn:
+        meta = view.rebuild_table
         return conn.execute(sa.select(meta.c.state).where(meta.c.name == name)).scalar()
 
 
-def _set_rebuild_state(view: ReadModelView, meta: sa.Table, state: str, what: str = "") -> None:
+def _set_rebuild_state(view: ReadModelView, state: str, what: str = "") -> None:
     name = "readmodels" + (f".{what}" if what else "")
+    meta = view.rebuild_table
     with view.engine.begin() as conn:
         conn.execute(sa.delete(meta).where(meta.c.name == name))
         conn.execute(sa.insert(meta).values(name=name, state=state))

@@ -7,7 +7,7 @@ official arrangement the ledger does not know, CAL-01).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from domain.agreement import VOLUNTARY_MAX_DAYS
