@@ -28,6 +28,8 @@ def ledger_env(url: str | None = None, schema: str | None = None) -> dict[str, s
     env = {
         # eventsourcing-sqlalchemy with a bulk insert of each batch (adapters/persistence.py)
         "PERSISTENCE_MODULE": "adapters.persistence:LedgerFactory",
+        # eventsourcing's JSON, byte for byte, through orjson (adapters/transcoder.py)
+        "TRANSCODER_TOPIC": "adapters.transcoder:LedgerTranscoder",
         "SQLALCHEMY_URL": database_url(url),
         "CREATE_TABLE": "y",
     }
