@@ -32,7 +32,6 @@ import gc
 import io
 import os
 import queue
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import Projection
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
+from adapters.transcoder import event_from_parsed
 from domain.agreement import Agreement
 from domain.application import Application
 from domain.calendar import WorkingCalendar
@@ -115,7 +115,9 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
         sa.Column("recorded_at", sa.String(32), nullable=False, index=True),
         sa.Column("effective_on", sa.Date, nullable=True),
         sa.Column("topic", sa.String(200), nullable=False),
-        sa.Column("originator_id", sa.String(36), nullable=False, index=True))
+        # no index: no query looks the log up by aggregate (investigators
+        # follow the event store itself), and building one cost a rebuild ~1 s
+        sa.Column("originator_id", sa.String(36), nullable=False))
     t["postings"] = sa.Table(
         f"{prefix}_postings", metadata,
         sa.Column("notification_id", sa.BigInteger, nullable=False, index=True),
@@ -192,6 +194,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     """The materialised view: the read-model tables and their tracking record."""
 
     prefix = "rm"
+    # a rebuild's batches need not wait for the disk (``_relaxed_commit``)
+    relaxed_commits = False
 
     def __init__(self, datastore: Any, *, tracking_table_name: str = "readmodels_tracking",
                  schema_name: str | None = None, **kwargs: Any) -> None:
@@ -249,6 +253,10 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             known = self.max_tracking_id(tracking.application_name)
             if known is not None and tracking.notification_id <= known:
                 return  # already applied: exactly once
+            if self.relaxed_commits:
+                cursor = session.connection().connection.dbapi_connection.cursor()
+                _relaxed_commit(self.engine, cursor)
+                cursor.close()
             for name in ("log", "postings", "status", "deadlines", "ended", "bars"):
                 rows = getattr(batch, name)
                 if rows:
@@ -265,6 +273,39 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                     self.t["bars"].c.person == person).where(
                     self.t["bars"].c.bar_no == bar_no).values(**values))
             self._insert_tracking(session, tracking)
+
+    def write_log_sql(self, sql: str, after: int, end: int, tracking: Tracking) -> int:
+        """Run ``_log_rows_sql`` for the events after ``after`` up to ``end``
+        and move the tracking record, atomically; returns the rows written."""
+        with self.transaction(commit=True) as session:
+            known = self.max_tracking_id(tracking.application_name)
+            if known is not None and tracking.notification_id <= known:
+                return 0  # already applied: exactly once
+            cursor = session.connection().connection.dbapi_connection.cursor()
+            try:
+                _relaxed_commit(self.engine, cursor)
+                cursor.execute(sql, (after, end))
+                if self.engine.dialect.name == "sqlite":   # rowcount is -1 after WITH ...
+                    written = cursor.execute("SELECT changes()").fetchone()[0]
+                else:
+                    written = cursor.rowcount
+                self._mend_instants(cursor, after, end)
+            finally:
+                cursor.close()
+            self._insert_tracking(session, tracking)
+        return written
+
+    def _mend_instants(self, cursor: Any, after: int, end: int) -> None:
+        """Recording instants that SQL could not put in the fixed-width UTC
+        form (an offset other than UTC's): ``_stored_instant`` does it."""
+        name = self.engine.dialect.identifier_preparer.format_table(self.t["log"])
+        mark = "?" if self.engine.dialect.name == "sqlite" else "%s"
+        cursor.execute(f"SELECT notification_id, recorded_at FROM {name} WHERE "
+                       f"notification_id > {mark} AND notification_id <= {mark} AND "
+                       f"substr(recorded_at, 1, 1) = '!'", (after, end))
+        for n, text in cursor.fetchall():
+            cursor.execute(f"UPDATE {name} SET recorded_at = {mark} WHERE notification_id = "
+                           f"{mark}", (_stored_instant(text[1:]), n))
 
     def _bulk_insert(self, session: Any, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         """Insert rows through the driver on the session's own connection (so
@@ -310,6 +351,24 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                 cursor.executemany(f"UPDATE {name} SET known_to = ? WHERE id = ?", pairs)
         finally:
             cursor.close()
+
+
+def _relaxed_commit(engine: sa.Engine, cursor: Any) -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to
+    reach the disk. Safe for read models: a crash can lose only the last
+    transactions, each with its own tracking record, so the projection
+    resumes before them and writes them again."""
+    if engine.dialect.name == "postgresql":
+        cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _sqlite_relaxed_commit(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite in WAL mode: commits reach the disk at checkpoints, not each
+    time (``_relaxed_commit``'s reasoning: the tracking records keep a
+    rebuild exact after a crash)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -417,6 +476,7 @@ class ReadModels(Projection[ReadModelView]):
         self.working_calendar: Any = None
         self.position = 0                # the notification being applied
         self.batch = Batch()
+        self.routes: dict[str, tuple[str, int]] = {}   # stored topic -> (event name, how)
 
     # --- eventsourcing's Projection interface (the continuous runner) -----------
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -439,61 +499,87 @@ class ReadModels(Projection[ReadModelView]):
         kind = name.split(".", 1)[0]
         if kind in MONEY_KINDS:
             self._money(name, str(e.originator_id), e.originator_version, e.__dict__,
-                        day, notification_id, hasattr(e, "originator_topic"), lambda: e)
+                        day, notification_id, hasattr(e, "originator_topic"), domain_event=e)
         elif kind in REPLAYED_KINDS:
             self._replayed(e, notification_id)
 
+    # what each stored topic needs (``_route``): its log only, a posting rule that
+    # moves nothing (a claim's sample and its reviews, a booked deposit: more than
+    # half of a province's events), a posting rule, or its aggregate replayed
+    LOG_ONLY, NO_POSTING, MONEY, REPLAY = range(4)
+
+    def _route(self, topic: str) -> tuple[str, int]:
+        name = topic.rpartition(":")[2]
+        kind = name.split(".", 1)[0]
+        if kind in MONEY_KINDS:
+            how = self.NO_POSTING if postings.RULES.get(name) is postings.nothing else self.MONEY
+        else:
+            how = self.REPLAY if kind in REPLAYED_KINDS else self.LOG_ONLY
+        self.routes[topic] = (name, how)
+        return name, how
+
     def apply_stored(self, notification_id: int, originator_id: str, version: int,
-                     topic: str, state: bytes) -> None:
+                     topic: str, state: bytes | str) -> None:
         """A stored event, decoded only as far as its read models need: money
         events by the posting rules, the replayed kinds (agreements, people,
         applications, evaluations, the calendar book) by their aggregate, every
-        other event only into the log (the catch-up and rebuild path)."""
+        other event only into the log (the catch-up and rebuild path). ``state``
+        is the stored JSON, as bytes or (PostgreSQL's rebuild reads) text."""
+        name, how = self.routes.get(topic) or self._route(topic)
         payload = orjson.loads(state)
-        name = topic.rpartition(":")[2]
         effective = payload.get("effective_on")
         day = effective["_data_"] if effective else None   # ISO, as the Date column keeps it
         self.batch.log.append((notification_id, _stored_instant(payload["timestamp"]["_data_"]),
                                day, name, originator_id))
-        kind = name.split(".", 1)[0]
-        if kind in MONEY_KINDS or kind in REPLAYED_KINDS:
-            def event() -> Any:
-                assert self.source is not None
-                return self.source.mapper.to_domain_event(StoredEvent(
-                    originator_id=UUID(originator_id), originator_version=version,
-                    topic=topic, state=state))
-            if kind in MONEY_KINDS:
-                self._money(name, originator_id, version, payload, day,
-                            notification_id, "originator_topic" in payload, event)
-            else:
-                self._replayed(event(), notification_id)
+        if how == self.LOG_ONLY or how == self.NO_POSTING:
+            # a rule that moves nothing changes no posting state either: the next
+            # event of the claim or account finds the state as it was
+            return
+        if how == self.MONEY:
+            self._money(name, originator_id, version, payload, day, notification_id,
+                        "originator_topic" in payload, topic, state)
+        else:
+            self._replayed(self._event(topic, originator_id, version, payload, state),
+                           notification_id)
+
+    def _event(self, topic: str, originator_id: str, version: int, payload: dict[str, Any],
+               state: bytes | str) -> Any:
+        """The domain event of a stored one whose JSON is already parsed."""
+        if self.source is None:
+            raise RuntimeError("replaying a stored event needs the ledger's mapper")
+        data = state.encode("utf-8") if isinstance(state, str) else state
+        return event_from_parsed(self.source.mapper, StoredEvent(
+            originator_id=UUID(originator_id), originator_version=version, topic=topic,
+            state=data), payload)
 
     def _money(self, name: str, originator_id: str, version: int, payload: Any,
-               day: str, n: int, is_created: bool, event: Callable[[], Any]) -> None:
+               day: str, n: int, is_created: bool, topic: str | None = None,
+               state: bytes | str | None = None, domain_event: Any = None) -> None:
         """Postings of a claim or fund-account event by its posting rule; an
         event with no rule is replayed on its aggregate instead."""
         if is_created and name in postings.CREATED:
-            state, deltas = postings.created(name, payload)
+            money, deltas = postings.created(name, payload)
             if not deltas:
                 # a zero posting: the account exists from its opening day, so its
                 # agreement-year has a (zero) position before any money moves, as
                 # the fold gives it
                 deltas = {"returned": 0}
         elif not is_created and name in postings.RULES:
-            state = self.money.get(originator_id)
-            if state is None:   # first sight since this process started: as it stood before
-                state = postings.from_aggregate(self._stored_aggregate(originator_id,
+            money = self.money.get(originator_id)
+            if money is None:   # first sight since this process started: as it stood before
+                money = postings.from_aggregate(self._stored_aggregate(originator_id,
                                                                        version - 1))
-            deltas = postings.apply(name, state, payload)
+            deltas = postings.apply(name, money, payload)
         else:
-            e = event()
+            e = domain_event if domain_event is not None else \
+                self._event(topic, originator_id, version, payload, state)
             before = None if is_created else self._stored_aggregate(originator_id, version - 1)
             numbers = money_numbers(before) if before is not None else {}
             after = e.mutate(None) if before is None else (e.apply(before) or before)
             deltas = posting_deltas(numbers, money_numbers(after))
-            state = postings.from_aggregate(after)
-        self.money[originator_id] = state
-        agency, agreement, institution, year = state.key
+            money = postings.from_aggregate(after)
+        self.money[originator_id] = money
+        agency, agreement, institution, year = money.key
         append = self.batch.postings.append
         for col, amount in deltas.items():
             append((n, agency, agreement, institution, year, col, amount, day))
@@ -812,63 +898,137 @@ def view_for(ledger: Ledger) -> ReadModelView:
 
 
 def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None = None,
-                    where: str = "") -> Iterator[list[tuple[int, str, int, str, bytes]]]:
+                    where: str = "") -> Iterator[tuple[int, list[tuple[int, str, int, str, Any]]]]:
     """Rows of the events table in log order, read with the driver's own
-    cursor (no ORM objects): (notification id, originator id, version, topic,
-    state). ``where`` narrows them to one partition (``_partition_sql``)."""
+    cursor (no ORM objects), a window of ``size`` notification ids at a
+    time: (the window's last id, [(notification id, originator id, version,
+    topic, state)]). ``where`` narrows them to one partition
+    (``_partition_sql``), so a window may hold few rows or none.
+
+    Windows of ids, not ``ORDER BY id LIMIT n``: PostgreSQL, not yet
+    analysed after a bulk load, planned the LIMIT as a sort of every later
+    row, about a second a batch. PostgreSQL hands the state over as text
+    (its bytea travels as hex, twice the size) and the id as text."""
     table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
     engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     name = engine.dialect.identifier_preparer.format_table(table)
-    mark = "?" if engine.dialect.name == "sqlite" else "%s"
-    bound = f" AND id <= {int(upto)}" if upto is not None else ""
-    # PostgreSQL hands the id over as text, not as a UUID object to format again
-    oid = "originator_id" if engine.dialect.name == "sqlite" else "originator_id::text"
-    sql = (f"SELECT id, {oid}, originator_version, topic, state FROM {name} "
-           f"WHERE id > {mark}{bound}{where} ORDER BY id LIMIT {mark}")
+    sqlite = engine.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    columns = ("id, originator_id, originator_version, topic, state" if sqlite else
+               "id, originator_id::text, originator_version, topic, "
+               "convert_from(state, 'UTF8')")
+    sql = (f"SELECT {columns} FROM {name} WHERE id > {mark} AND id <= {mark}{where} "
+           f"ORDER BY id")
+    last = upto if upto is not None else (ledger.recorder.max_notification_id() or 0)
     position = after
-    while True:
-        raw = engine.raw_connection()
-        try:
+    raw = engine.raw_connection()
+    try:
+        while position < last:
+            end = min(position + size, last)
             cursor = raw.cursor()
-            cursor.execute(sql, (position, size))
+            cursor.execute(sql, (position, end))
             rows = cursor.fetchall()
             cursor.close()
-        finally:
-            raw.close()
-        if not rows:
-            return
-        yield [(r[0], _uuid_text(r[1]), r[2], r[3],
-                r[4] if isinstance(r[4], bytes) else bytes(r[4])) for r in rows]
-        position = rows[-1][0]
+            raw.rollback()   # no snapshot held open between windows
+            if sqlite:
+                rows = [(r[0], _uuid_text(r[1]), r[2], r[3], r[4]) for r in rows]
+            yield end, rows
+            position = end
+    finally:
+        raw.close()
+
+
+REPLAY_PARTITION, LOG_PARTITION = 0, 1   # the others (2 ..) share the money events
+PARTITION_LAYOUT = "2"   # recorded in a rebuild's plan: resume only what this layout began
 
 
 def _partition_sql(dialect: str, k: int, partitions: int) -> str:
-    """The events of partition ``k`` of ``partitions``. Partition 0 holds the
-    events of the aggregates that are replayed (agreements, people,
-    applications, evaluations, the calendar book: their read-model subjects
-    depend on each other, as an evaluation's deadlines are its application's
-    and a calendar load recomputes provisional ones); the others split every
-    other event (claims, fund accounts, and those that only get a log row)
-    by their aggregate id's last byte. Each aggregate's events, and each
-    read-model subject's rows, so belong to exactly one partition."""
+    """The events of partition ``k`` of ``partitions`` (at least 3):
+
+    - 0: the aggregates that are replayed (agreements, people, applications,
+      evaluations, the calendar book: their read-model subjects depend on
+      each other, as an evaluation's deadlines are its application's and a
+      calendar load recomputes provisional ones);
+    - 1: every event that only makes a log row (a sample, its reviews, a
+      booked deposit, an institution's or the registry's events: more than
+      half of a province), written by SQL alone (``_log_rows_sql``);
+    - 2 and on: the claims' and fund accounts' events that post money, split
+      by their aggregate id's last byte.
+
+    Each aggregate's events, and each read-model subject's rows, so belong
+    to exactly one partition."""
     replayed = " OR ".join(f"substr(topic, 1, {len(p)}) = '{p}'"
-                           for p in _replayed_topic_prefixes())
-    if k == 0:
+                           for p in _topic_prefixes(REPLAYED))
+    from domain.claim import Claim
+    from domain.fund_account import FundAccount
+    money = " OR ".join(f"substr(topic, 1, {len(p)}) = '{p}'"
+                        for p in _topic_prefixes((Claim, FundAccount)))
+    silent = ", ".join(f"'{t}'" for t in _no_posting_topics())
+    posting = f"({money}) AND topic NOT IN ({silent})"
+    if k == REPLAY_PARTITION:
         return f" AND ({replayed})"
-    shares = partitions - 1
-    lo, hi = 256 * (k - 1) // shares, 256 * k // shares
+    if k == LOG_PARTITION:
+        return f" AND NOT ({replayed}) AND NOT ({posting})"
+    shares = partitions - 2
+    lo, hi = 256 * (k - 2) // shares, 256 * (k - 1) // shares
     if dialect == "sqlite":   # the 16 bytes of the id as a BLOB: compare its last byte
         byte = "substr(originator_id, 16, 1)"
         bounds = f"{byte} >= x'{lo:02x}'" + (f" AND {byte} < x'{hi:02x}'" if hi < 256 else "")
     else:
         byte = "get_byte(uuid_send(originator_id), 15)"
         bounds = f"{byte} >= {lo} AND {byte} < {hi}"
-    return f" AND NOT ({replayed}) AND {bounds}"
+    return f" AND {posting} AND {bounds}"
 
 
-def _replayed_topic_prefixes() -> list[str]:
+def _topic_prefixes(classes: Sequence[type]) -> list[str]:
     from eventsourcing.utils import get_topic
-    return [get_topic(cls) + "." for cls in REPLAYED]
+    return [get_topic(cls) + "." for cls in classes]
+
+
+def _no_posting_topics() -> list[str]:
+    """Stored topics of the money events whose posting rule moves nothing."""
+    from domain.claim import Claim
+    from domain.fund_account import FundAccount
+    from eventsourcing.utils import get_topic
+    out = []
+    for name, rule in sorted(postings.RULES.items()):
+        if rule is postings.nothing:
+            cls = {"Claim": Claim, "FundAccount": FundAccount}[name.split(".", 1)[0]]
+            out.append(get_topic(getattr(cls, name.split(".", 1)[1])))
+    return out
+
+
+def _log_rows_sql(dialect: str, events: str, log: str, where: str) -> str:
+    """INSERT ... SELECT of the log rows of a window of events (two
+    parameters: after, up to), computed by the database as ``apply_stored``
+    computes them: the recording instant in ``_stored_instant``'s fixed-width
+    UTC form (an instant in any other form is marked with a leading ``!``
+    and mended by ``_mend_instants``), the business date's ISO text, the
+    event name after the topic's colon, the aggregate id as text."""
+    utc = ("CASE WHEN length(ts) = 32 AND substr(ts, 27) = '+00:00' "
+           "THEN substr(ts, 1, 26) || 'Z' "
+           "WHEN length(ts) = 25 AND substr(ts, 20) = '+00:00' "
+           "THEN substr(ts, 1, 19) || '.000000Z' ELSE '!' || ts END")
+    columns = "notification_id, recorded_at, effective_on, topic, originator_id"
+    if dialect == "sqlite":
+        # MATERIALIZED: parse each state once (a flattened subquery would run
+        # json_extract again for every use of its result)
+        oid = ("lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4)"
+               " || '-' || substr(h, 17, 4) || '-' || substr(h, 21))")
+        import sqlite3
+        hint = "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
+        return (f"WITH w AS {hint}(SELECT id, topic, hex(originator_id) AS h, "
+                f"json_extract(CAST(state AS TEXT), '$.timestamp._data_') AS ts, "
+                f"json_extract(CAST(state AS TEXT), '$.effective_on._data_') AS day "
+                f"FROM {events} WHERE id > ? AND id <= ?{where}) "
+                f"INSERT INTO {log} ({columns}) SELECT id, {utc}, day, "
+                f"substr(topic, instr(topic, ':') + 1), {oid} FROM w")
+    return (f"INSERT INTO {log} ({columns}) SELECT id, {utc}, "
+            f"(j -> 'effective_on' ->> '_data_')::date, "
+            f"substr(topic, strpos(topic, ':') + 1), originator_id::text "
+            f"FROM (SELECT id, topic, originator_id, j, j -> 'timestamp' ->> '_data_' AS ts "
+            f"FROM (SELECT id, topic, originator_id, convert_from(state, 'UTF8')::jsonb AS j "
+            f"FROM {events} WHERE id > %s AND id <= %s{where} OFFSET 0) AS parsed) AS q")
 
 
 def _uuid_text(value: Any) -> str:
@@ -931,14 +1091,14 @@ def _apply_log(ledger: Ledger, projection: ReadModels, tracking_name: str, start
     finished = True
     try:
         batches = 0
-        for rows in _stored_batches(ledger, start, batch_size, upto=upto, where=where):
+        for end, rows in _stored_batches(ledger, start, batch_size, upto=last, where=where):
             batches += 1
             for notification_id, originator_id, version, topic, state in rows:
                 apply(notification_id, originator_id, version, topic, state)
             batch, projection.batch = projection.batch, Batch()
-            if len(batch):
+            if rows:   # every event of this partition up to ``end`` is applied
                 with write_turn():
-                    write(batch, Tracking(tracking_name, rows[-1][0]))
+                    write(batch, Tracking(tracking_name, end))
             done += len(rows)
             if progress:
                 progress(done, total)
@@ -968,17 +1128,22 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
     ``stop_after_batches``) resumes where each partition stopped when run
     again, with the partitioning it began with, and ends in the same state.
     Stop ``ledger follow`` while rebuilding."""
+    import multiprocessing
     view = view_for(ledger)
     state = _rebuild_state(view)
-    plan = _rebuild_state(view, "plan")
-    if state == "in_progress" and plan:
-        partitions, target = (int(x) for x in plan.split("/"))
-    else:
+    plan = (_rebuild_state(view, "plan") or "").split("/")
+    if state == "in_progress" and len(plan) == 3 and plan[2] == PARTITION_LAYOUT:
+        partitions, target = int(plan[0]), int(plan[1])
+    else:   # a new rebuild (or one begun with another partition layout: begun again)
         target = ledger.recorder.max_notification_id() or 0
         partitions = workers or _default_workers(ledger, target)
+        if partitions == 2:
+            partitions = 3   # the replayed, the log-only and the money events apart
+        if partitions > 1 and "fork" not in multiprocessing.get_all_start_methods():
+            raise ValueError("a rebuild in partitions forks its workers: this system cannot")
         view.drop()
         view.drop_bulk_indexes()
-        _set_rebuild_state(view, f"{partitions}/{target}", "plan")
+        _set_rebuild_state(view, f"{partitions}/{target}/{PARTITION_LAYOUT}", "plan")
         _set_rebuild_state(view, "in_progress")
     started = time.perf_counter()
     if partitions == 1:
@@ -1001,48 +1166,52 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
 
 
 def _default_workers(ledger: Ledger, events: int) -> int:
+    import multiprocessing
     url = str(ledger.env.get("SQLALCHEMY_URL") or "")
-    if events < PARALLEL_FROM_EVENTS or ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+    if events < PARALLEL_FROM_EVENTS or ":memory:" in url or url in ("sqlite://", "sqlite:///") \
+            or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    # one process for agreements, people and the rest, the others for money
-    return 3 if (os.cpu_count() or 1) >= 2 else 1
+    # one process replays agreements, people and applications, one writes the
+    # log-only events in SQL, two share the money (docs/performance.md)
+    return 4 if (os.cpu_count() or 1) >= 2 else 1
 
 
 def _rebuild_in_partitions(ledger: Ledger, partitions: int, target: int, *, batch_size: int,
-                           progress: Callable[[int, int], None] | None,
-                           stop_after_batches: int | None) -> tuple[int, bool]:
-    """Run one ``python -m adapters.rebuild_worker`` process per partition
-    (a fresh interpreter: no connection or lock is inherited) and follow
-    their progress lines."""
-    import json
-    import subprocess
-    import sys
+                    progress: Callable[[int, int], None] | None,
+                    stop_after_batches: int | None) -> tuple[int, bool]:
+    """Fork one worker per partition: each starts in milliseconds with
+    everything imported (a fresh interpreter costs about a second of CPU,
+    a tenth of a province's rebuild on two cores). The parent first closes
+    its pooled connections (SQLite must not see a connection cross a fork),
+    and each child opens its own ledger and leaves with ``os._exit``, so
+    that no inherited connection is ever used or closed by it."""
+    import multiprocessing
     url = str(ledger.env.get("SQLALCHEMY_URL"))
-    schema = ledger.env.get("SQLALCHEMY_SCHEMA") or ""
-    lines: queue.Queue[tuple[int, str | None]] = queue.Queue()
-    processes = []
-    for k in range(partitions):
-        args = [sys.executable, "-m", "adapters.rebuild_worker", url, schema, str(k),
-                str(partitions), str(target), str(batch_size), str(stop_after_batches or 0)]
-        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        processes.append(p)
-
-        def follow(k: int = k, p: subprocess.Popen = p) -> None:
-            assert p.stdout is not None
-            for line in p.stdout:
-                lines.put((k, line))
-            lines.put((k, None))
-        threading.Thread(target=follow, daemon=True).start()
+    schema = ledger.env.get("SQLALCHEMY_SCHEMA") or None
+    ledger.recorder.datastore.engine.dispose()  # type: ignore[attr-defined]
+    ctx = multiprocessing.get_context("fork")
+    reports = ctx.Queue()
+    processes = [ctx.Process(target=_forked_partition,
+                             args=(url, schema, k, partitions, target, batch_size,
+                                   stop_after_batches, reports))
+                 for k in range(partitions)]
+    for p in processes:
+        p.start()
     done = [0] * partitions
     finished: dict[int, bool] = {}
-    ended = 0
+    errors: dict[int, str] = {}
     try:
-        while ended < partitions:
-            k, line = lines.get()
-            if line is None:
-                ended += 1
+        while len(finished) + len(errors) < partitions:
+            try:
+                k, report = reports.get(timeout=0.5)
+            except queue.Empty:
+                for k, p in enumerate(processes):   # a worker that died without a word
+                    if p.exitcode is not None and k not in finished and k not in errors:
+                        errors[k] = f"exit code {p.exitcode}"
                 continue
-            report = json.loads(line)
+            if "error" in report:
+                errors[k] = report["error"]
+                continue
             done[k] = report["done"]
             if "finished" in report:
                 finished[k] = report["finished"]
@@ -1050,16 +1219,39 @@ def _rebuild_in_partitions(ledger: Ledger, partitions: int, target: int, *, batc
                 progress(sum(done), target)
     finally:
         for p in processes:
-            p.wait()
-        if url.startswith("sqlite:///"):   # the partitions' write-turn file (_sqlite_write_turn)
-            with contextlib.suppress(OSError):
-                os.remove(url[len("sqlite:///"):] + ".rebuild-turn")
-    failed = [(k, p) for k, p in enumerate(processes) if p.returncode != 0 or k not in finished]
-    if failed:
-        k, p = failed[0]
-        error = p.stderr.read() if p.stderr else ""
-        raise RuntimeError(f"rebuild partition {k} failed (exit code {p.returncode}):\n{error}")
+            p.join()
+        _remove_write_turn(url)
+    if errors:
+        k = min(errors)
+        raise RuntimeError(f"rebuild partition {k} failed:\n{errors[k]}")
     return sum(done), all(finished.values())
+
+
+def _forked_partition(url: str, schema: str | None, k: int, partitions: int, target: int,
+                      batch_size: int, stop_after_batches: int | None, reports: Any) -> None:
+    code = 0
+    t0 = time.perf_counter()
+    try:
+        rebuild_partition(url, schema, k, partitions, target, batch_size, stop_after_batches,
+                          lambda report: reports.put((k, report)))
+    except BaseException:   # noqa: BLE001 - told to the parent, which raises it
+        import traceback
+        reports.put((k, {"error": traceback.format_exc()}))
+        code = 1
+    finally:
+        if os.environ.get("LEDGER_REBUILD_DEBUG"):
+            import sys
+            print(f"partition {k}: {time.perf_counter() - t0:.2f} s wall, "
+                  f"{time.process_time():.2f} s cpu", file=sys.stderr)
+        reports.close()
+        reports.join_thread()   # the reports are sent before the process ends
+        os._exit(code)
+
+
+def _remove_write_turn(url: str) -> None:
+    if url.startswith("sqlite:///"):   # the partitions' write-turn file (_sqlite_write_turn)
+        with contextlib.suppress(OSError):
+            os.remove(url[len("sqlite:///"):] + ".rebuild-turn")
 
 
 def rebuild_partition(url: str, schema: str | None, k: int, partitions: int, target: int,
@@ -1071,16 +1263,54 @@ def rebuild_partition(url: str, schema: str | None, k: int, partitions: int, tar
     ledger = open_ledger(url, schema)
     try:
         view = view_for(ledger)
+        view.relaxed_commits = True
+        if view.engine.dialect.name == "sqlite":
+            sa.event.listen(view.engine, "connect", _sqlite_relaxed_commit)
+            view.engine.dispose()   # every connection from now on has it
         name = f"{APP}/{k + 1}of{partitions}"
-        projection = ReadModels(view, source=ledger)
-        n, finished = _apply_log(
-            ledger, projection, name, view.max_tracking_id(name) or 0, batch_size=batch_size,
-            upto=target, where=_partition_sql(view.engine.dialect.name, k, partitions),
-            progress=lambda d, _t: report({"done": d}), stop_after_batches=stop_after_batches,
-            write_turn=_sqlite_write_turn(url))
+        where = _partition_sql(view.engine.dialect.name, k, partitions)
+        start = view.max_tracking_id(name) or 0
+        progress = lambda d, _t: report({"done": d})  # noqa: E731
+        if k == LOG_PARTITION:
+            n, finished = _apply_log_sql(ledger, view, name, start, batch_size=batch_size,
+                                         upto=target, where=where, progress=progress,
+                                         stop_after_batches=stop_after_batches,
+                                         write_turn=_sqlite_write_turn(url))
+        else:
+            n, finished = _apply_log(
+                ledger, ReadModels(view, source=ledger), name, start, batch_size=batch_size,
+                upto=target, where=where, progress=progress,
+                stop_after_batches=stop_after_batches, write_turn=_sqlite_write_turn(url))
         report({"done": n, "finished": finished})
     finally:
         ledger.close()
+
+
+def _apply_log_sql(ledger: Ledger, view: ReadModelView, tracking_name: str, start: int, *,
+                   batch_size: int, upto: int, where: str,
+                   progress: Callable[[int, int], None],
+                   stop_after_batches: int | None,
+                   write_turn: Callable[[], Any] = contextlib.nullcontext) -> tuple[int, bool]:
+    """The log-only partition: each window of ids in one statement, with its
+    tracking record in the same transaction (resumable like ``_apply_log``).
+    The events are read and their rows written inside the database: no
+    Python object per event."""
+    table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+    prep = view.engine.dialect.identifier_preparer
+    sql = _log_rows_sql(view.engine.dialect.name, prep.format_table(table),
+                        prep.format_table(view.t["log"]), where)
+    size = batch_size * 2   # about half of the events are this partition's
+    done, batches, position = 0, 0, start
+    while position < upto:
+        end = min(position + size, upto)
+        with write_turn():
+            done += view.write_log_sql(sql, position, end, Tracking(tracking_name, end))
+        position = end
+        batches += 1
+        progress(done, upto)
+        if stop_after_batches is not None and batches >= stop_after_batches:
+            return done, position >= upto
+    return done, True
 
 
 def _sqlite_write_turn(url: str) -> Callable[[], Any]:

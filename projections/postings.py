@@ -144,7 +144,7 @@ def _paid(m: ClaimMoney, p: Mapping[str, Any], d: Deltas) -> None:
     d["withheld"] = d.get("withheld", 0) + p["withheld"]
 
 
-def _nothing(m: Any, p: Mapping[str, Any], d: Deltas) -> None:
+def nothing(m: Any, p: Mapping[str, Any], d: Deltas) -> None:
     """The event moves no fund-position column (the sample, its review - a
     deduction counts when it is approved - and the deposit booked on the
     account, which the claim's payment already counts as withheld)."""
@@ -169,8 +169,8 @@ CREATED: dict[str, Callable[[Mapping[str, Any]], tuple[Any, Deltas]]] = {
 
 RULES: dict[str, Callable[[Any, Mapping[str, Any], Deltas], None]] = {
     "Claim.ItemCorrected": _item_corrected,
-    "Claim.SampleDrawn": _nothing,
-    "Claim.SampleItemReviewed": _nothing,
+    "Claim.SampleDrawn": nothing,
+    "Claim.SampleItemReviewed": nothing,
     "Claim.ItemQueried": _status("queried"),
     "Claim.ItemExplained": _explained,
     "Claim.ItemRefusedUnexplained": _status("refused", "query_unexplained"),
@@ -178,7 +178,7 @@ RULES: dict[str, Callable[[Any, Mapping[str, Any], Deltas], None]] = {
     "Claim.HoldReleased": _released,
     "Claim.Approved": _approved,
     "Claim.Paid": _paid,
-    "FundAccount.DepositWithheld": _nothing,
+    "FundAccount.DepositWithheld": nothing,
     "FundAccount.DepositCleared": _adds(returned="returned", forfeited="forfeited"),
     "FundAccount.DepositForfeited": _adds(forfeited="amount_fen"),
     "FundAccount.RecoveryOrdered": _adds(to_recover="amount_fen"),

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from adapters.readmodels import (bars_as_of, catch_up, ended_as_of, log_position,
                                  money_identities_at_every_point, positions_as_of, rebuild,
                                  snapshot, status_as_of, verify, view_for)
+from domain.base import LedgerAggregate
 from domain.claim import Claim
+from eventsourcing.domain import event
 from projections.fund import positions
 from projections.status import build
 from tests.builders import effective_agreement, tick
@@ -336,3 +338,39 @@ def test_aud02_a_rebuild_killed_with_sigkill_and_started_again_ends_in_the_same_
     again = rebuild(ledger, batch_size=10)
     assert again["complete"] is True
     assert snapshot(view_for(ledger)) == whole
+
+
+class Note(LedgerAggregate):
+    """A kind of event that only makes a log row: rebuilt by SQL alone in a
+    partitioned rebuild, by Python in a single process."""
+
+    @event("Written")
+    def __init__(self, text: str, effective_on: date) -> None:
+        self.text = text
+
+
+def test_aud02_log_rows_written_by_sql_equal_those_of_the_python_path(clerk, ledger):
+    """Whatever form an event's recording instant takes (another offset than
+    UTC's, no microseconds), a rebuild in partitions, whose log-only events
+    are written by SQL, gives the single process's rows."""
+    from datetime import timedelta
+    history(clerk)
+    instants = [datetime(2025, 3, 1, 9, 30, 0, tzinfo=timezone(timedelta(hours=8))),
+                datetime(2025, 3, 1, 1, 30, 0, tzinfo=timezone.utc),
+                datetime(2025, 3, 1, 1, 30, 0, 123, tzinfo=timezone.utc)]
+    for i, moment in enumerate(instants):
+        note = Note(text=f"备注 {i} \t \\N \"quoted\"", effective_on=date(2025, 2, 28 - i))
+        events = note.collect_events()
+        events[0].__dict__["timestamp"] = moment
+        ledger.events.put(events)
+    rebuild(ledger, batch_size=7, workers=1)
+    whole = snapshot(view_for(ledger))
+    notes = [r for r in whole["log"] if r[3] == "Note.Written"]
+    assert sorted(r[1] for r in notes) == ["2025-03-01T01:30:00.000000Z",
+                                           "2025-03-01T01:30:00.000000Z",
+                                           "2025-03-01T01:30:00.000123Z"]
+    parted = rebuild(ledger, batch_size=7, workers=4)
+    assert parted["partitions"] == 4 and parted["complete"]
+    assert parted["events"] == ledger.recorder.max_notification_id()
+    assert snapshot(view_for(ledger)) == whole
+    assert catch_up(ledger) == 0
