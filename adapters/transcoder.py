@@ -86,8 +86,17 @@ class LedgerTranscoder(JSONTranscoder):
         if t is dict:
             for k, v in o.items():
                 tv = type(v)
-                if tv is dict or tv is list:
-                    o[k] = self._revive(v)   # replaces a value: the dict keeps its size
+                if tv is dict:
+                    data = v.get("_data_")
+                    if type(data) is str and len(v) == 2 and "_type_" in v:
+                        # a leaf (a date, an instant, a decimal): no walk below it
+                        transcoding = self.names.get(v["_type_"])
+                        o[k] = transcoding.decode(data) if transcoding is not None \
+                            else self._decode_obj(v)   # the library's error, unregistered
+                    else:
+                        o[k] = self._revive(v)   # replaces a value: the dict keeps its size
+                elif tv is list:
+                    o[k] = self._revive(v)
                 elif tv is float:            # maybe an integer orjson could not hold
                     raise _NotPlain
             if len(o) == 2 and "_type_" in o and "_data_" in o:
@@ -104,7 +113,6 @@ class LedgerTranscoder(JSONTranscoder):
         if t is float:
             raise _NotPlain
         return o
-
 
 def event_from_parsed(mapper: Mapper[Any], stored: StoredEvent, parsed: dict[str, Any]) -> Any:
     """``mapper.to_domain_event(stored)``, reusing ``parsed``: the stored
