@@ -220,13 +220,16 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         self.metadata.create_all(self.engine, checkfirst=True)
         self.rebuild_table.create(self.engine, checkfirst=True)
 
-    # An index whose keys arrive in random order (postings by agreement) is
-    # dropped while a rebuild fills its table and built again at its end:
-    # building it once costs a fraction of keeping it up to date row by row.
-    # Those whose keys arrive in log order (a position, a recording instant)
-    # are kept: each partition appends to them, which costs next to nothing,
-    # and the rebuild's end has less to build.
-    BULK_INDEXES = (("postings", "agreement"),)
+    # An index whose keys arrive in random order (postings by agreement, the
+    # bitemporal rows by agreement or subject) is dropped while a rebuild
+    # fills its table from the start and built again at its end: building it
+    # once costs a fraction of keeping it up to date row by row. Those whose
+    # keys arrive in log order (a position, a recording instant) are kept:
+    # each partition appends to them, which costs next to nothing. A rebuild
+    # that resumes builds them all first: its projections, starting with
+    # nothing in memory, look rows up by agreement and subject.
+    BULK_INDEXES = (("postings", "agreement"), ("status", "agreement"),
+                    ("deadlines", "subject"), ("deadlines", "valid_from"))
 
     def drop_bulk_indexes(self) -> None:
         for table, column in self.BULK_INDEXES:
@@ -235,14 +238,24 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                     index.drop(self.engine, checkfirst=True)
 
     def create_indexes(self) -> None:
-        for table in self.t.values():
+        if self.engine.dialect.name != "postgresql":   # SQLite: one writer at a time
+            for table in self.t.values():
+                for index in table.indexes:
+                    index.create(self.engine, checkfirst=True)
+            return
+        # PostgreSQL builds each table's indexes, then gathers its statistics
+        # for the planner, in a connection of its own: the tables side by
+        # side, on every core (the server does the work; the threads wait)
+        from concurrent.futures import ThreadPoolExecutor
+        prep = self.engine.dialect.identifier_preparer
+
+        def build(table: sa.Table) -> None:
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
-        if self.engine.dialect.name == "postgresql":   # fresh statistics for the planner
             with self.engine.begin() as conn:
-                for table in self.t.values():
-                    conn.execute(sa.text(
-                        f"ANALYZE {self.engine.dialect.identifier_preparer.format_table(table)}"))
+                conn.execute(sa.text(f"ANALYZE {prep.format_table(table)}"))
+        with ThreadPoolExecutor(max_workers=len(self.t)) as pool:
+            list(pool.map(build, self.t.values()))
 
     def drop(self) -> None:
         """Drop every read model and its tracking record (for a rebuild)."""
@@ -375,6 +388,7 @@ def _sqlite_relaxed_commit(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA mmap_size = 4294967296")
+    cursor.execute("PRAGMA wal_autocheckpoint = 16384")
     cursor.close()
 
 
@@ -1141,6 +1155,7 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
     plan = (_rebuild_state(view, "plan") or "").split("/")
     if state == "in_progress" and len(plan) == 3 and plan[2] == PARTITION_LAYOUT:
         partitions, target = int(plan[0]), int(plan[1])
+        view.create_indexes()   # see BULK_INDEXES
     else:   # a new rebuild (or one begun with another partition layout: begun again)
         target = ledger.recorder.max_notification_id() or 0
         partitions = workers or _default_workers(ledger, target)
