@@ -105,6 +105,13 @@ def _fold_points(events: list[Any], compute: Callable[[dict[Any, Any]], list[Any
     return out
 
 
+def _key_text(length: int) -> sa.types.TypeEngine[str]:
+    """Text that is looked up or sorted by its bytes: PostgreSQL's "C"
+    collation (SQLite's own order; a locale's costs twice as much to index,
+    and could order rows differently from SQLite)."""
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
 def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     t = {}
     t["log"] = sa.Table(
@@ -112,7 +119,7 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
         # INTEGER on SQLite: the primary key is then the row id, not one more index
         sa.Column("notification_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                   primary_key=True, autoincrement=False),
-        sa.Column("recorded_at", sa.String(32), nullable=False, index=True),
+        sa.Column("recorded_at", _key_text(32), nullable=False, index=True),
         sa.Column("effective_on", sa.Date, nullable=True),
         sa.Column("topic", sa.String(200), nullable=False),
         # no index: no query looks the log up by aggregate (investigators
@@ -122,7 +129,7 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
         f"{prefix}_postings", metadata,
         sa.Column("notification_id", sa.BigInteger, nullable=False, index=True),
         sa.Column("agency", sa.String(8), nullable=False),
-        sa.Column("agreement", sa.String(64), nullable=False),
+        sa.Column("agreement", _key_text(64), nullable=False),
         sa.Column("institution", sa.String(64), nullable=False),
         sa.Column("year", sa.Integer, nullable=False),
         sa.Column("col", sa.String(40), nullable=False),
@@ -132,7 +139,7 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     t["status"] = sa.Table(
         f"{prefix}_status", metadata,
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("agreement", sa.String(64), nullable=False),
+        sa.Column("agreement", _key_text(64), nullable=False),
         sa.Column("institution", sa.String(64), nullable=False),
         sa.Column("agency", sa.String(8), nullable=False),
         sa.Column("valid_from", sa.Date, nullable=False),
@@ -145,7 +152,7 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     t["deadlines"] = sa.Table(
         f"{prefix}_deadlines", metadata,
         sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-        sa.Column("subject", sa.String(96), nullable=False),
+        sa.Column("subject", _key_text(96), nullable=False),
         sa.Column("what", sa.Text, nullable=False),
         sa.Column("rule", sa.String(16), nullable=False),
         sa.Column("due", sa.Date, nullable=False),
@@ -228,24 +235,34 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     # each partition appends to them, which costs next to nothing. A rebuild
     # that resumes builds them all first: its projections, starting with
     # nothing in memory, look rows up by agreement and subject.
+    # PostgreSQL drops the log-order ones too: its server keeps an index
+    # entry for about as much CPU as a row costs Python, and it builds all
+    # of them at the end side by side (``create_indexes``).
     BULK_INDEXES = (("postings", "agreement"), ("status", "agreement"),
                     ("deadlines", "subject"), ("deadlines", "valid_from"))
+    LOG_ORDER_INDEXES = (("log", "recorded_at"), ("postings", "notification_id"))
 
     def drop_bulk_indexes(self) -> None:
-        for table, column in self.BULK_INDEXES:
+        drop = self.BULK_INDEXES
+        if self.engine.dialect.name == "postgresql":
+            drop += self.LOG_ORDER_INDEXES
+        for table, column in drop:
             for index in self.t[table].indexes:
                 if index.columns[0].name == column:
                     index.drop(self.engine, checkfirst=True)
 
-    def create_indexes(self) -> None:
+    def create_indexes(self, tables: Sequence[str] | None = None) -> None:
+        """Build the indexes a rebuild dropped (of ``tables``, or all), and on
+        PostgreSQL gather fresh statistics for the planner."""
+        chosen = [self.t[name] for name in (tables if tables is not None else self.t)]
         if self.engine.dialect.name != "postgresql":   # SQLite: one writer at a time
-            for table in self.t.values():
+            for table in chosen:
                 for index in table.indexes:
                     index.create(self.engine, checkfirst=True)
             return
-        # PostgreSQL builds each table's indexes, then gathers its statistics
-        # for the planner, in a connection of its own: the tables side by
-        # side, on every core (the server does the work; the threads wait)
+        # PostgreSQL builds each table's indexes, then analyses it, in a
+        # connection of its own: the tables side by side, on every core
+        # (the server does the work; the threads wait)
         from concurrent.futures import ThreadPoolExecutor
         prep = self.engine.dialect.identifier_preparer
 
@@ -254,8 +271,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                 index.create(self.engine, checkfirst=True)
             with self.engine.begin() as conn:
                 conn.execute(sa.text(f"ANALYZE {prep.format_table(table)}"))
-        with ThreadPoolExecutor(max_workers=len(self.t)) as pool:
-            list(pool.map(build, self.t.values()))
+        with ThreadPoolExecutor(max_workers=max(1, len(chosen))) as pool:
+            list(pool.map(build, chosen))
 
     def drop(self) -> None:
         """Drop every read model and its tracking record (for a rebuild)."""
