@@ -35,6 +35,7 @@ import queue
 import time
 import warnings
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator, Sequence
 from uuid import UUID
@@ -347,26 +348,24 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         SQLite's executemany. Values are the ones SQLAlchemy would store."""
         cols = [c.name for c in table.columns]
         # Rows are tuples in column order with ISO dates (log, postings: the
-        # hot path) or dicts holding date objects (the few others).
+        # hot path) or dicts holding date objects (the bitemporal tables and
+        # the few others).
         dicts = isinstance(rows[0], dict)
-        if dicts:
-            rows = [[r[c] for c in cols] for r in rows]
         name = self.engine.dialect.identifier_preparer.format_table(table)
         cursor = session.connection().connection.dbapi_connection.cursor()
         try:
             if self.engine.dialect.name == "postgresql":
+                if dicts:
+                    rows = list(map(itemgetter(*cols), rows))
                 short = table.name[len(self.prefix) + 1:]    # "rm_log" -> "log"
                 text = _copy_text(short, rows, len(cols))
                 cursor.copy_expert(f"COPY {name} ({', '.join(cols)}) FROM STDIN",
                                    io.StringIO(text), size=1 << 20)
             else:
-                marks = ", ".join("?" * len(cols))
-                if dicts:   # SQLAlchemy's SQLite Date type stores ISO text (booleans 0/1 as given)
-                    for i, c in enumerate(table.columns):
-                        if isinstance(c.type, sa.Date):
-                            for row in rows:
-                                if isinstance(row[i], date):
-                                    row[i] = row[i].isoformat()
+                # dicts by name, as they are: the driver's adapter writes a date
+                # as the ISO text SQLAlchemy's SQLite Date type stores (booleans
+                # as 0/1, as SQLAlchemy does)
+                marks = ", ".join(f":{c}" for c in cols) if dicts else ", ".join("?" * len(cols))
                 cursor.executemany(
                     f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({marks})", rows)
         finally:
@@ -396,6 +395,17 @@ def _relaxed_commit(engine: sa.Engine, cursor: Any) -> None:
     resumes before them and writes them again."""
     if engine.dialect.name == "postgresql":
         cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def _register_sqlite_date_adapter() -> None:
+    """Python 3.11's sqlite3 writes a date as its ISO text by a default
+    adapter that 3.12 deprecates; the bitemporal rows rely on it, so it is
+    registered here explicitly."""
+    import sqlite3
+    sqlite3.register_adapter(date, date.isoformat)
+
+
+_register_sqlite_date_adapter()
 
 
 def _sqlite_relaxed_commit(dbapi_connection: Any, _record: Any) -> None:
