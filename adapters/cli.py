@@ -315,7 +315,7 @@ def bars(person: Optional[str] = typer.Option(None, "--person"),
 def rebuild(db: Optional[str] = DbOption,
             batch_size: int = typer.Option(20000, "--batch-size"),
             workers: Optional[int] = typer.Option(
-                None, "--workers", help="processes (default: 3 for a log of 50,000 events "
+                None, "--workers", help="processes (default: 4 for a log of 50,000 events "
                                         "or more on a machine with 2 cores or more, else 1)")
             ) -> None:
     """Drop every SQL read model and rebuild it from the event log alone

@@ -1246,18 +1246,33 @@ def _default_workers(ledger: Ledger, events: int) -> int:
 
 
 def _rebuild_in_partitions(ledger: Ledger, partitions: int, target: int, *, batch_size: int,
-                    progress: Callable[[int, int], None] | None,
-                    stop_after_batches: int | None) -> tuple[int, bool]:
+                           progress: Callable[[int, int], None] | None,
+                           stop_after_batches: int | None) -> tuple[int, bool]:
     """Fork one worker per partition: each starts in milliseconds with
     everything imported (a fresh interpreter costs about a second of CPU,
     a tenth of a province's rebuild on two cores). The parent first closes
     its pooled connections (SQLite must not see a connection cross a fork),
     and each child opens its own ledger and leaves with ``os._exit``, so
     that no inherited connection is ever used or closed by it."""
-    import multiprocessing
     url = str(ledger.env.get("SQLALCHEMY_URL"))
     schema = ledger.env.get("SQLALCHEMY_SCHEMA") or None
     ledger.recorder.datastore.engine.dispose()  # type: ignore[attr-defined]
+    # Parent and children share the parent's memory until either writes to
+    # a page; a collector pass over the parent's objects writes to every one
+    # of them, so they are frozen out of collection while the workers run
+    # (a parent holding 3 GiB of objects slowed a rebuild by a quarter).
+    gc.freeze()
+    try:
+        return _fork_partitions(url, schema, partitions, target, batch_size=batch_size,
+                                progress=progress, stop_after_batches=stop_after_batches)
+    finally:
+        gc.unfreeze()
+
+
+def _fork_partitions(url: str, schema: str | None, partitions: int, target: int, *,
+                     batch_size: int, progress: Callable[[int, int], None] | None,
+                     stop_after_batches: int | None) -> tuple[int, bool]:
+    import multiprocessing
     ctx = multiprocessing.get_context("fork")
     reports = ctx.Queue()
     processes = [ctx.Process(target=_forked_partition,

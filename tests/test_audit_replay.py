@@ -105,6 +105,26 @@ def test_aud02_catching_up_applies_each_event_exactly_once(clerk, ledger):
     assert snapshot(view_for(ledger)) == first
 
 
+def test_aud02_a_batch_at_a_position_already_tracked_is_not_written_again(clerk, ledger):
+    """A batch replayed after a crash, or by a second runner, changes nothing."""
+    from eventsourcing.persistence import Tracking
+
+    from adapters.readmodels import APP, Batch
+    history(clerk)
+    catch_up(ledger)
+    view = view_for(ledger)
+    first = snapshot(view)
+    position = view.max_tracking_id(APP)
+    again = Batch()
+    again.log.append((position + 1, "2025-01-01T00:00:00.000000Z", None, "Note.Written",
+                      "00000000-0000-0000-0000-000000000000"))
+    view.write(again, Tracking(APP, position))
+    assert snapshot(view) == first and view.max_tracking_id(APP) == position
+    view.write(again, Tracking(APP, position + 1))   # a new position is written, once
+    assert len(snapshot(view)["log"]) == len(first["log"]) + 1
+    assert view.max_tracking_id(APP) == position + 1
+
+
 # --- AUD-03: the backdated suspension on both axes ------------------------------------------
 def test_aud03_a_late_recorded_backdated_suspension_shows_as_of_but_not_as_known_before(
         clerk, ledger):
