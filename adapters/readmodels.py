@@ -971,7 +971,8 @@ def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None =
     name = engine.dialect.identifier_preparer.format_table(table)
     sqlite = engine.dialect.name == "sqlite"
     mark = "?" if sqlite else "%s"
-    columns = ("id, originator_id, originator_version, topic, state" if sqlite else
+    columns = (f"id, {_SQLITE_UUID_TEXT.format(h='hex(originator_id)')}, originator_version, "
+               f"topic, state" if sqlite else
                "id, originator_id::text, originator_version, topic, "
                "convert_from(state, 'UTF8')")
     sql = (f"SELECT {columns} FROM {name} WHERE id > {mark} AND id <= {mark}{where} "
@@ -987,13 +988,16 @@ def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None =
             rows = cursor.fetchall()
             cursor.close()
             raw.rollback()   # no snapshot held open between windows
-            if sqlite:
-                rows = [(r[0], _uuid_text(r[1]), r[2], r[3], r[4]) for r in rows]
             yield end, rows
             position = end
     finally:
         raw.close()
 
+
+# SQLite keeps an aggregate id as 16 bytes; its canonical text, made by the
+# database (``{h}``: the id's hex digits)
+_SQLITE_UUID_TEXT = ("lower(substr({h}, 1, 8) || '-' || substr({h}, 9, 4) || '-' || "
+                     "substr({h}, 13, 4) || '-' || substr({h}, 17, 4) || '-' || substr({h}, 21))")
 
 REPLAY_PARTITION, LOG_PARTITION = 0, 1   # the others (2 ..) share the money events
 PARTITION_LAYOUT = "2"   # recorded in a rebuild's plan: resume only what this layout began
@@ -1081,8 +1085,7 @@ def _log_rows_sql(dialect: str, events: str, log: str, where: str) -> str:
     if dialect == "sqlite":
         # MATERIALIZED: parse each state once (a flattened subquery would run
         # json_extract again for every use of its result)
-        oid = ("lower(substr(h, 1, 8) || '-' || substr(h, 9, 4) || '-' || substr(h, 13, 4)"
-               " || '-' || substr(h, 17, 4) || '-' || substr(h, 21))")
+        oid = _SQLITE_UUID_TEXT.format(h="h")
         import sqlite3
         hint = "MATERIALIZED " if sqlite3.sqlite_version_info >= (3, 35) else ""
         return (f"WITH w AS {hint}(SELECT id, topic, hex(originator_id) AS h, "
@@ -1097,18 +1100,6 @@ def _log_rows_sql(dialect: str, events: str, log: str, where: str) -> str:
             f"FROM (SELECT id, topic, originator_id, j, j -> 'timestamp' ->> '_data_' AS ts "
             f"FROM (SELECT id, topic, originator_id, convert_from(state, 'UTF8')::jsonb AS j "
             f"FROM {events} WHERE id > %s AND id <= %s{where} OFFSET 0) AS parsed) AS q")
-
-
-def _uuid_text(value: Any) -> str:
-    """The canonical text of a stored originator id (SQLite keeps 16 bytes)."""
-    if isinstance(value, bytes) and len(value) == 16:
-        h = value.hex()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, memoryview):
-        return str(UUID(bytes=bytes(value)))
-    return str(value)
 
 
 class RebuildUnfinished(RuntimeError):
