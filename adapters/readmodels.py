@@ -51,7 +51,9 @@ from domain.agreement import Agreement
 from domain.application import Application
 from domain.calendar import WorkingCalendar
 from domain.calendar_book import CalendarBook
+from domain.claim import Claim
 from domain.evaluation import Evaluation
+from domain.fund_account import FundAccount
 from domain.person import Person
 from domain.service import Ledger
 from projections import postings
@@ -60,7 +62,8 @@ from projections.fund import Position
 from projections.rows import (ended_row, money_numbers, posting_deltas, status_of,
                               timeline)
 
-MONEY_KINDS = ("Claim", "FundAccount")      # postings, by the posting rules
+MONEY = (Claim, FundAccount)      # postings, by the posting rules
+MONEY_KINDS = tuple(cls.__name__ for cls in MONEY)
 # status, deadlines, public list, bars: by the aggregate's own event bodies
 REPLAYED = (Agreement, Person, Application, Evaluation, CalendarBook)
 REPLAYED_KINDS = tuple(cls.__name__ for cls in REPLAYED)
@@ -317,7 +320,8 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             try:
                 if not self._advance_tracking(cursor, tracking):
                     return 0  # already applied: exactly once
-                _relaxed_commit(self.engine, cursor)
+                if self.relaxed_commits:
+                    _relaxed_commit(self.engine, cursor)
                 cursor.execute(sql, (after, end))
                 if self.engine.dialect.name == "sqlite":   # rowcount is -1 after WITH ...
                     written = cursor.execute("SELECT changes()").fetchone()[0]
@@ -978,20 +982,23 @@ def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None =
     sql = (f"SELECT {columns} FROM {name} WHERE id > {mark} AND id <= {mark}{where} "
            f"ORDER BY id")
     last = upto if upto is not None else (ledger.recorder.max_notification_id() or 0)
-    position = after
     raw = engine.raw_connection()
     try:
-        while position < last:
-            end = min(position + size, last)
+        for position, end in _windows(after, last, size):
             cursor = raw.cursor()
             cursor.execute(sql, (position, end))
             rows = cursor.fetchall()
             cursor.close()
             raw.rollback()   # no snapshot held open between windows
             yield end, rows
-            position = end
     finally:
         raw.close()
+
+
+def _windows(after: int, last: int, size: int) -> Iterator[tuple[int, int]]:
+    """(after, up to) of each window of ``size`` notification ids up to ``last``."""
+    for position in range(after, last, size):
+        yield position, min(position + size, last)
 
 
 # SQLite keeps an aggregate id as 16 bytes; its canonical text, made by the
@@ -1018,10 +1025,8 @@ def _partition_sql(dialect: str, k: int, partitions: int) -> str:
 
     Each aggregate's events, and each read-model subject's rows, so belong
     to exactly one partition."""
-    from domain.claim import Claim
-    from domain.fund_account import FundAccount
     replayed = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(REPLAYED))
-    money = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes((Claim, FundAccount)))
+    money = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(MONEY))
     silent = ", ".join(f"'{t}'" for t in _no_posting_topics())
     posting = f"({money}) AND topic NOT IN ({silent})"
     if k == REPLAY_PARTITION:
@@ -1059,14 +1064,13 @@ def _topic_prefixes(classes: Sequence[type]) -> list[str]:
 
 def _no_posting_topics() -> list[str]:
     """Stored topics of the money events whose posting rule moves nothing."""
-    from domain.claim import Claim
-    from domain.fund_account import FundAccount
     from eventsourcing.utils import get_topic
+    aggregates = {cls.__name__: cls for cls in MONEY}
     out = []
     for name, rule in sorted(postings.RULES.items()):
         if rule is postings.nothing:
-            cls = {"Claim": Claim, "FundAccount": FundAccount}[name.split(".", 1)[0]]
-            out.append(get_topic(getattr(cls, name.split(".", 1)[1])))
+            kind, event_name = name.split(".", 1)
+            out.append(get_topic(getattr(aggregates[kind], event_name)))
     return out
 
 
@@ -1305,7 +1309,6 @@ def _fork_partitions(url: str, schema: str | None, partitions: int, target: int,
 def _forked_partition(url: str, schema: str | None, k: int, partitions: int, target: int,
                       batch_size: int, stop_after_batches: int | None, reports: Any) -> None:
     code = 0
-    t0 = time.perf_counter()
     try:
         rebuild_partition(url, schema, k, partitions, target, batch_size, stop_after_batches,
                           lambda report: reports.put((k, report)))
@@ -1314,10 +1317,6 @@ def _forked_partition(url: str, schema: str | None, k: int, partitions: int, tar
         reports.put((k, {"error": traceback.format_exc()}))
         code = 1
     finally:
-        if os.environ.get("LEDGER_REBUILD_DEBUG"):
-            import sys
-            print(f"partition {k}: {time.perf_counter() - t0:.2f} s wall, "
-                  f"{time.process_time():.2f} s cpu", file=sys.stderr)
         reports.close()
         reports.join_thread()   # the reports are sent before the process ends
         os._exit(code)
@@ -1371,23 +1370,25 @@ def _apply_log_sql(ledger: Ledger, view: ReadModelView, tracking_name: str, star
     The events are read and their rows written inside the database: no
     Python object per event."""
     table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
-    prep = view.engine.dialect.identifier_preparer
-    sql = _log_rows_sql(view.engine.dialect.name, prep.format_table(table),
-                        prep.format_table(view.t["log"]), where)
+    events = view.engine.dialect.identifier_preparer.format_table(table)
+    staged = _SQLiteLogStage(view, events, where) if view.engine.dialect.name == "sqlite" \
+        else None
+    sql = _log_rows_sql(view.engine.dialect.name, events,
+                        view.engine.dialect.identifier_preparer.format_table(view.t["log"]),
+                        where)
     size = batch_size * 2   # about half of the events are this partition's
-    done, batches, position = 0, 0, start
-    staged = _SQLiteLogStage(view, sql) if view.engine.dialect.name == "sqlite" else None
-    while position < upto:
-        end = min(position + size, upto)
+    done = 0
+    try:
+        for batches, (position, end) in enumerate(_windows(start, upto, size), 1):
+            tracking = Tracking(tracking_name, end)
+            done += staged.write(position, end, tracking, write_turn) if staged is not None \
+                else view.write_log_sql(sql, position, end, tracking)
+            progress(done, upto)
+            if stop_after_batches is not None and batches >= stop_after_batches:
+                return done, end >= upto
+    finally:
         if staged is not None:
-            done += staged.write(position, end, Tracking(tracking_name, end), write_turn)
-        else:
-            done += view.write_log_sql(sql, position, end, Tracking(tracking_name, end))
-        position = end
-        batches += 1
-        progress(done, upto)
-        if stop_after_batches is not None and batches >= stop_after_batches:
-            return done, position >= upto
+            staged.raw.close()
     return done, True
 
 
@@ -1399,7 +1400,7 @@ class _SQLiteLogStage:
     the tracking record, atomically, in the turn. One connection does both:
     a temporary table is its own."""
 
-    def __init__(self, view: ReadModelView, sql: str) -> None:
+    def __init__(self, view: ReadModelView, events: str, where: str) -> None:
         self.view = view
         log = view.engine.dialect.identifier_preparer.format_table(view.t["log"])
         self.raw = view.engine.raw_connection()
@@ -1408,7 +1409,7 @@ class _SQLiteLogStage:
         cursor.execute(f"CREATE TEMP TABLE log_stage AS SELECT * FROM {log} WHERE 0")
         cursor.close()
         self.raw.commit()
-        self.stage_sql = sql.replace(f"INSERT INTO {log} ", "INSERT INTO temp.log_stage ", 1)
+        self.stage_sql = _log_rows_sql("sqlite", events, "temp.log_stage", where)
         self.copy_sql = f"INSERT INTO {log} SELECT * FROM temp.log_stage"
 
     def write(self, after: int, end: int, tracking: Tracking,
