@@ -447,31 +447,47 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 _NULL = "\\N"
+
+
+def _flag(value: Any) -> Any:
+    """COPY's form of a boolean (anything else as it is, for the checks to see)."""
+    return "t" if value is True else "f" if value is False else value
+
+
 # The hot tables' rows as COPY text lines, and how many NULLs a line writes
-# (rm_log: only a missing business date; rm_postings: none).
+# (rm_log: only a missing business date; rm_deadlines: only a missing
+# "shown until"; the others: none).
 _COPY_FORMATS: dict[str, tuple[Callable[[Sequence[Any]], str], Callable[[Sequence[Any]], int]]] = {
     "log": (lambda r: f"{r[0]}\t{r[1]}\t{_NULL if r[2] is None else r[2]}\t{r[3]}\t{r[4]}\n",
             lambda r: r[2] is None),
     "postings": (lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\n",
                  lambda r: 0),
+    "status": (lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{r[5]}\t{r[6]}\t{r[7]}\t"
+                         f"{r[8]}\t{r[9]}\n",
+               lambda r: 0),
+    "deadlines": (lambda r: f"{r[0]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t{_flag(r[5])}\t"
+                            f"{_flag(r[6])}\t{_NULL if r[7] is None else r[7]}\t{r[8]}\t"
+                            f"{r[9]}\t{r[10]}\t{r[11]}\n",
+                  lambda r: r[7] is None),
 }
 
 
 def _generic_line(row: Sequence[Any]) -> str:
-    return "\t".join([_NULL if v is None else str(v) for v in row]) + "\n"
+    return "\t".join([_NULL if v is None else str(_flag(v)) for v in row]) + "\n"
 
 
 def _copy_text(table: str, rows: Sequence[Sequence[Any]], width: int) -> str:
     """COPY text of many rows, formatted in one go (str() gives COPY's own
     form of ints, ISO dates and booleans) and checked in one go. The only
-    backslashes may be the NULLs written, and every None must be one of them:
-    a field holding a tab, newline, carriage return or backslash, or a None
-    where the format writes none, changes a count, and every row is then
-    escaped field by field instead."""
+    backslashes may be the NULLs written: a field holding a tab, newline,
+    carriage return or backslash changes a count, and a None the format
+    does not write as NULL, or a boolean it does not write as t or f, shows
+    as "None", "True" or "False" (so does a field that says so: harmless,
+    it is only escaped). Every row is then escaped field by field instead."""
     line, writes_nulls = _COPY_FORMATS.get(table, (_generic_line, lambda r: r.count(None)))
     text = "".join(map(line, rows))
-    nulls = sum(map(writes_nulls, rows))
-    if text.count("\\") != nulls or sum(r.count(None) for r in rows) != nulls or \
+    if text.count("\\") != sum(map(writes_nulls, rows)) or "None" in text or \
+            "True" in text or "False" in text or \
             text.count("\n") != len(rows) or text.count("\t") != (width - 1) * len(rows) or \
             "\r" in text:
         return "".join(map(_copy_line, rows))
@@ -1074,6 +1090,63 @@ def _no_posting_topics() -> list[str]:
     return out
 
 
+# How the ledger's transcoder lays out every event's JSON (eventsourcing's
+# own layout, byte for byte): the recording instant is the first key, and a
+# ledger event ends with its business date and then its envelope.
+_INSTANT_HEAD = b'{"timestamp":{"_type_":"datetime_iso","_data_":"'
+_INSTANT_WIDTH = 32            # 2026-03-01T01:30:00.000123+00:00
+_DAY_KEY = b',"effective_on":{"_type_":"date_iso","_data_":"'
+_DAY_WIDTH = 10                # 2026-03-01
+_ENVELOPE_HEAD = b'"},"envelope":{"_type_":"envelope","_data_":{'
+_TAIL_BYTES = 320              # where the business date is looked for, from the end
+
+
+def _bytea(data: bytes) -> str:
+    return f"'\\x{data.hex()}'::bytea"
+
+
+def _pg_instant_and_day() -> tuple[str, str]:
+    """PostgreSQL expressions of an event's recording instant (text) and
+    business date (date), read off the stored bytes where they lie when the
+    ledger's transcoder wrote them, and parsed as JSON only when they are
+    not found there: parsing every log-only event cost the rebuild's server
+    as much as writing its row. (Columns used: ``state``; ``n``, its length;
+    ``a``, where ``_DAY_KEY`` starts in it, or 0.)
+
+    Why reading the bytes is exact: every unescaped ``"`` in JSON delimits a
+    string, so each pattern here, whose quotes follow no backslash, is read
+    as structure, not as string content. The instant is the first key of the
+    outermost object, and its 32 bytes hold no quote or backslash, so they
+    are the whole string, unescaped. For the business date: after its
+    10 bytes (no backslash: nothing escaped) come the envelope's head, then
+    only bytes that are not ``}``, then ``}}}`` ending the document. The
+    envelope's head opens two objects; with no ``}`` between them and the
+    end, the last three close them and the outermost one, so the key holding
+    the date is a key of the outermost object. Anything else (another
+    layout, a longer envelope, a nested key) is parsed."""
+    at = len(_INSTANT_HEAD) + 1
+    quote, backslash = _bytea(b'"'), _bytea(b"\\")
+    closing, brace, end = _bytea(b'"}'), _bytea(b"}"), _bytea(b"}}}")
+    piece = f"substring(state from {at} for {_INSTANT_WIDTH})"
+    instant = (f"CASE WHEN substring(state from 1 for {len(_INSTANT_HEAD)}) = "
+               f"{_bytea(_INSTANT_HEAD)} AND substring(state from {at + _INSTANT_WIDTH} for 2) "
+               f"= {closing} AND position({quote} in {piece}) = 0 AND "
+               f"position({backslash} in {piece}) = 0 THEN convert_from({piece}, 'UTF8') "
+               f"ELSE convert_from(state, 'UTF8')::jsonb -> 'timestamp' ->> '_data_' END")
+    head_at = len(_DAY_KEY) + _DAY_WIDTH
+    rest_at = head_at + len(_ENVELOPE_HEAD)
+    day_piece = f"substring(state from a + {len(_DAY_KEY)} for {_DAY_WIDTH})"
+    # the length given to substring is never negative, whichever test runs first
+    rest = f"substring(state from a + {rest_at} for greatest(n - a - {rest_at + 2}, 0))"
+    day = (f"CASE WHEN a > 0 AND substring(state from a + {head_at} for "
+           f"{len(_ENVELOPE_HEAD)}) = {_bytea(_ENVELOPE_HEAD)} AND substring(state from n - 2) "
+           f"= {end} AND position({brace} in {rest}) = 0 AND "
+           f"position({backslash} in {day_piece}) = 0 "
+           f"THEN convert_from({day_piece}, 'UTF8')::date "
+           f"ELSE (convert_from(state, 'UTF8')::jsonb -> 'effective_on' ->> '_data_')::date END")
+    return instant, day
+
+
 def _log_rows_sql(dialect: str, events: str, log: str, where: str) -> str:
     """INSERT ... SELECT of the log rows of a window of events (two
     parameters: after, up to), computed by the database as ``apply_stored``
@@ -1098,12 +1171,19 @@ def _log_rows_sql(dialect: str, events: str, log: str, where: str) -> str:
                 f"FROM {events} WHERE id > ? AND id <= ?{where}) "
                 f"INSERT INTO {log} ({columns}) SELECT id, {utc}, day, "
                 f"substr(topic, instr(topic, ':') + 1), {oid} FROM w")
-    return (f"INSERT INTO {log} ({columns}) SELECT id, {utc}, "
-            f"(j -> 'effective_on' ->> '_data_')::date, "
+    instant, day = _pg_instant_and_day()
+    # OFFSET 0 keeps each subquery's columns computed once (flattened, every
+    # use of ``p`` or ``ts`` would compute it again)
+    return (f"INSERT INTO {log} ({columns}) SELECT id, {utc}, day, "
             f"substr(topic, strpos(topic, ':') + 1), originator_id::text "
-            f"FROM (SELECT id, topic, originator_id, j, j -> 'timestamp' ->> '_data_' AS ts "
-            f"FROM (SELECT id, topic, originator_id, convert_from(state, 'UTF8')::jsonb AS j "
-            f"FROM {events} WHERE id > %s AND id <= %s{where} OFFSET 0) AS parsed) AS q")
+            f"FROM (SELECT id, topic, originator_id, {instant} AS ts, {day} AS day "
+            f"FROM (SELECT id, topic, originator_id, state, n, "
+            f"CASE WHEN p > 0 THEN p + greatest(n - {_TAIL_BYTES}, 0) ELSE 0 END AS a "
+            f"FROM (SELECT id, topic, originator_id, state, octet_length(state) AS n, "
+            f"position({_bytea(_DAY_KEY)} in substring(state from "
+            f"octet_length(state) - {_TAIL_BYTES - 1})) AS p "
+            f"FROM {events} WHERE id > %s AND id <= %s{where} OFFSET 0) AS located) AS placed "
+            f"OFFSET 0) AS q")
 
 
 class RebuildUnfinished(RuntimeError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from datetime import date, datetime, timezone
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from adapters.readmodels import (bars_as_of, catch_up, ended_as_of, log_position,
                                  money_identities_at_every_point, positions_as_of, rebuild,
                                  snapshot, status_as_of, verify, view_for)
-from domain.base import LedgerAggregate
+from domain.base import Envelope, LedgerAggregate
 from domain.claim import Claim
 from eventsourcing.domain import event
 from projections.fund import positions
@@ -368,6 +369,46 @@ class Note(LedgerAggregate):
     def __init__(self, text: str, effective_on: date) -> None:
         self.text = text
 
+    @event("Annotated")   # a ledger event's layout: ... business date, envelope
+    def annotate(self, detail: dict, effective_on: date | None, envelope: Envelope) -> None:
+        pass
+
+    @event("Filed")       # another layout: a nested date and envelope come last
+    def file(self, effective_on: date | None, detail: dict) -> None:
+        pass
+
+
+def _notes_in_every_layout(ledger) -> dict[str, date | None]:
+    """Log-only events whose business date SQL must read as the Python path
+    does: where the bytes show it, and where they only seem to (a nested
+    key, a brace in the envelope, a pattern inside a string, a long
+    envelope). Returns each note's text and its expected business date."""
+    who = Envelope("wang.li", "case_officer", "c-1")
+    nested = {"effective_on": date(2020, 1, 1), "envelope": who}
+    pattern = ',"effective_on":{"_type_":"date_iso","_data_":"2020-01-01"},"envelope":{'
+    cases = [
+        ("plain", {}, date(2025, 2, 1), who),
+        ("nested first", nested, date(2025, 2, 2), who),
+        ("brace in envelope", {}, date(2025, 2, 3), Envelope("wang.li", "case_officer",
+                                                              "c-2", "文件 {3}")),
+        ("pattern in a string", {"text": pattern}, date(2025, 2, 4), who),
+        ("long envelope", {}, date(2025, 2, 5), Envelope("wang.li", "case_officer", "c-3",
+                                                         "附件" * 200)),
+        ("no date", nested, None, who),
+    ]
+    expected = {}
+    for text, detail, day, envelope in cases:
+        note = Note(text=text, effective_on=date(2025, 1, 31))
+        note.annotate(detail, day, envelope)
+        ledger.events.put(note.collect_events())
+        expected[text] = day
+    for text, day in (("nested last", date(2025, 2, 6)), ("nested last, no date", None)):
+        note = Note(text=text, effective_on=date(2025, 1, 31))
+        note.file(day, {"note": text, **nested})
+        ledger.events.put(note.collect_events())
+        expected[text] = day
+    return expected
+
 
 def test_aud02_log_rows_written_by_sql_equal_those_of_the_python_path(clerk, ledger):
     """Whatever form an event's recording instant takes (another offset than
@@ -394,3 +435,20 @@ def test_aud02_log_rows_written_by_sql_equal_those_of_the_python_path(clerk, led
     assert parted["events"] == ledger.recorder.max_notification_id()
     assert snapshot(view_for(ledger)) == whole
     assert catch_up(ledger) == 0
+
+
+def test_aud02_sql_reads_a_business_date_only_where_it_is_the_events_own(clerk, ledger):
+    """The partitioned rebuild reads a log-only event's business date off
+    its stored bytes when they show it is the event's own (the key of the
+    outermost object, before the envelope that ends it) and parses the JSON
+    otherwise; either way its rows are the single process's."""
+    history(clerk)
+    expected = _notes_in_every_layout(ledger)
+    rebuild(ledger, batch_size=7, workers=1)
+    whole = snapshot(view_for(ledger))
+    days = {ledger.repository.get(UUID(r[4])).text: r[2] for r in whole["log"]
+            if r[3] in ("Note.Annotated", "Note.Filed")}
+    assert days == expected
+    parted = rebuild(ledger, batch_size=7, workers=4)
+    assert parted["partitions"] == 4 and parted["complete"]
+    assert snapshot(view_for(ledger)) == whole

@@ -58,6 +58,8 @@ def reference(rows):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(*[FIELD] * 8), max_size=5))
+@example([(1, None, 0, 0, 0, 0, 0, 0)])    # a None the format writes as "None": caught
+@example([(1, "None", 0, 0, 0, 0, 0, 0)])  # a field that says so: escaped, the same text
 def test_copy_text_of_postings_rows_equals_field_by_field_escaping(rows):
     assert _copy_text("postings", rows, 8) == reference(rows)
 
@@ -67,3 +69,25 @@ def test_copy_text_of_postings_rows_equals_field_by_field_escaping(rows):
 @example([(None, 0, None, 0, "\\N")])   # a literal \N hiding a None the format cannot write
 def test_copy_text_of_log_rows_equals_field_by_field_escaping(rows):
     assert _copy_text("log", rows, 5) == reference(rows)
+
+
+FIELD_OR_FLAG = st.one_of(FIELD, st.booleans())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*[FIELD_OR_FLAG] * 10), max_size=5))
+def test_copy_text_of_status_rows_equals_field_by_field_escaping(rows):
+    assert _copy_text("status", rows, 10) == reference(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*[FIELD_OR_FLAG] * 12), max_size=5))
+@example([(1, "s", "w", "r", "2025-01-01", True, False, None, "d", "d", 1, 2)])
+def test_copy_text_of_deadline_rows_equals_field_by_field_escaping(rows):
+    assert _copy_text("deadlines", rows, 12) == reference(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*[FIELD_OR_FLAG] * 4), max_size=5))
+def test_copy_text_of_any_other_table_equals_field_by_field_escaping(rows):
+    assert _copy_text("ended", rows, 4) == reference(rows)
