@@ -8,7 +8,8 @@ million events from 1,000 institutions over 10 years), then on each store:
   ``--rebuild-runs`` partitioned rebuilds, with the share of CPU the host
   stole during each),
 - p50/p99 latency of an as-of status query and an as-of fund position query
-  (random agreement, random business date, random "as known at" position),
+  (random agreement, random business date; half of them "as known at" a
+  random recording instant, whose log position the query looks up),
 - that a rebuild equals the live read models and the money identities hold.
 
 Targets on a 2-core machine: load >= 20,000 events/s, rebuild >= 100,000
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,8 +41,8 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import sqlalchemy as sa  # noqa: E402
 
-from adapters.readmodels import (catch_up, money_identities_at_every_point,  # noqa: E402
-                                 positions_as_of, rebuild, status_as_of, verify, view_for)
+from adapters.readmodels import (catch_up, log_position,  # noqa: E402
+                                 money_identities_at_every_point, positions_as_of, rebuild, status_as_of, verify, view_for)
 from adapters.settings import open_ledger  # noqa: E402
 from generate_province import generate, load  # noqa: E402
 
@@ -96,25 +97,35 @@ def queries(ledger, n: int, rng: random.Random) -> dict[str, float]:
             sa.select(view.t["status"].c.agreement).distinct())]
         pairs = [tuple(r) for r in conn.execute(
             sa.select(view.t["postings"].c.agreement, view.t["postings"].c.year).distinct())]
-        last = conn.execute(sa.select(sa.func.max(view.t["log"].c.notification_id))).scalar()
         first_day, last_day = conn.execute(
             sa.select(sa.func.min(view.t["log"].c.effective_on),
                       sa.func.max(view.t["log"].c.effective_on))).one()
+        first_at, last_at = (datetime.strptime(x, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=timezone.utc) for x in conn.execute(
+            sa.select(sa.func.min(view.t["log"].c.recorded_at),
+                      sa.func.max(view.t["log"].c.recorded_at))).one())
     span = (last_day - first_day).days
 
     def a_day() -> date:
         return first_day + timedelta(days=rng.randrange(span + 1))
 
+    def known_at() -> datetime | None:
+        """Half the questions "as known at" a random recording instant (its
+        log position looked up as part of the query, as the CLI does), half
+        as known now."""
+        return first_at + (last_at - first_at) * rng.random() if rng.random() < 0.5 else None
+
     status_ms, fund_ms = [], []
     for _ in range(n):
         agreement = rng.choice(agreements)
-        position = rng.randint(1, last) if rng.random() < 0.5 else last
+        at = known_at()
         t = time.perf_counter()
-        status_as_of(view, a_day(), position, agreement=agreement)
+        status_as_of(view, a_day(), log_position(view, at), agreement=agreement)
         status_ms.append((time.perf_counter() - t) * 1000)
         agreement, year = rng.choice(pairs)
+        at = known_at()
         t = time.perf_counter()
-        positions_as_of(view, a_day(), position, agreement=agreement, year=year)
+        positions_as_of(view, a_day(), log_position(view, at), agreement=agreement, year=year)
         fund_ms.append((time.perf_counter() - t) * 1000)
     return {"status_p50_ms": statistics.median(status_ms),
             "status_p99_ms": percentile(status_ms, 99),

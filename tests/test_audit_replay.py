@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from datetime import date, datetime, timezone
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -452,3 +453,47 @@ def test_aud02_sql_reads_a_business_date_only_where_it_is_the_events_own(clerk, 
     parted = rebuild(ledger, batch_size=7, workers=4)
     assert parted["partitions"] == 4 and parted["complete"]
     assert snapshot(view_for(ledger)) == whole
+
+
+def test_aud03_known_at_gives_the_last_event_recorded_by_then_though_instants_come_out_of_order(
+        clerk, ledger, monkeypatch):
+    """An event is stamped when made and numbered when stored, so recording
+    instants only nearly follow the log. "As known at" an instant is the
+    greatest position recorded by then, found through each window's
+    earliest instant (rm_log_windows): the same whether the read models
+    were kept live, rebuilt in one process or rebuilt in partitions."""
+    import random
+    from datetime import timedelta
+    import adapters.readmodels as readmodels
+    monkeypatch.setattr(readmodels, "LOG_WINDOW_IDS", 4)   # many windows from few events
+    history(clerk)
+    rng = random.Random(5)
+    base = datetime(2025, 3, 1, 1, 0, 0, tzinfo=timezone.utc)
+    for i in range(40):
+        moment = base + timedelta(seconds=rng.randrange(0, 600), microseconds=rng.randrange(10))
+        if i % 13 == 0:   # an instant in another offset: mended after SQL writes it
+            moment = moment.astimezone(timezone(timedelta(hours=8)))
+        note = Note(text=f"note {i}", effective_on=date(2025, 2, 28))
+        events = note.collect_events()
+        events[0].__dict__["timestamp"] = moment
+        ledger.events.put(events)
+    view = view_for(ledger)
+    catch_up(ledger)
+
+    def answers() -> tuple[list[int], list[tuple[Any, ...]]]:
+        log = snapshot(view)["log"]
+        instants = sorted({r[1] for r in log})
+        probes = [base - timedelta(days=1)] + [
+            datetime.strptime(x, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) + d
+            for x in instants for d in (timedelta(0), timedelta(microseconds=-1))]
+        for probe in probes:   # the definition: the greatest id recorded by then
+            expected = max((r[0] for r in log if r[1] <= readmodels._instant(probe)), default=0)
+            assert log_position(view, probe) == expected, probe
+        return [log_position(view, p) for p in probes], snapshot(view)["log_windows"]
+
+    live = answers()
+    assert len(live[1]) > 10
+    rebuild(ledger, batch_size=7, workers=1)
+    assert answers() == live
+    rebuild(ledger, batch_size=7, workers=4)
+    assert answers() == live
