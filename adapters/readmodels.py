@@ -147,8 +147,9 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
         sa.Column("notification_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
                   primary_key=True, autoincrement=False),
         # 27 characters (``_instant``); room for an instant in another form, marked
-        # for ``_mend_instants`` while a partitioned rebuild writes it
-        sa.Column("recorded_at", _key_text(48), nullable=False, index=True),
+        # for ``_mend_instants`` while a partitioned rebuild writes it. No index:
+        # an instant is looked up through rm_log_windows (``log_position``)
+        sa.Column("recorded_at", _key_text(48), nullable=False),
         sa.Column("effective_on", sa.Date, nullable=True),
         sa.Column("topic", sa.String(200), nullable=False),
         # no index: no query looks the log up by aggregate (investigators
@@ -271,6 +272,20 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
         self.rebuild_table.create(self.engine, checkfirst=True)
         if not windows_were_there:
             self._fill_windows()
+            self._drop_instants_index()
+
+    def _drop_instants_index(self) -> None:
+        """Read models built when rm_log's recording instants had an index
+        (before rm_log_windows): it is only a cost now."""
+        log = self.t["log"]
+        prep = self.engine.dialect.identifier_preparer
+        for found in sa.inspect(self.engine).get_indexes(log.name, schema=log.schema):
+            if found["column_names"] == ["recorded_at"]:
+                name = prep.quote(found["name"])
+                if log.schema is not None:
+                    name = f"{prep.quote_schema(log.schema)}.{name}"
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text(f"DROP INDEX {name}"))
 
     def _fill_windows(self) -> None:
         """Read models built before rm_log_windows existed: its rows from the log's."""
@@ -285,7 +300,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     # bitemporal rows by agreement or subject) is dropped while a rebuild
     # fills its table from the start and built again at its end: building it
     # once costs a fraction of keeping it up to date row by row. Those whose
-    # keys arrive in log order (a position, a recording instant) are kept:
+    # keys arrive in log order (postings by position) are kept:
     # each partition appends to them, which costs next to nothing. A rebuild
     # that resumes builds them all first: its projections, starting with
     # nothing in memory, look rows up by agreement and subject.
@@ -294,7 +309,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
     # of them at the end side by side (``create_indexes``).
     BULK_INDEXES = (("postings", "agreement"), ("status", "agreement"),
                     ("deadlines", "subject"), ("deadlines", "valid_from"))
-    LOG_ORDER_INDEXES = (("log", "recorded_at"), ("postings", "notification_id"))
+    LOG_ORDER_INDEXES = (("postings", "notification_id"),)
 
     def drop_bulk_indexes(self) -> None:
         drop = self.BULK_INDEXES
@@ -1076,7 +1091,7 @@ def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None =
     mark = "?" if sqlite else "%s"
     columns = (f"id, {_SQLITE_UUID_TEXT.format(h='hex(originator_id)')}, originator_version, "
                f"topic, state" if sqlite else
-               "id, originator_id::text, originator_version, topic, "
+               "id, originator_id::text, originator_version, topic::text, "
                "convert_from(state, 'UTF8')::varchar")
     sql = (f"SELECT {columns} FROM {name} WHERE id > {mark} AND id <= {mark}{where} "
            f"ORDER BY id")

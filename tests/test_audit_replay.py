@@ -497,3 +497,35 @@ def test_aud03_known_at_gives_the_last_event_recorded_by_then_though_instants_co
     assert answers() == live
     rebuild(ledger, batch_size=7, workers=4)
     assert answers() == live
+
+
+def test_aud03_read_models_built_before_the_windows_get_them_when_opened(clerk, ledger, store):
+    """A store whose read models predate rm_log_windows (and indexed the
+    recording instants instead) answers "as known at" once opened again:
+    the windows are made from the log, and the old index goes."""
+    from adapters.settings import open_ledger
+    history(clerk)
+    view = view_for(ledger)
+    catch_up(ledger)
+    expected = snapshot(view)["log_windows"]
+    instants = sorted(r[1] for r in snapshot(view)["log"])
+    middle = datetime.strptime(instants[len(instants) // 2], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=timezone.utc)
+    position = log_position(view, middle)
+    log = view.t["log"]
+    view.t["log_windows"].drop(view.engine)
+    with view.engine.begin() as conn:   # as the old schema had it
+        conn.execute(sa.text(f"CREATE INDEX old_instants ON "
+                             f"{view.engine.dialect.identifier_preparer.format_table(log)} "
+                             f"(recorded_at)"))
+    url, schema = store
+    reopened = open_ledger(url, schema)
+    try:
+        again = view_for(reopened)
+        assert snapshot(again)["log_windows"] == expected
+        assert log_position(again, middle) == position > 0
+        indexed = [i["column_names"] for i in sa.inspect(again.engine).get_indexes(
+            log.name, schema=log.schema)]
+        assert ["recorded_at"] not in indexed
+    finally:
+        reopened.close()
