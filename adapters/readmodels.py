@@ -38,7 +38,7 @@ import warnings
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 from uuid import UUID
 
 import orjson
@@ -95,7 +95,18 @@ def _windows_upsert(name: str, rows_sql: str) -> str:
             f"excluded.earliest_recorded_at ELSE w.earliest_recorded_at END")
 
 
-def _earliest_by_window(rows: Sequence[Sequence[Any]]) -> dict[int, str]:
+def _windows_of(rows: str) -> str:
+    """SQL: (window, earliest instant) of the log rows of ``rows`` (a table
+    with notification_id and recorded_at), window by window upwards. An
+    instant still marked for ``_mend_instants`` does not count; a window
+    holding only such rows gets "~", later than any instant, which the
+    mending replaces (the window's row is so locked in order with the rest)."""
+    return (f"SELECT notification_id / {LOG_WINDOW_IDS}, coalesce(min(CASE WHEN "
+            f"substr(recorded_at, 1, 1) <> '!' THEN recorded_at END), '~') "
+            f"FROM {rows} GROUP BY 1 ORDER BY 1")
+
+
+def _earliest_by_window(rows: Iterable[Sequence[Any]]) -> dict[int, str]:
     """The earliest recording instant of each window (``LOG_WINDOW_IDS``) of
     log rows ``(notification id, recording instant, ...)``."""
     earliest: dict[int, str] = {}
@@ -289,12 +300,9 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
 
     def _fill_windows(self) -> None:
         """Read models built before rm_log_windows existed: its rows from the log's."""
-        log, w = self.t["log"], self.t["log_windows"]
-        window = log.c.notification_id.op("/")(sa.literal_column(str(LOG_WINDOW_IDS)))
+        log = self.engine.dialect.identifier_preparer.format_table(self.t["log"])
         with self.engine.begin() as conn:
-            conn.execute(w.insert().from_select(
-                ["window_no", "earliest_recorded_at"],
-                sa.select(window, sa.func.min(log.c.recorded_at)).group_by(window)))
+            conn.execute(sa.text(_windows_upsert(self.windows_name(), _windows_of(log))))
 
     # An index whose keys arrive in random order (postings by agreement, the
     # bitemporal rows by agreement or subject) is dropped while a rebuild
@@ -391,8 +399,9 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                     self.t["bars"].c.bar_no == bar_no).values(**values))
 
     def write_log_sql(self, sql: str, after: int, end: int, tracking: Tracking) -> int:
-        """Run ``_log_rows_sql`` for the events after ``after`` up to ``end``
-        and move the tracking record, atomically; returns the rows written."""
+        """PostgreSQL: run ``_log_rows_sql`` for the events after ``after`` up
+        to ``end`` and move the tracking record, atomically; returns the rows
+        written (SQLite stages its rows instead: ``_SQLiteLogStage``)."""
         with self.transaction(commit=True) as session:
             cursor = session.connection().connection.dbapi_connection.cursor()
             try:
@@ -401,10 +410,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
                 if self.relaxed_commits:
                     _relaxed_commit(self.engine, cursor)
                 cursor.execute(sql, (after, end))
-                if self.engine.dialect.name == "sqlite":   # rowcount is -1 after WITH ...
-                    written = cursor.execute("SELECT changes()").fetchone()[0]
-                else:   # the statement also notes the windows, and counts the rows
-                    written = cursor.fetchone()[0]
+                written = cursor.fetchone()[0]   # it also notes the windows, and counts
                 self._mend_instants(cursor, after, end)
             finally:
                 cursor.close()
@@ -446,7 +452,7 @@ class ReadModelView(SQLAlchemyTrackingRecorder):
             cursor.execute(f"UPDATE {name} SET recorded_at = {mark} WHERE notification_id = "
                            f"{mark}", (instant, n))
             mended[n] = instant
-        self._note_windows(cursor, _earliest_by_window(sorted(mended.items())))
+        self._note_windows(cursor, _earliest_by_window(mended.items()))
 
     def windows_name(self) -> str:
         return self.engine.dialect.identifier_preparer.format_table(self.t["log_windows"])
@@ -691,7 +697,7 @@ class ReadModels(Projection[ReadModelView]):
         return name, how
 
     def apply_stored(self, notification_id: int, originator_id: str, version: int,
-                     topic: str, state: bytes | str) -> None:
+                     topic: str, state: bytes) -> None:
         """A stored event, decoded only as far as its read models need: money
         events by the posting rules, the replayed kinds (agreements, people,
         applications, evaluations, the calendar book) by their aggregate, every
@@ -715,18 +721,17 @@ class ReadModels(Projection[ReadModelView]):
                            notification_id)
 
     def _event(self, topic: str, originator_id: str, version: int, payload: dict[str, Any],
-               state: bytes | str) -> Any:
+               state: bytes) -> Any:
         """The domain event of a stored one whose JSON is already parsed."""
         if self.source is None:
             raise RuntimeError("replaying a stored event needs the ledger's mapper")
-        data = state.encode("utf-8") if isinstance(state, str) else state
         return event_from_parsed(self.source.mapper, StoredEvent(
             originator_id=UUID(originator_id), originator_version=version, topic=topic,
-            state=data), payload)
+            state=state), payload)
 
     def _money(self, name: str, originator_id: str, version: int, payload: Any,
                day: str, n: int, is_created: bool, topic: str | None = None,
-               state: bytes | str | None = None, domain_event: Any = None) -> None:
+               state: bytes | None = None, domain_event: Any = None) -> None:
         """Postings of a claim or fund-account event by its posting rule; an
         event with no rule is replayed on its aggregate instead."""
         if is_created and name in postings.CREATED:
@@ -1070,7 +1075,7 @@ def view_for(ledger: Ledger) -> ReadModelView:
 
 
 def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None = None,
-                    where: str = "") -> Iterator[tuple[int, list[tuple[int, str, int, str, Any]]]]:
+                    where: str = "") -> Iterator[tuple[int, list[tuple[int, str, int, str, bytes]]]]:
     """Rows of the events table in log order, read with the driver's own
     cursor (no ORM objects), a window of ``size`` notification ids at a
     time: (the window's last id, [(notification id, originator id, version,
@@ -1270,9 +1275,7 @@ def _log_rows_sql(dialect: str, events: str, log: str, where: str,
     event name after the topic's colon, the aggregate id as text.
 
     PostgreSQL (``windows``: rm_log_windows' name) also notes the rows'
-    windows, in window order, and returns how many rows it wrote. A window
-    whose rows all await mending gets "~", later than any instant, which
-    the mending replaces: its row lock is so taken in order with the rest."""
+    windows (``_windows_of``) and returns how many rows it wrote."""
     utc = ("CASE WHEN length(ts) = 32 AND substr(ts, 27) = '+00:00' "
            "THEN substr(ts, 1, 26) || 'Z' "
            "WHEN length(ts) = 25 AND substr(ts, 20) = '+00:00' "
@@ -1305,10 +1308,7 @@ def _log_rows_sql(dialect: str, events: str, log: str, where: str,
             f"OFFSET 0) AS q")
     if windows is None:
         return insert
-    earliest = ("coalesce(min(recorded_at) FILTER (WHERE substr(recorded_at, 1, 1) <> '!'), "
-                "'~')")
-    noted = _windows_upsert(windows, f"SELECT notification_id / {LOG_WINDOW_IDS}, {earliest} "
-                                     f"FROM written GROUP BY 1 ORDER BY 1")
+    noted = _windows_upsert(windows, _windows_of("written"))
     return (f"WITH written AS ({insert} RETURNING notification_id, recorded_at), "
             f"noted AS ({noted}) SELECT count(*) FROM written")
 
@@ -1618,11 +1618,7 @@ class _SQLiteLogStage:
         self.raw.commit()
         self.stage_sql = _log_rows_sql("sqlite", events, "temp.log_stage", where)
         self.copy_sql = f"INSERT INTO {log} SELECT * FROM temp.log_stage"
-        # (one writer at a time: no lock order to keep, instants awaiting
-        # mending are left to ``_mend_instants``)
-        self.windows_sql = _windows_upsert(
-            view.windows_name(), f"SELECT notification_id / {LOG_WINDOW_IDS}, min(recorded_at) "
-            f"FROM temp.log_stage WHERE substr(recorded_at, 1, 1) <> '!' GROUP BY 1")
+        self.windows_sql = _windows_upsert(view.windows_name(), _windows_of("temp.log_stage"))
 
     def write(self, after: int, end: int, tracking: Tracking,
               write_turn: Callable[[], Any]) -> int:
