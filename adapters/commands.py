@@ -384,6 +384,8 @@ class CorrectSuspension(Strict):
     corrects: Code = Field(description="the command id that recorded the suspension")
     start: date
     reason: str = Field(min_length=1)
+    months: int | None = Field(None, description="disciplinary: the months (3 to 6), when "
+                                                 "they are corrected too")
 
 
 class ApplyForResumption(Strict):

@@ -41,6 +41,27 @@ _SUSPENSION_CODES = {g.code for g in MANDATORY_SUSPENSION_GROUNDS}
 _BREACH_CODES = {g.code for g in BREACH_CLAUSES}
 
 
+def disciplinary_end(notice_day: date, months: int) -> date:
+    """SUS-04 with CAL-05 and CAL-03: the last day of a disciplinary suspension
+    of ``months`` from the written notice (M 45 "自通知之日起暂停服务3-6月").
+    The period starts the day after the notice (art. 201), so it ends on the
+    notice's day-of-month ``months`` later, or that month's last day when the
+    day does not exist (art. 202): 2025-08-31 + 3 -> 2025-11-30. Not moved off
+    rest days: CAL-06 is for a period to act, and this one is a sanction."""
+    return add_months(notice_day, months)
+
+
+def disciplinary_months(start: date, planned_end: date) -> int | None:
+    """The months of a recorded disciplinary suspension, read back from its
+    start and last day, by this rule or by the one before it (one day
+    earlier, up to this fix of issue #12); None when neither fits."""
+    for months in range(DISCIPLINARY_MONTHS[0], DISCIPLINARY_MONTHS[1] + 1):
+        end = disciplinary_end(start, months)
+        if planned_end in (end, end - timedelta(days=1)):
+            return months
+    return None
+
+
 def _iso(d: date | None) -> str | None:
     return d.isoformat() if d else None
 
@@ -442,7 +463,7 @@ class Agreement(LedgerAggregate):
                 raise RuleViolation(f"{ground_code!r} is not a breach clause or M 38 ground",
                                     rule="SUS-06",
                                     remedy="cite the clause found (e.g. MA42-1) or an M 38 ground")
-            planned_end = add_months(start, months) - timedelta(days=1)
+            planned_end = disciplinary_end(start, months)
         self._suspended(kind=kind, ground_code=ground_code, start=start,
                         requested_on=requested_on, planned_end=planned_end,
                         resume_by=resume_by.due if resume_by else None,
@@ -487,10 +508,14 @@ class Agreement(LedgerAggregate):
         if s["kind"] == "voluntary" and applied_on > s["resume_by"]:
             raise RuleViolation(f"the voluntary suspension's 180 days ran out on {s['resume_by']}",
                                 rule="SUS-02", remedy="the agreement ended automatically")
+        # SUS-04: "暂停服务协议期满，经协议机构申请" - the application follows the
+        # period, so its last day is still too early.
         if s["kind"] == "disciplinary" and applied_on <= s["planned_end"]:
-            raise RuleViolation(f"the disciplinary suspension runs until {s['planned_end']}",
-                                rule="SUS-04",
-                                remedy=f"apply after {s['planned_end']}, when the period is over")
+            raise RuleViolation(f"the disciplinary suspension runs until {s['planned_end']} "
+                                f"(its last day); an application on {applied_on} comes "
+                                "before the period is over", rule="SUS-04",
+                                remedy=f"apply on or after "
+                                       f"{s['planned_end'] + timedelta(days=1)}")
         self._resumption_applied(applied_on=applied_on, effective_on=effective_on,
                                  envelope=envelope)
 
@@ -509,6 +534,16 @@ class Agreement(LedgerAggregate):
         if s["resumption_applied_on"] is None:
             raise RuleViolation("the institution has not applied to resume", rule="SUS-04",
                                 remedy="record its application first (M 45)")
+        # SUS-04: a passed inspection resumes the agreement on its own date, so
+        # one dated inside the period (or before the application it answers)
+        # would resume service while the suspension still runs.
+        earliest = max(s["planned_end"] + timedelta(days=1), s["resumption_applied_on"])
+        if effective_on < earliest:
+            raise RuleViolation(f"an on-site inspection on {effective_on} comes before the "
+                                f"suspension's period is over ({s['planned_end']} is its last "
+                                f"day) or before the application of "
+                                f"{s['resumption_applied_on']}", rule="SUS-04",
+                                remedy=f"inspect on or after {earliest}")
         self._inspected(passed=passed, report_ref=report_ref, effective_on=effective_on,
                         envelope=envelope)
         if passed:
@@ -552,9 +587,12 @@ class Agreement(LedgerAggregate):
     # --- AUD-01: correcting a recorded suspension ------------------------------------
     def correct_suspension(self, *, corrects: str, start: date, reason: str,
                            calendar: WorkingCalendar, effective_on: date,
-                           envelope: Envelope) -> dict[str, Any]:
+                           envelope: Envelope, months: int | None = None) -> dict[str, Any]:
         """A new event that names the suspension it corrects (by the command
-        that recorded it) and why; the original stays in the log."""
+        that recorded it) and why; the original stays in the log. A
+        disciplinary suspension's last day is counted again from the
+        corrected start (SUS-04, CAL-05): this is how an operator corrects one
+        recorded with the end a day early (issue #12, docs/interpretation.md)."""
         self._require_live("AUD-01")
         found = [s for s in self.suspensions if s.get("command_id") == corrects]
         if not found:
@@ -572,10 +610,26 @@ class Agreement(LedgerAggregate):
         if s["kind"] == "voluntary":
             resume_by = calendar.act_deadline(period_last_day(start, VOLUNTARY_MAX_DAYS)).due
         planned_end = s["planned_end"]
-        if planned_end is not None:
-            planned_end = planned_end + (start - s["start"])
+        if s["kind"] == "disciplinary":
+            months = months if months is not None else \
+                disciplinary_months(s["start"], planned_end)
+            if months is None:
+                raise InvalidCommand(f"the recorded suspension's last day {planned_end} is no "
+                                     f"count of months from {s['start']}", rule="SUS-04",
+                                     remedy="give months (3 to 6) with the correction")
+            if not DISCIPLINARY_MONTHS[0] <= months <= DISCIPLINARY_MONTHS[1]:
+                raise RuleViolation(f"a disciplinary suspension lasts 3 to 6 months, got "
+                                    f"{months}", rule="SUS-04", remedy="give months between "
+                                                                       "3 and 6")
+            planned_end = disciplinary_end(start, months)
+        elif months is not None:
+            raise InvalidCommand(f"months count only a disciplinary suspension, this one is "
+                                 f"{s['kind']}", rule="SUS-04", remedy="leave months out")
+        elif planned_end is not None:
+            planned_end = planned_end + (start - s["start"])   # a voluntary one's days
         corrected = {**s, "start": start, "resume_by": resume_by, "planned_end": planned_end,
-                     "corrected": {"reason": reason, "was": s["start"]}}
+                     "corrected": {"reason": reason, "was": s["start"],
+                                   "planned_end_was": s["planned_end"]}}
         # The correction carries the whole corrected suspension, dated from the
         # earlier of the two starts, so a replay "as of" any day sees it whole.
         self._suspension_corrected(

@@ -836,13 +836,14 @@ class Ledger(Application):
 
     @command
     def correct_suspension(self, ctx: Context, *, agreement: str, corrects: str, start: date,
-                           reason: str):
+                           reason: str, months: int | None = None):
         ag, touched = self._up_to_date(agreement, ctx)
         row = ag.correct_suspension(corrects=corrects, start=start, reason=reason,
-                                    calendar=self.calendar(), effective_on=ctx.effective_on,
-                                    envelope=ctx.envelope)
+                                    months=months, calendar=self.calendar(),
+                                    effective_on=ctx.effective_on, envelope=ctx.envelope)
         return [ag, *touched], {"agreement": agreement, "corrects": corrects,
-                                "start": row["start"], "resume_by": row["resume_by"]}
+                                "start": row["start"], "resume_by": row["resume_by"],
+                                "planned_end": row["planned_end"]}
 
     @command
     def apply_for_resumption(self, ctx: Context, *, agreement: str, applied_on: date):
