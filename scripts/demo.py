@@ -23,9 +23,10 @@ from adapters.commands import execute  # noqa: E402
 from adapters.describe import describe  # noqa: E402
 from adapters.settings import open_ledger  # noqa: E402
 from domain.errors import LedgerError  # noqa: E402
-from projections.deadlines import (agreement_status, bar_register,  # noqa: E402
-                                   open_deadlines, public_ended_list)
-from projections.fund import as_dict, positions as fund_positions, totals  # noqa: E402
+from adapters.readmodels import (bars_as_of, catch_up, deadlines_as_of,  # noqa: E402
+                                 ended_as_of, log_position, positions_as_of, status_as_of,
+                                 view_for)
+from projections.fund import MONEY_COLUMNS, as_dict, totals  # noqa: E402
 from projections.status import build  # noqa: E402
 
 OFFICER = {"user": "zhang.min", "role": "case_officer"}
@@ -313,51 +314,83 @@ def money(d: Demo) -> None:
     d.do("clear_deposit", "2026-02-10", actor=FINANCE, agreement="XY-JZ-2025-001", year=2025)
 
 
-def report(ledger) -> None:
+# The demo's closing tables are the CLI's answers, asked of the same SQL read
+# models with the same queries (issue #12): a fold of its own once showed, "on
+# 2025-12-31", everything recorded up to 2026-02 (tests/test_demo.py compares).
+STATUS_ON = date(2025, 12, 31)      # ledger status --on 2025-12-31
+DEADLINES_ON = date(2025, 12, 31)   # ledger deadlines --on 2025-12-31
+POSITIONS_AS_OF = date(2026, 2, 10)  # ledger positions --as-of 2026-02-10: the deposit cleared
+
+
+def status_line(r) -> str:
+    """One agreement's status, and the day it has been so since."""
+    return f"  {r['valid_from']}  {r['agreement']}  {r['institution']:8} {r['status']:12} " \
+           f"{r['why']}"
+
+
+def ended_line(r, name: str) -> str:
+    kind = "breach" if r["breach"] else "not a breach"
+    return f"  {r['ended_on']}  {r['agreement']}  {name}  {r['ground']} " \
+           f"({r['article']}, {kind}): {r['reason']}"
+
+
+def bar_line(r) -> str:
+    return f"  {r['person']}  {r['bar_no']}  {r['institution']}  {r['years']} years  " \
+           f"{r['status']} {r['approved_on']} to {r['until']}: {r['finding']}"
+
+
+def deadline_line(r) -> str:
+    flag = (" OVERDUE" if r["overdue"] else "") + (" provisional" if r["provisional"] else "")
+    return f"  {r['due']}  [{r['rule']}] {r['subject']}: {r['what']}{flag}"
+
+
+def position_line(label: str, d) -> str:
+    return "  " + f"{label:22}" + "".join(f"{d[c]:>13}" for c in MONEY_COLUMNS)
+
+
+def report(ledger, url: str) -> None:
     state = build(e for _, e in ledger.read_log())
-    print("\n== Where each application stands")
+    print("\n== Where each application stands (everything recorded)")
     for a in state.applications.values():
         evs = [state.evaluations[n].result for n in a.evaluations]
         last = evs[-1] if evs and evs[-1] else None
         tail = f"last result {'pass' if last['passed'] else 'fail'} {last['total']}" \
             if last else ""
         print(f"  {a.number}  {a.institution_code:8} {a.status:10} {tail}")
-    print("\n== Agreements on 2025-12-31")
-    for ag in state.agreements.values():
-        row = agreement_status(ag)
-        print(f"  {row['agreement']}  {row['institution']:8} {row['status']:12} {row['why']}")
-    print("\n== Public list of ended agreements (M 39)")
-    for row in public_ended_list(state):
-        kind = "breach" if row["breach"] else "not a breach"
-        print(f"  {row['ended_on']}  {row['agreement']}  {row['name']}  {row['ground']} "
-              f"({row['article']}, {kind}): {row['reason']}")
-    print("\n== Practitioner bars")
-    for row in bar_register(state):
-        print(f"  {row['person']} {row['name']}  {row['bar_no']}  {row['status']} "
-              f"{row['approved_on']} to {row['until']}: {row['finding']}")
-    print("\n== Fund positions, everything recorded (yuan; AUD-06 identities checked per row)")
-    rows = fund_positions(state)
+    catch_up(ledger)
+    view = view_for(ledger)
+    known = log_position(view, None)   # everything recorded, as the CLI without --known-at
+    print(f"\n== Agreements on {STATUS_ON} (ledger status --on {STATUS_ON})")
+    for row in status_as_of(view, STATUS_ON, known):
+        print(status_line(row))
+    print("\n== Public list of ended agreements (M 39; ledger ended)")
+    names = {c: i.name for c, i in state.institutions.items()}
+    for row in ended_as_of(view, None, known):
+        print(ended_line(row, names.get(row["institution"], "")))
+    print("\n== Practitioner bars (ledger bars)")
+    for row in bars_as_of(view, None, known):
+        print(bar_line(row))
+    print(f"\n== Fund positions on {POSITIONS_AS_OF} (yuan; ledger positions --as-of "
+          f"{POSITIONS_AS_OF}; AUD-06 identities checked per row)")
+    rows = positions_as_of(view, POSITIONS_AS_OF, known)
     per_agency, fund = totals(rows)
-    cols = ("claimed", "refused", "deducted", "approved", "paid", "withheld", "returned",
-            "forfeited", "still_held")
-    print("  " + f"{'':22}" + "".join(f"{c:>14}" for c in cols))
+    print("  " + f"{'':22}" + "".join(f"{c:>13}" for c in MONEY_COLUMNS))
     for label, p in [(f"{p.agreement} {p.year}", p) for p in rows] + \
             [(f"agency {a}", p) for a, p in per_agency.items()] + [("fund", fund)]:
-        d = as_dict(p)
-        print("  " + f"{label:22}" + "".join(f"{d[c]:>14}" for c in cols))
+        print(position_line(label, as_dict(p)))
         broken = p.identities()
         if broken:
             print(f"  !! AUD-06 broken for {label}: {broken}")
-    on = date(2025, 12, 31)
-    print(f"\n== Open deadlines on {on}")
-    for row in open_deadlines(state, on):
-        flag = " OVERDUE" if row["overdue"] else ""
-        print(f"  {row['due']}  [{row['rule']}] {row['subject']}: {row['what']}{flag}")
+    print(f"\n== Open deadlines on {DEADLINES_ON} (ledger deadlines --on {DEADLINES_ON})")
+    for row in deadlines_as_of(view, DEADLINES_ON, known):
+        print(deadline_line(row))
     print(f"\n{state.events_applied} events in the log. Try:\n"
-          f"  .venv/bin/ledger institution TY-R001 --db {ledger_url}\n"
-          f"  .venv/bin/ledger deadlines --on 2025-12-31 --db {ledger_url}\n"
-          f"  .venv/bin/ledger status --on 2025-09-01 --db {ledger_url}\n"
-          f"  .venv/bin/ledger ended --db {ledger_url}")
+          f"  .venv/bin/ledger institution TY-R001 --db {url}\n"
+          f"  .venv/bin/ledger status --on {STATUS_ON} --db {url}\n"
+          f"  .venv/bin/ledger deadlines --on {DEADLINES_ON} --db {url}\n"
+          f"  .venv/bin/ledger positions --as-of {POSITIONS_AS_OF} --db {url}\n"
+          f"  .venv/bin/ledger status --on 2025-09-01 --db {url}\n"
+          f"  .venv/bin/ledger ended --db {url}")
 
 
 if __name__ == "__main__":
@@ -367,13 +400,12 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.db.startswith("sqlite:///"):
         Path(args.db[len("sqlite:///"):]).unlink(missing_ok=True)  # a fresh store every run
-    ledger_url = args.db
     ledger = open_ledger(args.db, args.schema)
     try:
         demo = Demo(ledger)
         run(demo)
         lifecycle(demo)
         money(demo)
-        report(ledger)
+        report(ledger, args.db)
     finally:
         ledger.close()
