@@ -8,24 +8,40 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
 from adapters.commands import MODELS, apply_parsed, parse
 from adapters.describe import describe
-from adapters.settings import URL_SETTING, open_ledger
+from adapters.settings import URL_SETTING, StoreUnavailable, open_ledger
 from domain.errors import LedgerError
 from domain.service import _plain
 from projections.deadlines import agreement_status
 from projections.status import build
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+class _LedgerGroup(TyperGroup):
+    """Every subcommand: a store that cannot be used is one line, exit 2."""
+
+    def invoke(self, ctx):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except Exception as e:
+            # RebuildUnfinished by name: importing the read models here would
+            # slow every command, even --help
+            if not (isinstance(e, StoreUnavailable) or type(e).__name__ == "RebuildUnfinished"):
+                raise
+            typer.echo(f"{e}".rstrip(".") + ".", err=True)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(cls=_LedgerGroup, add_completion=False, no_args_is_help=True,
                   help="The agreement ledger: Shanxi work-injury insurance agreement "
                        "institutions, event-sourced.")
 console = Console()
 
-DbOption = typer.Option(None, "--db", help=f"SQLAlchemy URL; default ${URL_SETTING} or "
-                                           "sqlite:///ledger.sqlite")
+DbOption = typer.Option(None, "--db", help=f"the store: an SQLite file path or a SQLAlchemy "
+                                           f"URL; default ${URL_SETTING} or ledger.sqlite")
 JsonOption = typer.Option(False, "--json", help="print JSON instead of tables")
 
 
@@ -59,22 +75,28 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
         keep_going: bool = typer.Option(False, "--keep-going",
                                         help="report a rejected command and go on"),
         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """Apply command files in order and report each result."""
+    """Apply command files in order and report each result.
+
+    Exit 0 when every line was applied, 1 when a line was rejected (each
+    rejection names its line, rule, reason and remedy), 2 when a file or an
+    option cannot be used (then nothing is applied)."""
+    from adapters.boundary import UnusableFile, command_lines, printable
+    for path in files:   # every file usable before anything is applied
+        try:
+            next(iter(command_lines(path)), None)
+        except UnusableFile as e:
+            typer.echo(printable(e), err=True)
+            raise typer.Exit(2)
     ledger = open_ledger(db)
     rejected = 0
     clock: date | None = None  # the last date the clock was advanced to in this run
     try:
         for path in files:
-            try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError as e:
-                typer.echo(f"cannot read {path}: {e.strerror}", err=True)
-                raise typer.Exit(2)
-            for lineno, line in enumerate(lines, 1):
-                if not line.strip() or line.lstrip().startswith("#"):
-                    continue
-                where = f"{path.name}:{lineno}"
+            for lineno, line in command_lines(path):
+                where = f"{printable(path.name)}:{lineno}"
                 try:
+                    if isinstance(line, LedgerError):
+                        raise line
                     env, fields = parse(line)
                     advance = clock is None or env.date > clock
                     result = apply_parsed(ledger, env, fields, advance_clock=advance)
@@ -85,18 +107,25 @@ def run(files: list[Path] = typer.Argument(..., help="command files, one JSON ob
                         typer.echo(json.dumps({"line": where, "rejected": e.as_dict()},
                                               ensure_ascii=False))
                     else:
-                        typer.echo(typer.style(f"{where} REJECTED", fg="red") + f" {e}")
+                        typer.echo(typer.style(f"{where} REJECTED", fg="red") +
+                                   f" {printable_lines(str(e))}")
                     if not keep_going:
                         raise typer.Exit(1)
                     continue
                 if as_json:
                     typer.echo(json.dumps({"line": where, **_plain(result)}, ensure_ascii=False))
                 else:
-                    typer.echo(f"{where} {describe(result)}")
+                    typer.echo(f"{where} {printable(describe(result))}")
     finally:
         _seal_and_close(ledger)
     if rejected:
         raise typer.Exit(1)
+
+
+def printable_lines(text: str) -> str:
+    """A multi-line refusal with each of its own lines made printable."""
+    from adapters.boundary import printable
+    return "\n".join(printable(part) for part in text.split("\n"))
 
 
 def _seal_and_close(ledger) -> None:
@@ -109,7 +138,7 @@ def _seal_and_close(ledger) -> None:
 
 
 def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str]):
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)
     try:
         events = [e for _, e in ledger.read_log()]
     finally:
@@ -217,7 +246,7 @@ def application(number: str, as_of: Optional[str] = typer.Option(None, "--as-of"
 def _read_models(db: Optional[str]):
     """Open the ledger, bring the SQL read models up to date, hand back the view."""
     from adapters.readmodels import RebuildUnfinished, catch_up, view_for
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)
     try:
         catch_up(ledger)
     except RebuildUnfinished as e:
@@ -324,7 +353,7 @@ def rebuild(db: Optional[str] = DbOption,
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from adapters.readmodels import rebuild as rebuild_models
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)
     try:
         with Progress(TextColumn("rebuilding read models"), BarColumn(),
                       TextColumn("{task.completed:,}/{task.total:,} events"),
@@ -361,7 +390,7 @@ def verify_models(as_json: bool = JsonOption, db: Optional[str] = DbOption) -> N
     """Prove a rebuild equals the live read models and that the AUD-06 money
     identities hold at every point in history."""
     from adapters.readmodels import verify as verify_read_models
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)
     try:
         result = verify_read_models(ledger)
     finally:
@@ -538,12 +567,7 @@ _register_extensions()
 
 
 def main() -> None:
-    from adapters.readmodels import RebuildUnfinished
-    try:
-        app()
-    except RebuildUnfinished as e:   # verify and verify-models after a stopped rebuild
-        typer.echo(f"{e}.", err=True)
-        raise SystemExit(2) from None
+    app()
 
 
 if __name__ == "__main__":

@@ -25,13 +25,14 @@ from typing import Any, List, Optional
 import typer
 from adapters.settings import URL_SETTING, open_ledger
 
-DbOption = typer.Option(None, "--db", help=f"SQLAlchemy URL; default ${URL_SETTING} or "
-                                           "sqlite:///ledger.sqlite")
+DbOption = typer.Option(None, "--db", help=f"the store: an SQLite file path or a SQLAlchemy "
+                                           f"URL; default ${URL_SETTING} or ledger.sqlite")
 JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
 
 
-def _open(db: Optional[str]):
-    return open_ledger(db)
+def _open(db: Optional[str], *, create: bool = False):
+    """The store; only init-store may make a new one (a question never does)."""
+    return open_ledger(db, create=create)
 
 
 def _echo_json(data: Any) -> None:
@@ -124,7 +125,7 @@ def init_store_command(role: str = typer.Option("ledger_app", "--role",
                        db: Optional[str] = DbOption) -> None:
     """Create the chain table and the append-only triggers (idempotent)."""
     from adapters.integrity import engine_of, init_store, revoke_sql
-    ledger = _open(db)
+    ledger = _open(db, create=True)
     try:
         done = init_store(ledger)
         postgres = engine_of(ledger).dialect.name == "postgresql"

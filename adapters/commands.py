@@ -12,7 +12,7 @@ valid; nothing is recorded.
 """
 from __future__ import annotations
 
-import json
+import difflib
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -20,6 +20,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       field_validator)
+
+from adapters.boundary import (BusinessDay, Code, Day, Name, Text, check_tree, load_line,
+                               printable)
 
 from domain.application import MATERIALS
 from domain.base import ROLES, Context
@@ -46,13 +49,17 @@ def _points(value: Any) -> Decimal:
 
 
 Points = Annotated[Decimal, BeforeValidator(_points)]
-Code = Annotated[str, Field(min_length=1, max_length=64)]
+# a deduction is a JSON pair [points, reason]; strict mode reads a pair only as a tuple
+Deduction = Annotated[tuple[Points, Text],
+                      BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)]
+COUNT_MAX = 1_000_000   # staff, beds, patients: no institution counts more
 MaterialItem = Literal[tuple(MATERIALS)]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
+    # strict: "12" is not 12, 1 is not true, and a date is only YYYY-MM-DD
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True,
-                              populate_by_name=True)
+                              populate_by_name=True, strict=True)
 
 
 class Actor(Strict):
@@ -63,68 +70,72 @@ class Actor(Strict):
 class Envelope(Strict):
     id: Code = Field(description="command id; a repeated id is answered with the first result")
     command: str
-    date: date
+    date: BusinessDay
     actor: Actor
-    document: str = ""
+    document: Name = ""
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
 # --- the commands' fields -----------------------------------------------------
 class PersonIn(Strict):
     person_id: Code
-    name: str = ""
+    name: Name = ""
     role: Literal[PERSON_ROLES]  # type: ignore[valid-type]
 
 
 class Staff(Strict):
-    doctors: int = Field(0, ge=0)
-    senior_doctors: int = Field(0, ge=0)
-    nurses: int = Field(0, ge=0)
-    therapists: int = Field(0, ge=0)
-    technicians: int = Field(0, ge=0)
-    other: int = Field(0, ge=0)
+    doctors: int = Field(0, ge=0, le=COUNT_MAX)
+    senior_doctors: int = Field(0, ge=0, le=COUNT_MAX)
+    nurses: int = Field(0, ge=0, le=COUNT_MAX)
+    therapists: int = Field(0, ge=0, le=COUNT_MAX)
+    technicians: int = Field(0, ge=0, le=COUNT_MAX)
+    other: int = Field(0, ge=0, le=COUNT_MAX)
 
 
 class Volumes(Strict):
     """Previous year's volumes and average costs (F1); costs in yuan strings."""
-    outpatients: int = Field(0, ge=0)
-    inpatients: int = Field(0, ge=0)
-    surgeries: int = Field(0, ge=0)
-    devices_fitted: int = Field(0, ge=0)
-    average_outpatient_cost: str = "0"
-    average_inpatient_cost: str = "0"
+    outpatients: int = Field(0, ge=0, le=COUNT_MAX)
+    inpatients: int = Field(0, ge=0, le=COUNT_MAX)
+    surgeries: int = Field(0, ge=0, le=COUNT_MAX)
+    devices_fitted: int = Field(0, ge=0, le=COUNT_MAX)
+    average_outpatient_cost: Name = "0"
+    average_inpatient_cost: Name = "0"
 
 
 class Facts(Strict):
     """The F1 application form's facts (ADM-02)."""
-    credit_code: str = ""
-    ownership: str = ""
+    credit_code: Text = ""
+    ownership: Text = ""
     category: Literal["general", "tcm", "rehab", "specialty", "assistive_fitter", "other"]
     non_profit: bool = True
     public: bool = True
-    licence_no: str = ""
-    licence_date: date | None = None
+    licence_no: Text = ""
+    licence_date: Day | None = None
     level: int = Field(0, ge=0, le=3, description="hospital level 1-3, 0 for none")
     legal_person: bool = True
-    business_started_on: date | None = None
-    address: str = ""
+    business_started_on: Day | None = None
+    address: Text = ""
     staff: Staff = Field(default_factory=Staff)
     volumes: Volumes = Field(default_factory=Volumes)
-    departments_with_beds: list[str] = Field(default_factory=list)
-    beds: int = Field(0, ge=0)
-    large_equipment: list[str] = Field(default_factory=list)
+    departments_with_beds: list[Text] = Field(default_factory=list)
+    beds: int = Field(0, ge=0, le=COUNT_MAX)
+    large_equipment: list[Text] = Field(default_factory=list)
     networked_settlement: bool = Field(False, description="settles claims over the network; "
                                                           "otherwise claims are due by the 5th")
 
 
 class RegisterInstitution(Strict):
     code: Code
-    name: str = Field(min_length=1)
+    name: Name = Field(min_length=1)
     kind: Literal[KINDS]  # type: ignore[valid-type]
     subtype: Literal[ASSISTIVE_SUBTYPES] | None = None  # type: ignore[valid-type]
     agency: Code
     facts: Facts
     people: list[PersonIn] = Field(default_factory=list)
+
+
+class _NameOnly(Strict):
+    name: Name = Field(min_length=1)
 
 
 class AmendInstitution(Strict):
@@ -135,24 +146,25 @@ class AmendInstitution(Strict):
     @classmethod
     def _known_facts(cls, v: dict[str, Any]) -> dict[str, Any]:
         """Each change names an F1 fact (or the name) with a value of its type."""
-        from pydantic import TypeAdapter
         checked: dict[str, Any] = {}
         for key, value in v.items():
             if key == "name":
-                checked[key] = TypeAdapter(str).validate_python(value)
+                checked[key] = _NameOnly.model_validate({"name": value}).name
                 continue
             if key not in Facts.model_fields:
-                raise ValueError(f"{key!r} is not an F1 fact; use one of "
+                raise ValueError(f"{printable(key)!r} is not an F1 fact; use one of "
                                  f"{', '.join(Facts.model_fields)}")
-            adapter = TypeAdapter(Facts.model_fields[key].annotation)
-            checked[key] = _to_domain(adapter.validate_python(value))
+            # the field as Facts declares it: its type, its bounds, strictly
+            facts = Facts.model_construct()
+            Facts.__pydantic_validator__.validate_assignment(facts, key, value)
+            checked[key] = _to_domain(getattr(facts, key))
         return checked
 
 
 class LinkPerson(Strict):
     institution: Code
     person_id: Code
-    name: str = ""
+    name: Name = ""
     role: Literal[PERSON_ROLES]  # type: ignore[valid-type]
 
 
@@ -164,27 +176,27 @@ class UnlinkPerson(Strict):
 
 class ListAsDishonest(Strict):
     person_id: Code
-    listed_on: date
-    list_ref: str = Field(min_length=1)
+    listed_on: Day
+    list_ref: Text = Field(min_length=1)
 
 
 class DelistDishonest(Strict):
     person_id: Code
-    delisted_on: date
+    delisted_on: Day
 
 
 class RecordBarFact(Strict):
     institution: Code
     ground: Literal[BAR_FACT_CODES]  # type: ignore[valid-type]
-    occurred_on: date
-    note: str = Field(min_length=1)
+    occurred_on: Day
+    note: Text = Field(min_length=1)
 
 
 class LiftBarFact(Strict):
     institution: Code
     ground: Literal[BAR_FACT_CODES]  # type: ignore[valid-type]
-    lifted_on: date
-    note: str = ""
+    lifted_on: Day
+    note: Text = ""
 
 
 class LoadCalendarYear(Strict):
@@ -201,7 +213,7 @@ class SendMaterialsNotice(Strict):
     application: Code
     notice_no: Code
     missing: list[MaterialItem] = Field(min_length=1)  # type: ignore[valid-type]
-    supply_by: date
+    supply_by: Day
 
 
 class SupplyMaterials(Strict):
@@ -216,30 +228,30 @@ class ApplicationOnly(Strict):
 class RequestSupplement(Strict):
     application: Code
     items: list[MaterialItem] = Field(min_length=1)  # type: ignore[valid-type]
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class DeclineApplication(Strict):
     application: Code
-    reasons: list[str] = Field(min_length=1)
+    reasons: list[Text] = Field(min_length=1)
 
 
 class WithdrawApplication(Strict):
     application: Code
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class ExemptFromEvaluation(Strict):
     application: Code
-    basic_medical_designation: str = Field(min_length=1)
+    basic_medical_designation: Text = Field(min_length=1)
     fits_planning: bool
 
 
 class Member(Strict):
     member_id: Code
-    name: str = ""
+    name: Name = ""
     role: Literal["expert", "agency_staff", "administrative_staff"] = "expert"
-    conflict: str | None = Field(None, description="the conflict of interest, if any: recused")
+    conflict: Text | None = Field(None, description="the conflict of interest, if any: recused")
 
 
 class FormPanel(Strict):
@@ -251,7 +263,7 @@ class FormPanel(Strict):
 class RecordScores(Strict):
     evaluation: Code
     scored_by: list[Code] = Field(min_length=1)
-    deductions: dict[str, list[tuple[Points, str]]] = Field(default_factory=dict)
+    deductions: dict[str, list[Deduction]] = Field(default_factory=dict)
     awarded: dict[str, Points] = Field(default_factory=dict)
     veto_failed: list[Literal["V1", "V2", "V3", "V4", "V5"]] = Field(default_factory=list)
 
@@ -270,10 +282,10 @@ class RecordScores(Strict):
 class ConcludeEvaluation(Strict):
     evaluation: Code
     report_no: Code
-    served_on: date | None = None
+    served_on: Day | None = None
     validity_years: Literal[1, 2] | None = None
-    reasons: list[str] = Field(default_factory=list)
-    advice: str = ""
+    reasons: list[Text] = Field(default_factory=list)
+    advice: Text = ""
 
 
 class SelectRehabPilot(Strict):
@@ -284,7 +296,7 @@ class SelectRehabPilot(Strict):
 class ReleaseRehabPilot(Strict):
     agency: Code
     institution: Code
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 # --- agreements (AGR, SUS, TER, SAN, DIS) -------------------------------------
@@ -299,10 +311,10 @@ class SignAgreement(Strict):
     number: Code
     institution: Code
     agreement_type: Literal["MA", "RA", "DA"] | None = None
-    term_start: date
+    term_start: Day
     term_years: Literal[1, 2] = 1
     renewal_of: Code | None = None
-    late_reason: str = ""
+    late_reason: Text = ""
 
 
 class FileAgreement(Strict):
@@ -313,84 +325,84 @@ class FileAgreement(Strict):
 class StartPublicNotice(Strict):
     agreement: Code
     notice_ref: Code
-    until: date
+    until: Day
 
 
 class RaiseObjection(Strict):
     agreement: Code
     objection_no: Code
-    raised_by: str = Field(min_length=1)
-    summary: str = Field(min_length=1)
+    raised_by: Text = Field(min_length=1)
+    summary: Text = Field(min_length=1)
 
 
 class DecideObjection(Strict):
     agreement: Code
     objection_no: Code
     upheld: bool
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class RecordChange(Strict):
     agreement: Code
     change: Literal["name", "ownership", "legal_representative", "level", "address",
                     "service_scope", "merger"]
-    approved_on: date
-    reported_on: date | None = None
-    details: str = ""
+    approved_on: Day
+    reported_on: Day | None = None
+    details: Text = ""
 
 
 class ReportChange(Strict):
     agreement: Code
     change: Literal["name", "ownership", "legal_representative", "level", "address",
                     "service_scope", "merger"]
-    reported_on: date
+    reported_on: Day
 
 
 class ApplyForRenewal(Strict):
     agreement: Code
-    applied_on: date
+    applied_on: Day
 
 
 class ObjectToRenewal(Strict):
     agreement: Code
     raised_by: Party
-    summary: str = Field(min_length=1)
+    summary: Text = Field(min_length=1)
 
 
 class RefuseRenewal(Strict):
     agreement: Code
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class GiveNoticeToEnd(Strict):
     agreement: Code
     given_by: Party
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class SuspendAgreement(Strict):
     agreement: Code
     kind: Literal["voluntary", "mandatory", "disciplinary"]
-    ground: str = ""
-    start: date | None = None
-    requested_on: date | None = None
-    planned_days: int | None = Field(None, ge=1)
-    months: int | None = None
-    notice_no: str = ""
+    ground: Text = ""
+    start: Day | None = None
+    requested_on: Day | None = None
+    planned_days: int | None = Field(None, ge=1, le=3660)
+    months: int | None = Field(None, le=120)
+    notice_no: Text = ""
 
 
 class CorrectSuspension(Strict):
     agreement: Code
     corrects: Code = Field(description="the command id that recorded the suspension")
-    start: date
-    reason: str = Field(min_length=1)
+    start: Day
+    reason: Text = Field(min_length=1)
     months: int | None = Field(None, description="disciplinary: the months (3 to 6), when "
                                                  "they are corrected too")
 
 
 class ApplyForResumption(Strict):
     agreement: Code
-    applied_on: date
+    applied_on: Day
 
 
 class RecordInspection(Strict):
@@ -402,28 +414,28 @@ class RecordInspection(Strict):
 class RecordBreachFinding(Strict):
     agreement: Code
     clause: Code
-    found_on: date
-    facts: str = Field(min_length=1)
-    sanctions: list[str] = Field(default_factory=list)
+    found_on: Day
+    facts: Text = Field(min_length=1)
+    sanctions: list[Text] = Field(default_factory=list)
 
 
 class TerminateAgreement(Strict):
     agreement: Code
     ground: Code
-    notice_no: str = ""
-    notice_on: date | None = None
-    reported_on: date | None = None
-    report_ref: str = ""
-    reason: str = ""
+    notice_no: Text = ""
+    notice_on: Day | None = None
+    reported_on: Day | None = None
+    report_ref: Text = ""
+    reason: Text = ""
 
 
 class ProposePractitionerBar(Strict):
     bar_no: Code
     person_id: Code
-    name: str = ""
+    name: Name = ""
     institution: Code
-    years: int
-    finding: str = Field(min_length=1)
+    years: int = Field(ge=1, le=100)
+    finding: Text = Field(min_length=1)
 
 
 class ApprovePractitionerBar(Strict):
@@ -435,7 +447,7 @@ class ApprovePractitionerBar(Strict):
 class ReportBarToRegulator(Strict):
     bar_no: Code
     person_id: Code
-    regulator: str = Field(min_length=1)
+    regulator: Text = Field(min_length=1)
     report_ref: Code
 
 
@@ -448,7 +460,7 @@ class OpenDispute(Strict):
     matter: Literal["signing", "performing", "changing", "ending", "practitioner_bar"]
     route: Literal["negotiation", "coordination", "administrative_review", "litigation"]
     decision: Literal["ending", "suspension", "bar", "other"] = "other"
-    summary: str = Field(min_length=1)
+    summary: Text = Field(min_length=1)
 
 
 class ChangeDisputeRoute(Strict):
@@ -460,7 +472,7 @@ class RecordDisputeOutcome(Strict):
     number: Code
     outcome: Literal["decision_upheld", "decision_reversed", "settled", "withdrawn"]
     ref: Code
-    summary: str = Field(min_length=1)
+    summary: Text = Field(min_length=1)
 
 
 # --- money (PAY, ASM, DEP) -----------------------------------------------------
@@ -476,16 +488,16 @@ def _yuan_to_fen(value: Any) -> int:
 
 
 Fen = Annotated[int, BeforeValidator(_yuan_to_fen)]
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 class ClaimItem(Strict):
     item_id: Code
     amount_fen: Fen = Field(alias="amount")
-    service_date: date
+    service_date: Day
     injury: bool = True
-    practitioner_id: str | None = None
-    description: str = ""
+    practitioner_id: Code | None = None
+    description: Text = ""
 
 
 class SubmitClaim(Strict):
@@ -502,25 +514,25 @@ class ClaimRef(Strict):
 class CorrectClaimItem(ClaimRef):
     item_id: Code
     amount_fen: Fen = Field(alias="amount")
-    service_date: date
+    service_date: Day
     injury: bool = True
     corrects: Code = Field(description="the command id that submitted the claim")
-    reason: str = Field(min_length=1)
+    reason: Text = Field(min_length=1)
 
 
 class DrawSample(ClaimRef):
-    seed: str | None = None
+    seed: Code | None = None
 
 
 class ReviewSampledItem(ClaimRef):
     item_id: Code
     noncompliant_fen: Fen = Field(alias="noncompliant")
-    reason: str = ""
+    reason: Text = ""
 
 
 class QueryClaimItem(ClaimRef):
     item_id: Code
-    question: str = Field(min_length=1)
+    question: Text = Field(min_length=1)
 
 
 class RecordExplanation(ClaimRef):
@@ -544,7 +556,7 @@ class ReleaseClaimItem(ClaimRef):
 
 
 class PayClaim(ClaimRef):
-    batch: int = Field(1, ge=1)
+    batch: int = Field(1, ge=1, le=1000)
     ref: Code
 
 
@@ -552,7 +564,7 @@ class OrderRecovery(Strict):
     agreement: Code
     year: int = Field(ge=2000, le=2100)
     amount_fen: Fen = Field(alias="amount")
-    ground: str = Field(min_length=1)
+    ground: Text = Field(min_length=1)
     ref: Code
 
 
@@ -566,23 +578,23 @@ class RecordRecovery(Strict):
 class RecordAssessment(Strict):
     agreement: Code
     year: int = Field(ge=2000, le=2100)
-    deductions: dict[str, list[tuple[Points, str]]] = Field(default_factory=dict)
+    deductions: dict[str, list[Deduction]] = Field(default_factory=dict)
     awarded: dict[str, Points] = Field(default_factory=dict)
-    veto_failed: list[str] = Field(default_factory=list)
+    veto_failed: list[Text] = Field(default_factory=list)
     survey: dict[str, Points] | None = None
-    employer_views: list[str] = Field(default_factory=list)
-    supervisor_views: list[str] = Field(default_factory=list)
-    satisfaction: str = ""
+    employer_views: list[Text] = Field(default_factory=list)
+    supervisor_views: list[Text] = Field(default_factory=list)
+    satisfaction: Text = ""
 
 
 class ClearDeposit(Strict):
     agreement: Code
     year: int = Field(ge=2000, le=2100)
-    ref: str | None = Field(None, description="the bank transfer's reference for the return")
+    ref: Code | None = Field(None, description="the bank transfer's reference for the return")
 
 
 class Tick(Strict):
-    to: date
+    to: Day
 
 
 MODELS: dict[str, type[Strict]] = {
@@ -651,12 +663,20 @@ MODELS: dict[str, type[Strict]] = {
 }
 
 
-def _describe(error: ValidationError) -> str:
-    parts = []
+def _problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """(field, reason) for each problem pydantic found, in plain words."""
+    out = []
     for e in error.errors():
-        where = ".".join(str(p) for p in e["loc"]) or "(command)"
-        parts.append(f"{where}: {e['msg']}")
-    return "; ".join(parts)
+        where = ".".join(str(p) for p in ((prefix,) if prefix else ()) + tuple(e["loc"]))
+        msg = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if e["type"] == "extra_forbidden":
+            msg = "not a field of this command"
+        out.append((where or "(command)", msg))
+    return out
+
+
+def _describe(problems: list[tuple[str, str]]) -> str:
+    return "; ".join(f"{where}: {msg}" for where, msg in problems)
 
 
 def _to_domain(value: Any) -> Any:
@@ -671,30 +691,38 @@ def _to_domain(value: Any) -> Any:
 
 
 def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
-    """Validate one command; raise InvalidCommand saying what would be valid."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str) else raw
-    except json.JSONDecodeError as e:
-        raise InvalidCommand(f"not a JSON object: {e.msg} at column {e.colno}",
-                             remedy="write one JSON object per line") from None
-    if not isinstance(data, dict):
-        raise InvalidCommand("a command is a JSON object", remedy="write one JSON object per line")
+    """Validate one command; raise InvalidCommand saying which field, why,
+    and what would be valid. Nothing is recorded for a refused command."""
+    if isinstance(raw, str):
+        data = load_line(raw)
+    else:
+        if not isinstance(raw, dict):
+            raise InvalidCommand("a command is a JSON object",
+                                 remedy="write one JSON object per line")
+        check_tree(raw)
+        data = raw
     try:
         env = Envelope.model_validate(data)
     except ValidationError as e:
-        raise InvalidCommand(f"bad command envelope: {_describe(e)}",
+        problems = _problems(e)
+        raise InvalidCommand(f"bad command envelope: {_describe(problems)}",
+                             field=problems[0][0],
                              remedy="give id, command, date (YYYY-MM-DD), actor {user, role}, "
                                     "optional document, and fields") from None
     model = MODELS.get(env.command)
     if model is None:
-        raise InvalidCommand(f"unknown command {env.command!r}",
-                             remedy=f"use one of: {', '.join(sorted(MODELS))}")
+        close = difflib.get_close_matches(env.command, MODELS, n=3, cutoff=0.6)
+        raise InvalidCommand(f"unknown command {printable(env.command)!r}", field="command",
+                             remedy=(f"did you mean {' or '.join(close)}? " if close else "")
+                             + "`ledger commands` lists every command") from None
     try:
         fields = model.model_validate(env.fields)
     except ValidationError as e:
-        text = _describe(e)
+        problems = _problems(e, "fields")
+        text = _describe(problems)
         cited = re.search(r"\b([A-Z]{3}-\d{2})\b", text)
         raise InvalidCommand(f"{env.command}: {text}", rule=cited.group(1) if cited else "",
+                             field=problems[0][0],
                              remedy=f"see docs/commands.md#{env.command}") from None
     return env, fields
 

@@ -57,6 +57,7 @@ from domain.evaluation import Evaluation
 from domain.fund_account import FundAccount
 from domain.person import Person
 from domain.service import Ledger
+from domain.money import SUM_MAX_FEN, check_sum
 from projections import postings
 from projections.deadlines import agreement_deadlines, application_deadlines, on_date
 from projections.fund import Position
@@ -759,6 +760,10 @@ class ReadModels(Projection[ReadModelView]):
         agency, agreement, institution, year = money.key
         append = self.batch.postings.append
         for col, amount in deltas.items():
+            if type(amount) is not int or not -SUM_MAX_FEN <= amount <= SUM_MAX_FEN:
+                # PAY-10: stop here rather than let SQLite keep a float or
+                # PostgreSQL refuse the row on every later query
+                check_sum(amount, f"posting {col} of event #{n}")
             append((n, agency, agreement, institution, year, col, amount, day))
 
     def _stored_aggregate(self, originator_id: UUID | str, version: int) -> Any:
@@ -1780,7 +1785,7 @@ def positions_as_of(view: ReadModelView, on: date | None, position: int, *,
         for agency_, agreement_, institution, year_, col, amount in conn.execute(q):
             p = rows.setdefault((agreement_, year_),
                                 Position(agency_, agreement_, institution, year_))
-            amount = int(amount)
+            amount = check_sum(int(amount), f"{col} of {agreement_} {year_}")
             if col.startswith("refused:"):
                 reason = col.split(":", 1)[1]
                 p.refused_by_reason[reason] = p.refused_by_reason.get(reason, 0) + amount

@@ -1,6 +1,7 @@
 """Persistence settings: one setting picks the store.
 
-``LEDGER_DATABASE_URL`` is a SQLAlchemy URL. Unset, the ledger keeps its
+``LEDGER_DATABASE_URL`` (or ``--db``) is a SQLAlchemy URL or the path of an
+SQLite file. Unset, the ledger keeps its
 events in ``ledger.sqlite`` in the working directory (embedded, no set-up);
 ``postgresql+psycopg2://postgres@127.0.0.1:5432/test`` selects PostgreSQL.
 Both go through eventsourcing-sqlalchemy (eventsourcing's own PostgreSQL
@@ -9,7 +10,10 @@ module needs psycopg 3; the design card's driver is psycopg2).
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+
+import sqlalchemy as sa
 
 from domain.service import Ledger
 
@@ -17,11 +21,28 @@ DEFAULT_URL = "sqlite:///ledger.sqlite"
 URL_SETTING = "LEDGER_DATABASE_URL"
 
 
+class StoreUnavailable(Exception):
+    """The store named by ``--db`` or the setting cannot be used: one line
+    saying which store (never its password) and why; the CLI exits 2."""
+
+
 def database_url(explicit: str | None = None) -> str:
+    """The SQLAlchemy URL of the store: ``--db`` or the setting, which may
+    also be a plain file path (an SQLite store)."""
     url = explicit or os.environ.get(URL_SETTING) or DEFAULT_URL
+    if "://" not in url:   # a file path names an SQLite store
+        url = f"sqlite:///{Path(url).expanduser()}"
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg2://" + url[len("postgresql://"):]
     return url
+
+
+def shown(url: str) -> str:
+    """A URL as it may be printed: the password masked."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its userinfo
+        return url.split("@")[-1] if "@" in url else url
 
 
 def ledger_env(url: str | None = None, schema: str | None = None) -> dict[str, str]:
@@ -38,15 +59,58 @@ def ledger_env(url: str | None = None, schema: str | None = None) -> dict[str, s
     return env
 
 
-def open_ledger(url: str | None = None, schema: str | None = None) -> Ledger:
+def _sqlite_path(url: sa.engine.URL, *, create: bool) -> None:
+    """An SQLite store is a file: made (with its folder) only by a command
+    that records, never by a question."""
+    name = url.database or ""
+    if name in ("", ":memory:") or name.startswith("file:"):
+        return
+    path = Path(name)
+    if path.is_dir():
+        raise StoreUnavailable(f"{path} is a folder, not a ledger store "
+                               "(give the store's file, e.g. --db ledger.sqlite)")
+    if path.exists():
+        return
+    if not create:
+        raise StoreUnavailable(f"no ledger store at {path.resolve()} (looked for that file; "
+                               f"give --db PATH or a URL, or set {URL_SETTING}; "
+                               "`ledger run` creates a store)")
+    if str(path.parent) not in ("", "."):
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def open_ledger(url: str | None = None, schema: str | None = None, *,
+                create: bool = True) -> Ledger:
+    """The ledger on its store. ``create=False`` (every question) refuses a
+    store that does not exist yet instead of making an empty one."""
     resolved = database_url(url)
-    if resolved.startswith("sqlite:///"):
-        path = Path(resolved[len("sqlite:///"):])
-        if path.parent and str(path.parent) not in ("", "."):
-            path.parent.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger(env=ledger_env(resolved, schema))
-    # The hash-chain table and the append-only triggers (AUD-05): created if
-    # missing, put back if someone dropped them; cheap once they exist.
-    from adapters.integrity import init_store
-    init_store(ledger)
+    try:
+        parsed = sa.engine.make_url(resolved)
+    except sa.exc.ArgumentError:
+        raise StoreUnavailable(f"{shown(resolved)} is neither a database URL nor a file "
+                               "path") from None
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_path(parsed, create=create)
+    elif parsed.get_backend_name() != "postgresql":
+        raise StoreUnavailable(f"{shown(resolved)}: the ledger keeps its events in SQLite "
+                               "or PostgreSQL")
+    try:
+        ledger = Ledger(env=ledger_env(resolved, schema))
+        # The hash-chain table and the append-only triggers (AUD-05): created if
+        # missing, put back if someone dropped them; cheap once they exist.
+        from adapters.integrity import init_store
+        init_store(ledger)
+    except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError) as e:
+        raise StoreUnavailable(f"cannot open the store {shown(resolved)}: "
+                               f"{_first_line(e)}") from None
+    except ModuleNotFoundError as e:
+        raise StoreUnavailable(f"cannot open the store {shown(resolved)}: no driver "
+                               f"({e.name})") from None
     return ledger
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's own words, first line, without SQLAlchemy's wrapping."""
+    inner = getattr(error, "orig", None) or error
+    text = str(inner).strip().splitlines()
+    return text[0] if text else type(inner).__name__

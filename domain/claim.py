@@ -20,7 +20,7 @@ from eventsourcing.domain import event
 from domain.base import Envelope, LedgerAggregate, stable_id
 from domain.calendar import WorkingCalendar, add_months
 from domain.errors import InvalidCommand, NotFound, RuleViolation
-from domain.money import Money
+from domain.money import CLAIM_TOTAL_MAX_FEN, Money, require_within
 
 SAMPLE_PERCENT = 20          # PAY-03: "总份数的20%进行抽查审核"
 DEDUCTION_FACTOR = 5         # PAY-03: "对不符合费用实行5倍扣罚"
@@ -92,10 +92,13 @@ class Claim(LedgerAggregate):
                 raise InvalidCommand(f"item {i['item_id']}: the amount is whole fen above 0",
                                      rule="PAY-10", remedy="give the amount in yuan with at "
                                                            "most 2 decimals")
+            require_within(i["amount_fen"], f"item {i['item_id']}")
             if month_key(i["service_date"]) != month:
                 raise RuleViolation(f"item {i['item_id']} is dated {i['service_date']}, outside "
                                     f"the service month {month}", rule="PAY-01",
                                     remedy="claim it in its own month")
+        require_within(sum(i["amount_fen"] for i in items), f"the claim for {month}",
+                       CLAIM_TOTAL_MAX_FEN)
         due = None
         if not networked:
             nxt = add_months(first, 1)
@@ -201,6 +204,9 @@ class Claim(LedgerAggregate):
         if type(amount_fen) is not int or amount_fen <= 0:
             raise InvalidCommand("the amount is whole fen above 0", rule="PAY-10",
                                  remedy="give the corrected amount in yuan")
+        require_within(amount_fen, f"item {item_id}")
+        require_within(self.claimed - self.items[item_id]["amount_fen"] + amount_fen,
+                       f"the claim for {self.month}", CLAIM_TOTAL_MAX_FEN)
         if month_key(service_date) != self.month:
             raise RuleViolation(f"{service_date} lies outside the service month {self.month}",
                                 rule="PAY-01", remedy="claim it in its own month")

@@ -33,17 +33,19 @@ class LedgerError(Exception):
     rule: str = ""
 
     def __init__(self, reason: str, *, rule: str = "", remedy: str = "",
-                 grounds: tuple[Ground, ...] = ()) -> None:
+                 grounds: tuple[Ground, ...] = (), field: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.rule = rule or self.rule
         self.remedy = remedy
         self.grounds = tuple(grounds)
+        self.field = field      # the input field at fault, when one is (``fields.items.0.amount``)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "error": type(self).__name__,
             "rule": self.rule or None,
+            "field": self.field or None,
             "reason": self.reason,
             "remedy": self.remedy or None,
             "grounds": [g.as_dict() for g in self.grounds],

@@ -35,7 +35,7 @@ from domain.dispute import Dispute
 from domain.errors import Conflict, Ground, InvalidCommand, NotFound, RuleViolation
 from domain.evaluation import Evaluation
 from domain.institution import SISTER_LINK_ROLES, Institution, check_kind
-from domain.money import Money
+from domain.money import Money, require_within
 from domain.grounds import AGREEMENT_TYPES
 from domain.person import Person
 from domain.reconciliation import StatementImport
@@ -1058,6 +1058,7 @@ class Ledger(Application):
     @command
     def order_recovery(self, ctx: Context, *, agreement: str, year: int, amount_fen: int,
                        ground: str, ref: str):
+        require_within(amount_fen, "an amount to recover")
         ag = self._get(Agreement, agreement, "agreement")
         account = self._account(ag, year, ctx)
         account.order_recovery(amount_fen=amount_fen, ground=ground, ref=ref,
@@ -1069,6 +1070,7 @@ class Ledger(Application):
     @command
     def record_recovery(self, ctx: Context, *, agreement: str, year: int, amount_fen: int,
                         ref: str):
+        require_within(amount_fen, "a recovered amount")
         account = self._get(FundAccount, FundAccount.key(agreement, year), "fund account",
                             remedy="order the recovery first")
         account.record_recovery(amount_fen=amount_fen, ref=ref, effective_on=ctx.effective_on,

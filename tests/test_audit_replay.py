@@ -332,7 +332,7 @@ def test_aud02_a_rebuild_killed_with_sigkill_and_started_again_ends_in_the_same_
     whole = snapshot(view_for(ledger))
     url, schema = store
     code = ("import sys; from adapters import settings, cli; schema = sys.argv[1] or None; "
-            "cli.open_ledger = lambda url=None: settings.open_ledger(url, schema); "
+            "cli.open_ledger = lambda url=None, **kw: settings.open_ledger(url, schema, **kw); "
             "sys.argv = ['ledger'] + sys.argv[2:]; cli.main()")
     args = [sys.executable, "-c", code, schema or "", "rebuild", "--db", url,
             "--workers", "3", "--batch-size", "1"]

@@ -172,7 +172,7 @@ runner = CliRunner()
 def cli_db(store, monkeypatch):
     import adapters.cli_audit as audit
     from adapters import settings
-    monkeypatch.setattr(audit, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+    monkeypatch.setattr(audit, "open_ledger", lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
     return store[0]
 
 

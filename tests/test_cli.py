@@ -56,7 +56,7 @@ def schema_aware_open(monkeypatch, store):
     """The CLI opens the ledger by URL; route it into the test's schema."""
     import adapters.cli as cli
     from adapters import settings
-    monkeypatch.setattr(cli, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+    monkeypatch.setattr(cli, "open_ledger", lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
 
 
 def test_a_command_file_is_applied_in_order_and_reported_in_words(tmp_path, db, store):

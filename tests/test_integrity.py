@@ -259,7 +259,7 @@ def cli_db(store, monkeypatch):
     """The CLI opens the ledger by URL; route it into the test's schema."""
     import adapters.cli_audit as audit
     from adapters import settings
-    monkeypatch.setattr(audit, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+    monkeypatch.setattr(audit, "open_ledger", lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
     return store[0]
 
 

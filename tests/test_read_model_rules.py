@@ -29,7 +29,7 @@ def examples_ledger(store, monkeypatch, ledger):
     """Both worked example files applied through the command line."""
     import adapters.cli as cli
     from adapters import settings
-    monkeypatch.setattr(cli, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+    monkeypatch.setattr(cli, "open_ledger", lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
     for name in EXAMPLES:
         result = CliRunner().invoke(app, ["run", str(ROOT / "examples" / name), "--db", store[0]])
         assert result.exit_code == 0, result.output

@@ -20,7 +20,7 @@ AG = "XY-2025-001"
 def schema_aware_open(monkeypatch, store):
     import adapters.cli as cli
     from adapters import settings
-    monkeypatch.setattr(cli, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+    monkeypatch.setattr(cli, "open_ledger", lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
 
 
 def pay_months(clerk):

@@ -1,0 +1,289 @@
+"""What input the ledger accepts at all, before any command is judged.
+
+A command file is read line by line as bytes, so one bad line is refused on
+its own and names its line while the others are still judged. A line is
+strict JSON: UTF-8, one object, no key given twice, no ``NaN``, nesting and
+sizes bounded, no control or bidirectional-override character anywhere (a
+newline in an id would forge a line of text output; ``ESC`` would drive the
+terminal of whoever reads it; a right-to-left override would show an id
+other than the one stored). Dates are ``YYYY-MM-DD`` and nothing else; a
+command's business date lies between the day the measures took effect and a
+short horizon past today in China, so no line can move the ledger's clock
+years ahead and record consequences that have not happened.
+
+The limits are generous for real work and small beside what would harm the
+store; ``docs/commands.md`` lists them.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Iterator
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from domain.calendar import today_in_china
+from domain.errors import InvalidCommand
+
+LINE_BYTES_MAX = 1 << 20          # one command line: a month's claim of ~10,000 items fits
+FILE_BYTES_MAX = 256 << 20        # one command file
+DEPTH_MAX = 8                     # the deepest command (scores: fields.deductions.X[i][j]) is 5
+TEXT_CHARS_MAX = 4000             # a reason, a finding, a summary: pages of Chinese text
+NAME_CHARS_MAX = 200              # an institution's or a person's name, a bank, a document
+CODE_CHARS_MAX = 64               # ids and codes: a command id, an agreement number
+INT_DIGITS_MAX = 15               # no count, year or yuan amount has more digits
+MEASURES_IN_FORCE_ON = date(2022, 8, 8)   # M 52: 本办法自2022年8月8日起执行
+HORIZON_DAYS = 31                 # how far past today (China) a business date may lie
+FIELD_DATE_MIN = date(1900, 1, 1)  # a licence, a birth, a founding: no earlier
+FIELD_DATE_SPAN_YEARS = 10        # a deadline, a term, a plan: no later than this past today
+
+# Bidirectional controls: shown, they reorder the characters around them.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                  "\u2066\u2067\u2068\u2069")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class _TooBig(ValueError):
+    pass
+
+
+def _bad_char(text: str, *, allow_newline: bool) -> str | None:
+    """The first character that may not stand in ``text``, described."""
+    for ch in text:
+        if ch in _BIDI:
+            return f"the bidirectional control U+{ord(ch):04X}"
+        cat = unicodedata.category(ch)
+        if cat == "Cc" and not (allow_newline and ch in "\n\t"):
+            return f"the control character U+{ord(ch):04X}"
+        if cat == "Cs":
+            return f"the unpaired surrogate U+{ord(ch):04X}"
+    return None
+
+
+def printable(text: Any) -> str:
+    """Text for a terminal or a text report: control and bidirectional
+    characters shown as escapes, so stored text can never forge a line or
+    drive the reader's terminal (events recorded before these limits may
+    still hold them)."""
+    s = str(text)
+    if s.isprintable() and not _BIDI.intersection(s):
+        return s
+    return "".join(ch if ch.isprintable() and ch not in _BIDI else
+                   f"\\u{ord(ch):04x}" for ch in s)
+
+
+# --- JSON --------------------------------------------------------------------
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise InvalidCommand(f"the key {printable(key)!r} is given twice in one object",
+                                 remedy="give each key once; a second value would silently "
+                                        "replace the first")
+        seen[key] = value
+    return seen
+
+
+def _constant(name: str) -> Any:
+    raise InvalidCommand(f"{name} is not a number the ledger reads",
+                         remedy="give amounts and points as strings such as \"12.50\"")
+
+
+def _int(text: str) -> int:
+    if len(text.lstrip("-")) > INT_DIGITS_MAX:
+        raise _TooBig(text)
+    return int(text)
+
+
+def _float(text: str) -> float:
+    if len(text) > 40:
+        raise _TooBig(text)
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _TooBig(text)
+    return value
+
+
+def _where(path: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in path) or "(command)"
+
+
+def check_tree(data: Any) -> None:
+    """Depth, string contents and number sizes of a parsed line, iteratively
+    (a recursive walk is what a hostile line would exhaust)."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if len(path) > DEPTH_MAX:
+            raise InvalidCommand(f"{_where(path[:DEPTH_MAX])}: nested deeper than "
+                                 f"{DEPTH_MAX} levels", remedy="no command nests its fields "
+                                                               "that deep; check the brackets")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                bad = _bad_char(key, allow_newline=False)
+                if bad or len(key) > CODE_CHARS_MAX:
+                    raise InvalidCommand(f"{_where(path)}: a key holds "
+                                         f"{bad or 'more than 64 characters'}",
+                                         remedy="use the field names of docs/commands.md")
+                stack.append((item, path + (key,)))
+        elif isinstance(value, list):
+            stack.extend((item, path + (i,)) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            if len(value) > TEXT_CHARS_MAX:
+                raise InvalidCommand(f"{_where(path)}: {len(value):,} characters, more than "
+                                     f"the {TEXT_CHARS_MAX:,} any text may hold",
+                                     remedy="shorten it, or record the document's number "
+                                            "and keep the document itself on file")
+            bad = _bad_char(value, allow_newline=True)
+            if bad:
+                raise InvalidCommand(f"{_where(path)}: the text holds {bad}",
+                                     remedy="remove control and direction-override "
+                                            "characters; write plain text")
+
+
+def load_line(line: str) -> dict[str, Any]:
+    """One command line as a JSON object, strictly; InvalidCommand otherwise."""
+    try:
+        data = json.loads(line, object_pairs_hook=_object, parse_constant=_constant,
+                          parse_int=_int, parse_float=_float)
+    except json.JSONDecodeError as e:
+        raise InvalidCommand(f"not a JSON object: {e.msg} at column {e.colno}",
+                             remedy="write one JSON object per line") from None
+    except _TooBig as e:
+        raise InvalidCommand(f"the number {str(e)[:20]}… has more than {INT_DIGITS_MAX} "
+                             "digits", remedy="no count, year or amount is that large; "
+                                              "give amounts in yuan as strings") from None
+    except RecursionError:
+        raise InvalidCommand(f"nested deeper than {DEPTH_MAX} levels",
+                             remedy="no command nests its fields that deep; check the "
+                                    "brackets") from None
+    if not isinstance(data, dict):
+        raise InvalidCommand("a command is a JSON object", remedy="write one JSON object per line")
+    check_tree(data)
+    return data
+
+
+# --- command files -------------------------------------------------------------
+class UnusableFile(Exception):
+    """A command file that cannot be used at all (exit 2)."""
+
+
+def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
+    """(line number, text) for each line of a command file worth judging,
+    or (line number, the refusal) for a line that cannot even be read;
+    blank and ``#`` comment lines are passed over."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise UnusableFile(f"{path} is not a file")
+        if size > FILE_BYTES_MAX:
+            raise UnusableFile(f"{path} holds {size:,} bytes, more than the "
+                               f"{FILE_BYTES_MAX:,} a command file may (split it by day)")
+        handle = path.open("rb")
+    except OSError as e:
+        raise UnusableFile(f"cannot read {path}: {e.strerror or e}") from None
+    with handle:
+        for lineno, raw in enumerate(handle, 1):
+            if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]           # a BOM that Windows editors put first
+            if len(raw) > LINE_BYTES_MAX:
+                yield lineno, InvalidCommand(
+                    f"the line holds {len(raw):,} bytes, more than the {LINE_BYTES_MAX:,} "
+                    "one command may", remedy="split a large claim by service month or "
+                                              "into corrections")
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                hint = ""
+                try:
+                    raw.decode("gb18030")
+                    hint = " (it reads as GBK/GB18030: save the file as UTF-8)"
+                except UnicodeDecodeError:
+                    pass
+                yield lineno, InvalidCommand(
+                    f"the line is not UTF-8: byte {e.start + 1} is 0x{raw[e.start]:02x}{hint}",
+                    remedy="save command files as UTF-8")
+                continue
+            text = text.rstrip("\r\n")
+            stripped = text.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            yield lineno, text
+
+
+# --- field types -----------------------------------------------------------------
+def _plain_text(limit: int, *, newline: bool):
+    def check(value: str) -> str:
+        bad = _bad_char(value, allow_newline=newline)
+        if bad:
+            raise ValueError(f"the text holds {bad}; write plain text")
+        if len(value) > limit:
+            raise ValueError(f"{len(value):,} characters, at most {limit:,}")
+        return value
+    return check
+
+
+def _code(value: str) -> str:
+    bad = _bad_char(value, allow_newline=False)
+    if bad is None and any(unicodedata.category(ch) in ("Zl", "Zp", "Cf") or
+                           (ch.isspace() and ch != " ") for ch in value):
+        bad = "a line break or an invisible character"
+    if bad:
+        raise ValueError(f"an id or code holds {bad}; use letters, digits and punctuation")
+    return value
+
+
+Code = Annotated[str, Field(min_length=1, max_length=CODE_CHARS_MAX), AfterValidator(_code)]
+Name = Annotated[str, Field(max_length=NAME_CHARS_MAX),
+                 AfterValidator(_plain_text(NAME_CHARS_MAX, newline=False))]
+Text = Annotated[str, Field(max_length=TEXT_CHARS_MAX),
+                 AfterValidator(_plain_text(TEXT_CHARS_MAX, newline=True))]
+
+
+def parse_day(value: Any, *, earliest: date = FIELD_DATE_MIN,
+              latest: date | None = None) -> date:
+    """A calendar date written ``YYYY-MM-DD``: not a number of seconds, not a
+    date-time, not ``2025/3/1``; within [earliest, latest]."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        day = value
+    elif isinstance(value, str) and _DAY.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a calendar date") from None
+    else:
+        raise ValueError(f"a date is written YYYY-MM-DD, e.g. 2025-03-01; got "
+                         f"{printable(repr(value))[:40]}")
+    if latest is None:
+        today = today_in_china()
+        latest = today.replace(year=today.year + FIELD_DATE_SPAN_YEARS, day=min(today.day, 28))
+    if not earliest <= day <= latest:
+        raise ValueError(f"{day} lies outside {earliest} .. {latest}")
+    return day
+
+
+def business_day_window(today: date | None = None) -> tuple[date, date]:
+    """The business dates a command may take effect on: from the day the
+    measures took effect to ``HORIZON_DAYS`` past today in China."""
+    today = today or today_in_china()
+    return MEASURES_IN_FORCE_ON, today + timedelta(days=HORIZON_DAYS)
+
+
+def parse_business_day(value: Any) -> date:
+    first, last = business_day_window()
+    try:
+        return parse_day(value, earliest=first, latest=last)
+    except ValueError as e:
+        if "outside" in str(e):
+            raise ValueError(f"{e}: a business date lies between the day the measures took "
+                             f"effect ({first}, M 52) and {HORIZON_DAYS} days past today in "
+                             f"China ({last})") from None
+        raise
+
+
+Day = Annotated[date, BeforeValidator(parse_day)]
+BusinessDay = Annotated[date, BeforeValidator(parse_business_day)]
