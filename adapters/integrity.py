@@ -21,12 +21,20 @@ Three layers, each documented for a DBA in ``docs/integrity.md``:
    events and chain tables that refuse UPDATE, DELETE (and TRUNCATE on
    PostgreSQL). :func:`init_store` creates the chain table and the triggers;
    it is idempotent and cheap (catalogue look-ups only once installed).
+
+Sealing never vouches for what the ledger cannot read: :func:`seal` decodes
+every new event with the application's own mapper first
+(``adapters/readable.py``) and stops before the first that does not decode
+into a well-formed ledger event, which :func:`verify` then reports. Opening
+the store (:func:`init_store`) seals what a killed earlier process left
+unsealed, for the price of one query when there is nothing to seal.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import logging
 import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -41,12 +49,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
                                                                Ed25519PublicKey)
 from sqlalchemy.types import NullType
 
+from adapters.readable import why_unreadable
+
 GENESIS = bytes(32)
 LEAF_PREFIX = b"\x00"   # RFC 6962 section 2.1: leaf hash = SHA-256(0x00 || entry)
 NODE_PREFIX = b"\x01"   # RFC 6962 section 2.1: node hash = SHA-256(0x01 || left || right)
 ENTRY_TAG = b"agreement-ledger/stored-event/v1"
 CHECKPOINT_FORMAT = "agreement-ledger-checkpoint/v1"
 BATCH = 1000
+NOT_READABLE_HELP = 'docs/integrity.md, "An event the ledger cannot read"'
+
+log = logging.getLogger("ledger.integrity")
 
 
 class IntegrityProblem(Exception):
@@ -306,16 +319,61 @@ def read_forms(conn: sa.engine.Connection, table: sa.Table, *, after: int | None
         position = rows[-1].id
 
 
+# --- problems ------------------------------------------------------------------------------
+@dataclass
+class Problem:
+    notification_id: int
+    # altered | deleted | moved | replaced | inserted | seal_altered: the chain caught it;
+    # undecodable: an unsealed event the ledger cannot read, so it was not sealed
+    kind: str
+    detail: str
+
+    def message(self) -> str:
+        return f"event #{self.notification_id} {self.kind}: {self.detail}"
+
+
+def _describe(form: StoredForm) -> str:
+    return f"{_topic_name(form.topic)} v{form.originator_version} of {form.originator_text}"
+
+
+def _topic_name(topic: Any) -> str:
+    text = _text_bytes(topic).decode("utf-8", "replace")
+    return text.split(":", 1)[-1]
+
+
+def unreadable(ledger: Any, form: StoredForm) -> Problem | None:
+    """The problem with a stored event the ledger cannot read, naming it by
+    notification id, aggregate id, version and topic; None when it reads."""
+    why = why_unreadable(ledger, form.originator_id, form.originator_version, form.topic,
+                         form.state)
+    if why is None:
+        return None
+    topic = _text_bytes(form.topic).decode("utf-8", "replace")
+    return Problem(form.notification_id, "undecodable",
+                   f"{_topic_name(form.topic)} v{form.originator_version} of aggregate "
+                   f"{form.originator_text} (topic {topic!r}) cannot be read by the ledger: "
+                   f"{why}")
+
+
 # --- sealing -------------------------------------------------------------------------------
 @dataclass
 class SealResult:
     sealed: int
     head_id: int | None
     head: str
+    blocked: Problem | None = None   # the first new event that does not read: not sealed
+    left: int = 0                    # events from it on, left unsealed
 
     def message(self) -> str:
-        return (f"sealed {self.sealed} event(s); chain head {self.head[:16]}... at event "
-                f"#{self.head_id}" if self.head_id else "nothing to seal: the log is empty")
+        if self.blocked is not None:
+            return (f"NOT SEALED (AUD-05): {self.blocked.message()}. Sealed now: "
+                    f"{self.sealed} event(s) before it; it and the {max(self.left - 1, 0)} "
+                    f"event(s) after it stay unsealed until it is dealt with "
+                    f"({NOT_READABLE_HELP}); `ledger verify` names it again.")
+        if self.head_id:
+            return (f"sealed {self.sealed} event(s); chain head {self.head[:16]}... at event "
+                    f"#{self.head_id}")
+        return "nothing to seal: the log is empty"
 
 
 def _lock_key(name: str) -> int:
@@ -327,11 +385,21 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-def seal(ledger: Any) -> SealResult:
-    """Append a chain row for every stored event after the sealed head.
+def _count_from(conn: sa.engine.Connection, events: sa.Table, first: int) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(events)
+                            .where(events.c.id >= first)).scalar() or 0)
 
-    Sealing trusts the events it appends: run :func:`verify` (which seals
-    only after a clean check) rather than this alone when in doubt."""
+
+def seal(ledger: Any) -> SealResult:
+    """Append a chain row for every stored event after the sealed head that
+    the ledger can read (AUD-05).
+
+    Each new event is decoded first, with the application's own mapper: the
+    chain must never vouch for bytes the ledger did not write. Sealing stops
+    before the first event that does not read (the chain is ordered, so
+    nothing after it is sealed either) and returns it as ``blocked``.
+    Sealing otherwise trusts what it appends: :func:`verify` checks the
+    sealed events first and then seals."""
     ensure_chain_table(ledger)
     engine = engine_of(ledger)
     chain = chain_table(ledger)
@@ -342,6 +410,7 @@ def seal(ledger: Any) -> SealResult:
                 if engine.dialect.name == "postgresql":
                     # One sealer at a time (an advisory lock needs no table
                     # privilege beyond INSERT); inserts into the events go on.
+                    # SQLite: a racing sealer hits the primary key and retries.
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"),
                                  {"k": _lock_key(_qualified(engine, chain))})
                 last = conn.execute(sa.select(chain.c.notification_id, chain.c.chain)
@@ -349,8 +418,12 @@ def seal(ledger: Any) -> SealResult:
                 previous = bytes.fromhex(last.chain) if last else GENESIS
                 after = int(last.notification_id) if last else None
                 head_id = after
-                sealed, rows, when = 0, [], _now()
-                for form in read_forms(conn, events, after=after):
+                sealed, rows, when, blocked, left = 0, [], _now(), None, 0
+                stream = read_forms(conn, events, after=after)
+                for form in stream:
+                    blocked = unreadable(ledger, form)
+                    if blocked is not None:
+                        break
                     leaf = leaf_hash(form)
                     previous = chain_step(previous, leaf)
                     rows.append({"notification_id": form.notification_id,
@@ -362,27 +435,67 @@ def seal(ledger: Any) -> SealResult:
                         conn.execute(chain.insert(), rows)
                         sealed += len(rows)
                         rows = []
+                stream.close()
                 if rows:
                     conn.execute(chain.insert(), rows)
                     sealed += len(rows)
-            return SealResult(sealed, head_id, previous.hex())
+                if blocked is not None:
+                    left = _count_from(conn, events, blocked.notification_id)
+            return SealResult(sealed, head_id, previous.hex(), blocked, left)
         except sa.exc.IntegrityError:
             if attempt == 2:  # another sealer kept winning the race
                 raise
     raise AssertionError("unreachable")
 
 
+def first_line(error: sa.exc.DBAPIError) -> str:
+    """The driver's own message, first line only (no SQL, no traceback)."""
+    lines = str(error.orig).strip().splitlines()
+    return lines[0] if lines else type(error.orig).__name__
+
+
+def seal_pending(ledger: Any) -> SealResult | None:
+    """Seal what an earlier process left unsealed: a `ledger run` killed
+    before its own seal, or a writer that never seals (AUD-05).
+
+    Runs on every opening of the store, so when there is nothing to seal it
+    costs one query on two primary-key maxima and nothing else. A store the
+    process may not write (a read-only role or file) is left as it is: the
+    next writing command, or `ledger verify`, seals. Returns None when
+    nothing was sealed or attempted."""
+    engine = engine_of(ledger)
+    chain, events = chain_table(ledger), events_table(ledger)
+    with engine.connect() as conn:
+        last_event, last_sealed = conn.execute(sa.select(
+            sa.select(sa.func.max(events.c.id)).scalar_subquery(),
+            sa.select(sa.func.max(chain.c.notification_id)).scalar_subquery())).one()
+    if last_event is None or (last_sealed is not None and last_event <= last_sealed):
+        return None
+    try:
+        result = seal(ledger)
+    except sa.exc.DBAPIError as e:
+        log.warning("the events after #%s are not sealed yet and this process could not seal "
+                    "them (%s); the next writing command or `ledger verify` will",
+                    last_sealed or 0, first_line(e))
+        return None
+    if result.blocked is not None:
+        log.warning("%s", result.message())
+    return result
+
+
+def first_unreadable(ledger: Any, *, after: int | None = None) -> Problem | None:
+    """The first stored event after ``after`` (all when None) that the ledger
+    cannot read. Decodes every one: for `verify` when something already
+    failed, never on a hot path."""
+    with engine_of(ledger).connect() as conn:
+        for form in read_forms(conn, events_table(ledger), after=after):
+            problem = unreadable(ledger, form)
+            if problem is not None:
+                return problem
+    return None
+
+
 # --- verifying -----------------------------------------------------------------------------
-@dataclass
-class Problem:
-    notification_id: int
-    kind: str        # altered | deleted | moved | replaced | inserted | seal_altered
-    detail: str
-
-    def message(self) -> str:
-        return f"event #{self.notification_id} {self.kind}: {self.detail}"
-
-
 @dataclass
 class VerifyReport:
     ok: bool
@@ -398,6 +511,15 @@ class VerifyReport:
         return self.problem.notification_id if self.problem else None
 
     def message(self) -> str:
+        if not self.ok and self.problem is not None and self.problem.kind == "undecodable":
+            text = (f"NOT SEALED (AUD-05): {self.problem.message()}. {self.checked} sealed "
+                    "event(s) verified against the chain")
+            if self.sealed_now:
+                text += f"; the {self.sealed_now} event(s) before it were sealed now"
+            return text + (f"; it and the {max(self.unsealed - 1, 0)} event(s) after it stay "
+                           "unsealed until it is dealt with. It was altered after it was "
+                           "written, or written by a ledger version whose events this one "
+                           f"does not know: see {NOT_READABLE_HELP}.")
         if not self.ok:
             assert self.problem is not None
             text = (f"TAMPERED (AUD-05): {self.problem.message()}. {self.checked} sealed "
@@ -421,15 +543,6 @@ class VerifyReport:
         data["first_bad"] = self.first_bad
         data["message"] = self.message()
         return data
-
-
-def _describe(form: StoredForm) -> str:
-    return f"{_topic_name(form.topic)} v{form.originator_version} of {form.originator_text}"
-
-
-def _topic_name(topic: Any) -> str:
-    text = _text_bytes(topic).decode("utf-8", "replace")
-    return text.split(":", 1)[-1]
 
 
 def _sealed_rows(conn: sa.engine.Connection, chain: sa.Table) -> Iterator[Any]:
@@ -471,8 +584,10 @@ def verify(ledger: Any, *, seal_unsealed: bool = True) -> VerifyReport:
     """Recompute every sealed event's leaf and the chain from the stored
     events, in log order, and report the first notification id whose stored
     form does not match (AUD-05). Unsealed events after the head are counted
-    and, when everything before them verified clean and ``seal_unsealed``,
-    sealed."""
+    and each is decoded; when everything before them verified clean and
+    ``seal_unsealed``, those that read are sealed, up to the first that does
+    not, which is reported (``undecodable``). Never raises on what the
+    events hold: the rows are read raw and decoding errors are problems."""
     ensure_chain_table(ledger)
     engine = engine_of(ledger)
     chain = chain_table(ledger)
@@ -535,13 +650,22 @@ def verify(ledger: Any, *, seal_unsealed: bool = True) -> VerifyReport:
         if last_sealed is not None:
             after_head = after_head.where(events.c.id > last_sealed)
         unsealed = conn.execute(after_head).scalar() or 0
+        if problem is None and unsealed and not seal_unsealed:
+            # Not sealing, but still say whether sealing could go through.
+            for form in read_forms(conn, events, after=last_sealed):
+                problem = unreadable(ledger, form)
+                if problem is not None:
+                    unsealed = _count_from(conn, events, form.notification_id)
+                    break
     report = VerifyReport(ok=problem is None, checked=checked, unsealed=int(unsealed),
                           head_id=head_id, head=previous.hex(), problem=problem)
     if report.ok and report.unsealed and seal_unsealed:
         result = seal(ledger)
         report.sealed_now = result.sealed
         report.head_id, report.head = result.head_id, result.head
-        report.unsealed = 0
+        report.unsealed = result.left
+        if result.blocked is not None:
+            report.ok, report.problem = False, result.blocked
     return report
 
 
@@ -822,14 +946,18 @@ def _install_postgres(engine: sa.engine.Engine, tables: list[sa.Table]) -> list[
     return installed
 
 
-def init_store(ledger: Any) -> dict[str, Any]:
-    """Create the chain table and the append-only triggers if missing.
-    Idempotent and cheap once done (a table check and a catalogue query), so
-    it can run on every start-up."""
+def init_store(ledger: Any, *, seal_unsealed: bool = True) -> dict[str, Any]:
+    """Create the chain table and the append-only triggers if missing, then
+    (``seal_unsealed``) seal what a killed earlier process left unsealed,
+    each event only once it reads (:func:`seal_pending`). Idempotent and
+    cheap once done (a table check, a catalogue query and one query on two
+    maxima), so it runs on every opening of the store (``open_ledger``)."""
     created = ensure_chain_table(ledger)
     triggers = install_append_only(ledger)
+    pending = seal_pending(ledger) if seal_unsealed else None
     return {"chain_table": chain_table_name(ledger), "chain_table_created": created,
-            "triggers_installed": triggers}
+            "triggers_installed": triggers, "sealed_now": pending.sealed if pending else 0,
+            "not_sealed": pending.blocked.message() if pending and pending.blocked else None}
 
 
 def revoke_sql(ledger: Any, role: str = "ledger_app") -> str:
