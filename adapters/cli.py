@@ -129,10 +129,21 @@ def printable_lines(text: str) -> str:
 
 
 def _seal_and_close(ledger) -> None:
-    """Chain what this command recorded (AUD-05), then close the store."""
-    from adapters.integrity import seal
+    """Chain what this command recorded (AUD-05), then close the store.
+
+    Only events that read are sealed; one that does not is named on stderr.
+    A seal that fails (the database gone, a read-only role) does not hide the
+    command's own outcome: its events are committed, and the next command
+    that opens the store seals them."""
+    import sqlalchemy as sa
+    from adapters.integrity import first_line, seal
     try:
-        seal(ledger)
+        result = seal(ledger)
+        if result.blocked is not None:
+            typer.echo(result.message(), err=True)
+    except sa.exc.DBAPIError as e:
+        typer.echo(f"not sealed yet (AUD-05): {first_line(e)}; the next command that opens "
+                   "the store seals this command's events", err=True)
     finally:
         ledger.close()
 
