@@ -593,6 +593,19 @@ class ClearDeposit(Strict):
     ref: Code | None = Field(None, description="the bank transfer's reference for the return")
 
 
+class RecordPayeeAccount(Strict):
+    """PAY-06: the account the fund pays an institution to, from the
+    command's date on (a later record replaces it from its own date)."""
+    institution: Code
+    account_name: Name = Field(min_length=1, max_length=64, description="户名, as on the "
+                                                                          "account licence")
+    bank: Name = Field(min_length=1, max_length=64, description="开户行")
+    account_number: str = Field(min_length=6, max_length=64,
+                                pattern=r"^[0-9][0-9 -]*[0-9]$",
+                                description="账号: 6 to 32 digits, optionally grouped "
+                                            "with spaces or hyphens")
+
+
 class Tick(Strict):
     to: Day
 
@@ -660,6 +673,7 @@ MODELS: dict[str, type[Strict]] = {
     "clear_deposit": ClearDeposit,
     "correct_suspension": CorrectSuspension,
     "correct_claim_item": CorrectClaimItem,
+    "record_payee_account": RecordPayeeAccount,
 }
 
 

@@ -80,6 +80,10 @@ def describe(result: dict[str, Any]) -> str:
         text = f"{r['person']} entered on the dishonesty list from {r['listed_on']}."
     elif c == "record_bar_fact":
         text = f"Bar fact {r['ground']} recorded for {r['institution']}."
+    elif c == "record_payee_account":
+        was = f", replacing account {r['replaces']}" if r.get("replaces") else ""
+        text = f"From {r['from']} the fund pays {r['institution']} to {r['account_name']}, " \
+               f"{r['bank']}, account {r['account_number']}{was} (PAY-06)."
     elif c == "select_rehab_pilot":
         text = f"Agency {r['agency']} rehab pilots: {', '.join(r['rehab_pilots'])} (ADM-07)."
     elif c == "load_calendar_year":

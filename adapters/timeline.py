@@ -52,6 +52,8 @@ RULES: dict[str, tuple[str, ...]] = {
     "Institution.BarFactLifted": ("ADM-03",),
     "Institution.ApplicationFiled": ("ADM-02",),
     "Institution.AgreementSigned": ("AGR-01",),
+    # the account the fund pays it to; statements are reconciled by it
+    "Institution.PayeeAccountRecorded": ("PAY-06", "AUD-06"),
     "Person.Registered": ("ADM-03",),
     "Person.LinkedToInstitution": ("ADM-03",),
     "Person.UnlinkedFromInstitution": ("ADM-03",),

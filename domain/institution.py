@@ -2,6 +2,7 @@
 the people behind them, and the facts that bar an application (ADM-03)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,36 @@ SISTER_LINK_ROLES = ("legal_representative", "investor")
 # found elsewhere as well; item 5 may also be recorded here for an ending that
 # predates the ledger.
 BAR_FACT_CODES = ("M11-2", "M11-3", "M11-5", "M11-5-penalty", "M11-6", "M11-7", "M11-8")
+
+# An institution's payee account (收款账户): what a fund bank statement names it
+# by, since statements carry the counterparty's account and name, never an
+# institution code. Banks print numbers grouped with spaces or hyphens; the
+# digits are the number. PRC account numbers run to about 30 digits.
+ACCOUNT_DIGITS = (6, 32)
+ACCOUNT_TEXT_MAX = 64
+
+
+def account_digits(number: str) -> str:
+    """The digits of an account number, as two numbers are compared."""
+    return "".join(ch for ch in str(number) if ch in "0123456789")
+
+
+def check_payee_account(account_name: str, bank: str, account_number: str) -> None:
+    """PAY-06 (payment to the institution; see docs/interpretation.md): an
+    account the fund pays to is a name, a bank and a number of digits."""
+    remedy = "give the account name, the bank and the number as on the account licence"
+    for what, text in (("account name", account_name), ("bank", bank)):
+        if not text.strip() or len(text.strip()) > ACCOUNT_TEXT_MAX:
+            raise InvalidCommand(f"the {what} must hold 1 to {ACCOUNT_TEXT_MAX} characters, "
+                                 f"got {text!r}", rule="PAY-06", remedy=remedy)
+    number = account_number.strip()
+    digits = account_digits(number)
+    lo, hi = ACCOUNT_DIGITS
+    if (not re.fullmatch(r"[0-9](?:[0-9 -]*[0-9])?", number)
+            or not lo <= len(digits) <= hi or len(number) > ACCOUNT_TEXT_MAX):
+        raise InvalidCommand(f"an account number is {lo} to {hi} digits, optionally grouped "
+                             f"with spaces or hyphens; got {account_number!r}", rule="PAY-06",
+                             remedy=remedy)
 
 
 def check_kind(kind: str, subtype: str | None) -> None:
@@ -83,6 +114,10 @@ class Institution(LedgerAggregate):
         self.bar_facts: list[dict[str, Any]] = []
         self.applications: list[str] = []   # application numbers, in filing order
         self.agreements: list[str] = []     # agreement numbers, in signing order
+        # payee accounts in recording order, each {"account_name", "bank",
+        # "account_number", "from", "command_id"}; one in force on a day is
+        # the latest "from" on or before it (payee_account_on)
+        self.payee_accounts: list[dict[str, Any]] = []
 
     def note_agreement(self, number: str, effective_on: date, envelope: Envelope) -> None:
         self._agreement_signed(number=number, effective_on=effective_on, envelope=envelope)
@@ -179,7 +214,53 @@ class Institution(LedgerAggregate):
             if fact["ground"] == ground and fact["lifted_on"] is None:
                 fact["lifted_on"] = lifted_on
 
+    # --- the account the fund pays it to (PAY-06) --------------------------------
+    def payee_account_on(self, day: date) -> dict[str, Any] | None:
+        """The account in force on ``day``: the latest ``from`` on or before
+        it; of two records from the same day, the one recorded later."""
+        found = None
+        for account in self.payee_accounts:        # recording order
+            if account["from"] <= day and (found is None or account["from"] >= found["from"]):
+                found = account
+        return found
+
+    def payee_account_history(self) -> list[dict[str, Any]]:
+        """Every account in force at some time, by its first day, each with the
+        day it was replaced (``until``, exclusive) or None."""
+        by_day: dict[date, dict[str, Any]] = {}
+        for account in self.payee_accounts:        # a later record of a day replaces it
+            by_day[account["from"]] = account
+        days = sorted(by_day)
+        return [{**by_day[d], "until": days[i + 1] if i + 1 < len(days) else None}
+                for i, d in enumerate(days)]
+
+    def record_payee_account(self, account_name: str, bank: str, account_number: str,
+                             effective_on: date, envelope: Envelope) -> dict[str, Any] | None:
+        """Record the account the fund pays the institution to from
+        ``effective_on`` on; returns the account it replaces (or None)."""
+        check_payee_account(account_name, bank, account_number)
+        current = self.payee_account_on(effective_on)
+        if current is not None and (
+                account_digits(current["account_number"]) == account_digits(account_number)
+                and current["account_name"] == account_name.strip()
+                and current["bank"] == bank.strip()):
+            raise RuleViolation(f"{self.code} is already paid to this account on "
+                                f"{effective_on} (recorded from {current['from']})",
+                                rule="PAY-06",
+                                remedy="record a different account, or nothing")
+        self._payee_account_recorded(account_name=account_name.strip(), bank=bank.strip(),
+                                     account_number=account_number.strip(),
+                                     effective_on=effective_on, envelope=envelope)
+        return current
+
+    @event("PayeeAccountRecorded")
+    def _payee_account_recorded(self, account_name: str, bank: str, account_number: str,
+                                effective_on: date, envelope: Envelope) -> None:
+        self.payee_accounts.append({"account_name": account_name, "bank": bank,
+                                    "account_number": account_number, "from": effective_on,
+                                    "command_id": envelope.command_id})
+
     def state(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "kind": self.kind,
                 "subtype": self.subtype, "agency": self.agency, "facts": self.facts,
-                "people": self.people}
+                "people": self.people, "payee_accounts": self.payee_account_history()}

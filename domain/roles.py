@@ -10,7 +10,13 @@ EVALUATION = ("form_panel", "record_scores", "conclude_evaluation")
 MONEY = ("submit_claim", "draw_sample", "review_sampled_item", "query_claim_item",
          "record_explanation", "refuse_unexplained_item", "hold_claim_item",
          "release_claim_item", "approve_claim", "pay_claim", "order_recovery",
-         "record_recovery", "clear_deposit", "record_statement_import")
+         "record_recovery", "clear_deposit", "record_statement_import",
+         "record_payee_account")
+# Where the fund's money goes: whoever records the payee account could divert
+# a payment, so case officers, who decide the claims, do not (separation of
+# duties); finance staff and administrators do.
+PAYEE_ACCOUNT = ("record_payee_account",)
+PAYEE_ACCOUNT_ROLES = ("finance", "administrator")
 
 
 class NotPermitted(LedgerError):
@@ -24,6 +30,10 @@ def check_role(command: str, role: str) -> None:
     if role == "system":
         raise NotPermitted("the system role only lets time pass (tick)",
                            remedy="give the command as the officer responsible for it")
+    if command in PAYEE_ACCOUNT and role not in PAYEE_ACCOUNT_ROLES:
+        raise NotPermitted(f"the {role} role may not record where the fund pays an "
+                           f"institution ({command})",
+                           remedy="give the command as finance staff or an administrator")
     if role == "evaluator" and command not in EVALUATION:
         raise NotPermitted(f"an evaluator records evaluations, not {command}",
                            remedy="give the command as a case officer")

@@ -303,6 +303,19 @@ class Ledger(Application):
         inst.lift_bar_fact(ground, lifted_on, note, ctx.effective_on, ctx.envelope)
         return [inst], {"institution": institution, "ground": ground, "lifted_on": lifted_on}
 
+    @command
+    def record_payee_account(self, ctx: Context, *, institution: str, account_name: str,
+                             bank: str, account_number: str):
+        """PAY-06: the account the fund pays the institution to, from the
+        command's date on; bank statements name it, not the institution code."""
+        inst = self._get(Institution, institution, "institution")
+        replaced = inst.record_payee_account(account_name, bank, account_number,
+                                             ctx.effective_on, ctx.envelope)
+        return [inst], {"institution": institution, "account_name": account_name.strip(),
+                        "bank": bank.strip(), "account_number": account_number.strip(),
+                        "from": ctx.effective_on,
+                        "replaces": replaced["account_number"] if replaced else None}
+
     # --- who may apply (ADM-01, ADM-03, EVA-05) --------------------------------
     def sister_codes(self, inst: Institution) -> set[str]:
         """Institutions sharing a legal representative or investor (ADM-03 item 4)."""
