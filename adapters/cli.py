@@ -508,30 +508,56 @@ def positions(as_of: Optional[str] = typer.Option(None, "--as-of"),
 
 
 @app.command()
-def reconcile(statement: Path = typer.Argument(..., help="the bank's CSV statement"),
+def reconcile(statement: Path = typer.Argument(..., help="the bank's statement: CSV (comma "
+                                                      "or tab, UTF-8 or GB18030/GBK) or .xlsx"),
               window: int = typer.Option(3, "--window", help="days either side for a match "
-                                                             "by payee and amount"),
+                                                             "by payee and amount (0-31)"),
               csv_out: Optional[Path] = typer.Option(None, "--csv", help="write findings here"),
+              fail_on: list[str] = typer.Option(
+                  [], "--fail-on", metavar="KIND",
+                  help="exit 1 if there are findings of this kind (repeatable): any, "
+                       "amount_differences, payee_differences, duplicates, "
+                       "unmatched_statement, unmatched_credits, unmatched_ledger, malformed"),
               user: str = typer.Option("finance", "--user"),
               on: Optional[str] = typer.Option(None, "--on", help="business date of the import"),
               as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """Reconcile a fund bank disbursement statement with the recorded
-    payments and deposit returns; record the import once."""
+    """Reconcile the fund account's bank statement (payments and deposit
+    returns out, recoveries in) with the ledger; record the import once."""
+    from adapters.boundary import parse_business_day, printable
     from adapters.reconcile import parse, report_rows, to_csv
     from domain.base import Context
     from domain.calendar import today_in_china
-    from domain.reconciliation import disbursements, reconcile as match
-    try:
-        parsed = parse(statement.read_bytes())
-    except (OSError, ValueError) as e:
-        typer.echo(f"cannot read the statement: {e}", err=True)
+    from domain.reconciliation import FINDING_KINDS, Payees, ledger_items, reconcile as match
+
+    def refuse(message: str) -> None:   # one clear line and exit 2, never a traceback
+        typer.echo(f"ledger reconcile: {message}", err=True)
         raise typer.Exit(2)
+
+    kinds = list(FINDING_KINDS) if "any" in fail_on else fail_on
+    unknown = sorted(set(kinds) - set(FINDING_KINDS))
+    if unknown:
+        refuse(f"--fail-on {', '.join(unknown)} is not a kind of finding; use any or one of "
+               f"{', '.join(FINDING_KINDS)}")
+    if not 0 <= window <= 31:
+        refuse(f"--window is 0 to 31 days, got {window}")
+    try:   # the import's business date: inside the window a command may take effect in
+        day = parse_business_day(on) if on is not None else today_in_china()
+    except ValueError as e:
+        refuse(f"--on: {printable(e)}")
+    try:
+        data = statement.read_bytes()
+    except OSError as e:
+        refuse(f"cannot read {printable(statement)}: {e.strerror or e}")
+    try:
+        parsed = parse(data)
+    except ValueError as e:
+        refuse(f"cannot read {printable(statement.name)}: {printable(e)}")
     ledger = open_ledger(db)
     try:
         state = build(e for _, e in ledger.read_log())
-        result = match(parsed.lines, disbursements(state), window_days=window,
-                       malformed=parsed.malformed)
-        day = _parse_date(on, "--on") or today_in_china()
+        result = match(parsed.lines, ledger_items(state),
+                       payees=Payees(state.institutions.values()), window_days=window,
+                       malformed=parsed.malformed, period=parsed.period)
         if ledger.statement_import(parsed.sha256) is not None:
             recorded = {"recorded": False}   # the same statement, by content: nothing new
         else:
@@ -543,20 +569,42 @@ def reconcile(statement: Path = typer.Argument(..., help="the bank's CSV stateme
         ledger.close()
     rows = report_rows(result)
     if csv_out is not None:
-        csv_out.write_text(to_csv(rows), encoding="utf-8-sig")
+        try:
+            csv_out.write_text(to_csv(rows), encoding="utf-8-sig")
+        except OSError as e:
+            refuse(f"cannot write {csv_out}: {e.strerror or e}")
+    summary = result.summary()
+    failing = sorted(k for k in kinds if summary.get(k))
+    read = {"format": parsed.format, "encoding": parsed.encoding,
+            "header_line": parsed.header_line, "preamble_lines": parsed.preamble_lines,
+            "period": list(parsed.period) if parsed.period else None,
+            "skipped": [{"line": n, "why": why} for n, why in parsed.skipped],
+            "columns": parsed.columns}
     if as_json:
-        _dump({"summary": result.summary(), "encoding": parsed.encoding,
-               "recorded": recorded["recorded"], "findings": rows})
-        return
-    table = Table("finding", "line", "date", "payee", "statement", "ledger", "reference", "note",
-                  title=f"reconciliation of {statement.name} ({parsed.encoding})")
-    for r in rows:
-        table.add_row(r["finding"], str(r["line"]), r["value_date"], r["payee"],
-                      r["statement_amount"], r["ledger_amount"], r["reference"], r["note"])
-    console.print(table)
-    console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.summary().items()))
-    console.print("import recorded" if recorded["recorded"] else
-                  "this statement was imported before: nothing new recorded")
+        _dump({"summary": summary, **read, "recorded": recorded["recorded"],
+               "failing": failing, "findings": rows})
+    else:
+        table = Table("finding", "line", "dir", "date", "payee", "counterparty", "statement",
+                      "ledger", "reference", "note",
+                      title=f"reconciliation of {statement.name} ({parsed.format}, "
+                            f"{parsed.encoding})")
+        for r in rows:   # text from the bank's file: no control or bidi character shown raw
+            table.add_row(*(printable(r[k]) for k in (
+                "finding", "line", "direction", "value_date", "payee", "counterparty",
+                "statement_amount", "ledger_amount", "reference", "note")))
+        console.print(table)
+        period = (f"; period {parsed.period[0]} to {parsed.period[1]}" if parsed.period
+                  else "")
+        console.print(f"header on line {parsed.header_line}; {parsed.preamble_lines} "
+                      f"preamble line(s) skipped before it; {len(parsed.skipped)} summary "
+                      f"or note line(s) skipped after it{period}")
+        console.print(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()))
+        console.print("import recorded" if recorded["recorded"] else
+                      "this statement was imported before: nothing new recorded")
+        if failing:
+            console.print(f"failing (--fail-on): {', '.join(failing)}")
+    if failing:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -1,5 +1,7 @@
 """Reconciling the fund's bank statement with recorded payments and deposit
-returns: by reference, then payee + amount + date; GBK and UTF-8."""
+returns (AUD-06): by reference, then payee + amount + date; GBK and UTF-8.
+Statement formats: test_reconcile_formats.py; bank exports and payee
+accounts: test_reconcile_bank.py."""
 from __future__ import annotations
 
 import json
@@ -48,7 +50,7 @@ STATEMENT = [
 ]
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_a_statement_reconciles_each_kind_of_finding_in_gbk_and_utf8(clerk, store, tmp_path,
                                                                       encoding):
     pay_months(clerk)
@@ -60,9 +62,13 @@ def test_a_statement_reconciles_each_kind_of_finding_in_gbk_and_utf8(clerk, stor
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["encoding"] == encoding
-    assert data["summary"] == {"matched": 2, "amount_differences": 1, "duplicates": 1,
-                               "unmatched_statement": 1, "unmatched_ledger": 0,
-                               "malformed": 1}
+    assert data["summary"] == {"matched": 2, "amount_differences": 1, "payee_differences": 0,
+                               "duplicates": 1, "unmatched_statement": 1,
+                               "unmatched_credits": 0, "unmatched_ledger": 0, "malformed": 1}
+    assert data["header_line"] == 1 and data["preamble_lines"] == 0 and data["format"] == "csv"
+    lines = {f["reference"]: f["line"] for f in data["findings"] if f["finding"] == "matched"}
+    assert lines == {"SY202501": 2, "": 5}
+    assert [f["line"] for f in data["findings"] if f["finding"] == "duplicate"] == [4]
     findings = {(f["finding"], f["reference"]) for f in data["findings"]}
     assert ("matched", "SY202501") in findings and ("amount difference", "SY202502") in findings
     assert ("on the statement only", "SY999") in findings
