@@ -28,32 +28,40 @@ every new event with the application's own mapper first
 into a well-formed ledger event, which :func:`verify` then reports. Opening
 the store (:func:`init_store`) seals what a killed earlier process left
 unsealed, for the price of one query when there is nothing to seal.
+
+The Merkle tree (``adapters/merkle.py``), the keys and signatures
+(``adapters/signing.py``) and the triggers (``adapters/append_only.py``)
+are modules of their own, re-exported here.
 """
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import logging
 import weakref
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 from uuid import UUID
 
 import sqlalchemy as sa
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey,
                                                                Ed25519PublicKey)
 from sqlalchemy.types import NullType
 
+# The tree, the keys and the triggers live in their own modules; what callers
+# (the CLI, case files, tests) have always imported from here is re-exported.
+from adapters.append_only import REFUSAL, install_postgres, install_sqlite  # noqa: F401
+from adapters.append_only import qualified as _qualified
+from adapters.merkle import (MerkleTree, inclusion_proof, merkle_root,  # noqa: F401
+                             verify_inclusion)
 from adapters.readable import why_unreadable
+from adapters.signing import (canonical_json, generate_key, key_fingerprint,  # noqa: F401
+                              load_private_key, load_public_key, public_key_b64,
+                              save_keypair, sign, signature_ok)
 
 GENESIS = bytes(32)
 LEAF_PREFIX = b"\x00"   # RFC 6962 section 2.1: leaf hash = SHA-256(0x00 || entry)
-NODE_PREFIX = b"\x01"   # RFC 6962 section 2.1: node hash = SHA-256(0x01 || left || right)
 ENTRY_TAG = b"agreement-ledger/stored-event/v1"
 CHECKPOINT_FORMAT = "agreement-ledger-checkpoint/v1"
 BATCH = 1000
@@ -156,82 +164,6 @@ def chain_step(previous: bytes, leaf: bytes) -> bytes:
     return hashlib.sha256(previous + leaf).digest()
 
 
-# --- RFC 6962 Merkle tree ------------------------------------------------------------------
-def _node(left: bytes, right: bytes) -> bytes:
-    return hashlib.sha256(NODE_PREFIX + left + right).digest()
-
-
-def _levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
-    """Bottom-up levels; an unpaired last node moves up unchanged, which gives
-    exactly RFC 6962's MTH (split at the largest power of two below n)."""
-    levels = [list(leaves)]
-    while len(levels[-1]) > 1:
-        below = levels[-1]
-        above = [_node(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-        if len(below) % 2:
-            above.append(below[-1])
-        levels.append(above)
-    return levels
-
-
-def merkle_root(leaves: Sequence[bytes]) -> bytes:
-    """RFC 6962 MTH over leaf hashes; the empty tree is SHA-256 of nothing."""
-    if not leaves:
-        return hashlib.sha256(b"").digest()
-    return _levels(leaves)[-1][0]
-
-
-class MerkleTree:
-    """Levels kept so that many inclusion proofs cost O(log n) each."""
-
-    def __init__(self, leaves: Sequence[bytes]) -> None:
-        self.size = len(leaves)
-        self.levels = _levels(leaves) if leaves else [[]]
-
-    @property
-    def root(self) -> bytes:
-        return self.levels[-1][0] if self.size else hashlib.sha256(b"").digest()
-
-    def proof(self, index: int) -> list[bytes]:
-        """RFC 6962 audit path for the leaf at ``index`` (0-based)."""
-        if not 0 <= index < self.size:
-            raise IndexError(f"leaf {index} outside a tree of {self.size}")
-        path = []
-        for level in self.levels[:-1]:
-            sibling = index ^ 1
-            if sibling < len(level):
-                path.append(level[sibling])
-            index //= 2
-        return path
-
-
-def inclusion_proof(index: int, leaves: Sequence[bytes]) -> list[bytes]:
-    return MerkleTree(leaves).proof(index)
-
-
-def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes],
-                     root: bytes) -> bool:
-    """RFC 9162 section 2.1.3.2: does ``proof`` lead from ``leaf`` at
-    ``index`` in a tree of ``size`` leaves to ``root``?"""
-    if not 0 <= index < size:
-        return False
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if sn == 0:
-            return False
-        if fn & 1 or fn == sn:
-            r = _node(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = _node(r, p)
-        fn >>= 1
-        sn >>= 1
-    return sn == 0 and r == root
-
-
 # --- where the tables are ------------------------------------------------------------------
 _CHAIN_TABLES: "weakref.WeakKeyDictionary[Any, sa.Table]" = weakref.WeakKeyDictionary()
 
@@ -282,11 +214,6 @@ def ensure_chain_table(ledger: Any) -> bool:
         return False
     table.create(engine, checkfirst=True)
     return True
-
-
-def _qualified(engine: sa.engine.Engine, table: sa.Table) -> str:
-    quote = engine.dialect.identifier_preparer.quote
-    return (f"{quote(table.schema)}." if table.schema else "") + quote(table.name)
 
 
 def read_forms(conn: sa.engine.Connection, table: sa.Table, *, after: int | None = None,
@@ -669,81 +596,6 @@ def verify(ledger: Any, *, seal_unsealed: bool = True) -> VerifyReport:
     return report
 
 
-# --- keys ----------------------------------------------------------------------------------
-def generate_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-def public_key_b64(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(raw).decode("ascii")
-
-
-def key_fingerprint(public_b64: str) -> str:
-    """SHA-256 of the raw public key, hex, in groups of four (to read aloud)."""
-    digest = hashlib.sha256(base64.b64decode(public_b64)).hexdigest()[:32]
-    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
-
-
-def save_keypair(key: Ed25519PrivateKey, out_dir: Path | str,
-                 name: str = "ledger-signing") -> tuple[Path, Path]:
-    """Write ``NAME.key`` (PKCS#8 PEM, mode 0600) and ``NAME.pub`` (PEM)."""
-    folder = Path(out_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    private_path, public_path = folder / f"{name}.key", folder / f"{name}.pub"
-    if private_path.exists():
-        raise FileExistsError(f"{private_path} exists; refusing to overwrite a signing key")
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    private_path.touch(mode=0o600)
-    private_path.write_bytes(pem)
-    public_path.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    return private_path, public_path
-
-
-def load_private_key(path: Path | str, password: bytes | None = None) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(Path(path).read_bytes(), password=password)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise ValueError(f"{path} is not an Ed25519 private key")
-    return key
-
-
-def load_public_key(path: Path | str) -> Ed25519PublicKey:
-    data = Path(path).read_bytes()
-    try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError:
-        private = serialization.load_pem_private_key(data, password=None)
-        key = private.public_key()
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError(f"{path} is not an Ed25519 public key")
-    return key
-
-
-def _public_from_b64(text: str) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text, validate=True))
-
-
-def canonical_json(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
-
-
-def sign(key: Ed25519PrivateKey, message: bytes) -> str:
-    return base64.b64encode(key.sign(message)).decode("ascii")
-
-
-def signature_ok(public_b64: str, signature_b64: str, message: bytes) -> bool:
-    try:
-        _public_from_b64(public_b64).verify(base64.b64decode(signature_b64, validate=True),
-                                            message)
-        return True
-    except (InvalidSignature, ValueError, TypeError):
-        return False
-
-
 # --- checkpoints ---------------------------------------------------------------------------
 def _sealed_leaves(ledger: Any) -> tuple[list[bytes], list[int], str]:
     chain = chain_table(ledger)
@@ -849,14 +701,6 @@ def check_checkpoint(ledger: Any, checkpoint: dict[str, Any],
 
 
 # --- append-only store ---------------------------------------------------------------------
-REFUSAL = "agreement ledger: the event store is append-only (AUD-01, AUD-05)"
-
-
-def _trigger_names(table: str) -> dict[str, str]:
-    return {"update": f"{table}_no_update", "delete": f"{table}_no_delete",
-            "update_delete": f"{table}_no_update_delete", "truncate": f"{table}_no_truncate"}
-
-
 def _protected(ledger: Any) -> list[sa.Table]:
     return [events_table(ledger), chain_table(ledger)]
 
@@ -868,82 +712,10 @@ def install_append_only(ledger: Any) -> list[str]:
     ensure_chain_table(ledger)
     engine = engine_of(ledger)
     if engine.dialect.name == "postgresql":
-        return _install_postgres(engine, _protected(ledger))
+        return install_postgres(engine, _protected(ledger))
     if engine.dialect.name == "sqlite":
-        return _install_sqlite(engine, _protected(ledger))
+        return install_sqlite(engine, _protected(ledger))
     raise NotImplementedError(f"append-only triggers for {engine.dialect.name} are not written")
-
-
-def _install_sqlite(engine: sa.engine.Engine, tables: list[sa.Table]) -> list[str]:
-    wanted = {}
-    for t in tables:
-        names = _trigger_names(t.name)
-        for op in ("update", "delete"):
-            wanted[names[op]] = (t.name, op.upper())
-    with engine.connect() as conn:
-        present = {r[0] for r in conn.execute(sa.text(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
-    missing = [n for n in wanted if n not in present]
-    if not missing:
-        return []
-    quote = engine.dialect.identifier_preparer.quote
-    with engine.begin() as conn:
-        for name in missing:
-            table, op = wanted[name]
-            message = f"{REFUSAL}: {op} on {table} refused".replace("'", "''")
-            conn.execute(sa.text(
-                f"CREATE TRIGGER IF NOT EXISTS {quote(name)} BEFORE {op} ON {quote(table)} "
-                f"BEGIN SELECT RAISE(ABORT, '{message}'); END"))
-    return missing
-
-
-def _install_postgres(engine: sa.engine.Engine, tables: list[sa.Table]) -> list[str]:
-    schema = tables[0].schema
-    quote = engine.dialect.identifier_preparer.quote
-    function = (f"{quote(schema)}." if schema else "") + "ledger_refuse_change"
-    query = sa.text(
-        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = COALESCE(:schema, current_schema()) AND c.relname = :table "
-        "AND NOT t.tgisinternal")
-
-    def missing(conn) -> list[tuple[sa.Table, str, str]]:
-        out = []
-        for t in tables:
-            present = {r[0] for r in conn.execute(query, {"schema": schema, "table": t.name})}
-            names = _trigger_names(t.name)
-            for op in ("update_delete", "truncate"):
-                if names[op] not in present:
-                    out.append((t, op, names[op]))
-        return out
-
-    with engine.connect() as conn:
-        if not missing(conn):
-            return []
-    installed = []
-    with engine.begin() as conn:
-        # Serialise concurrent start-ups; re-check under the lock.
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(7326051)"))
-        todo = missing(conn)
-        if not todo:
-            return []
-        conn.execute(sa.text(
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $f$\n"
-            "BEGIN\n"
-            f"  RAISE EXCEPTION '{REFUSAL}: % on %.% refused', TG_OP, TG_TABLE_SCHEMA, "
-            "TG_TABLE_NAME\n"
-            "    USING HINT = 'events are never changed: record a correcting event instead';\n"
-            "END\n$f$"))
-        for table, op, name in todo:
-            target = _qualified(engine, table)
-            if op == "truncate":
-                when = "BEFORE TRUNCATE ON " + target + " FOR EACH STATEMENT"
-            else:
-                when = "BEFORE UPDATE OR DELETE ON " + target + " FOR EACH ROW"
-            conn.execute(sa.text(f"CREATE TRIGGER {quote(name)} {when} "
-                                 f"EXECUTE FUNCTION {function}()"))
-            installed.append(name)
-    return installed
 
 
 def init_store(ledger: Any, *, seal_unsealed: bool = True) -> dict[str, Any]:
