@@ -96,8 +96,14 @@ class Payees:
     def __init__(self, institutions: Iterable[Any]) -> None:
         self.institutions = {i.code: i for i in institutions}
         self.by_name: dict[str, list[str]] = {}
+        # digits -> the institutions that ever had the account: a line is
+        # checked against those only, not against every institution
+        self.by_digits: dict[str, set[str]] = {}
         for inst in self.institutions.values():
             self.by_name.setdefault(normal_name(inst.name), []).append(inst.code)
+            for a in inst.payee_accounts:
+                self.by_digits.setdefault(account_digits(a["account_number"]), set()).add(
+                    inst.code)
 
     def _account(self, code: str, day: date) -> dict[str, Any] | None:
         return self.institutions[code].payee_account_on(day)
@@ -105,7 +111,7 @@ class Payees:
     def identify(self, line: StatementLine) -> Identified:
         digits = account_digits(line.account_number)
         if digits:
-            owners = sorted(code for code in self.institutions
+            owners = sorted(code for code in self.by_digits.get(digits, ())
                             if (a := self._account(code, line.value_date)) is not None
                             and account_digits(a["account_number"]) == digits)
             if len(owners) == 1:
