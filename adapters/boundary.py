@@ -119,14 +119,16 @@ def check_tree(data: Any) -> None:
         value, path = stack.pop()
         if len(path) > DEPTH_MAX:
             raise InvalidCommand(f"{_where(path[:DEPTH_MAX])}: nested deeper than "
-                                 f"{DEPTH_MAX} levels", remedy="no command nests its fields "
-                                                               "that deep; check the brackets")
+                                 f"{DEPTH_MAX} levels", field=_where(path[:DEPTH_MAX]),
+                                 remedy="no command nests its fields that deep; check the "
+                                        "brackets")
         if isinstance(value, dict):
             for key, item in value.items():
                 bad = _bad_char(key, allow_newline=False)
                 if bad or len(key) > CODE_CHARS_MAX:
                     raise InvalidCommand(f"{_where(path)}: a key holds "
                                          f"{bad or 'more than 64 characters'}",
+                                         field=_where(path),
                                          remedy="use the field names of docs/commands.md")
                 stack.append((item, path + (key,)))
         elif isinstance(value, list):
@@ -135,11 +137,12 @@ def check_tree(data: Any) -> None:
             if len(value) > TEXT_CHARS_MAX:
                 raise InvalidCommand(f"{_where(path)}: {len(value):,} characters, more than "
                                      f"the {TEXT_CHARS_MAX:,} any text may hold",
+                                     field=_where(path),
                                      remedy="shorten it, or record the document's number "
                                             "and keep the document itself on file")
             bad = _bad_char(value, allow_newline=True)
             if bad:
-                raise InvalidCommand(f"{_where(path)}: the text holds {bad}",
+                raise InvalidCommand(f"{_where(path)}: the text holds {bad}", field=_where(path),
                                      remedy="remove control and direction-override "
                                             "characters; write plain text")
 

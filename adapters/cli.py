@@ -49,13 +49,16 @@ def _dump(obj: Any) -> None:
     typer.echo(json.dumps(_plain(obj), ensure_ascii=False, indent=2))
 
 
-def _parse_date(text: Optional[str], name: str) -> Optional[date]:
+def _parse_date(text: Optional[str], name: str, *, business: bool = False) -> Optional[date]:
+    """An option's date: YYYY-MM-DD only; a business date the clock may move
+    to lies inside the business window (adapters/boundary.py)."""
+    from adapters.boundary import parse_business_day, parse_day, printable
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{name} must be a date as YYYY-MM-DD, got {text!r}")
+        return parse_business_day(text) if business else parse_day(text)
+    except ValueError as e:
+        raise typer.BadParameter(f"{name}: {printable(e)}") from None
 
 
 def _parse_instant(text: Optional[str]) -> Optional[datetime]:
@@ -64,7 +67,9 @@ def _parse_instant(text: Optional[str]) -> Optional[datetime]:
     try:
         instant = datetime.fromisoformat(text)
     except ValueError:
-        raise typer.BadParameter(f"--known-at must be an ISO instant, got {text!r}")
+        from adapters.boundary import printable
+        raise typer.BadParameter(f"--known-at must be an ISO instant such as "
+                                 f"2025-03-01T12:00:00+08:00, got {printable(repr(text))}")
     if instant.tzinfo is None:
         raise typer.BadParameter("--known-at needs a timezone, e.g. 2025-03-01T12:00:00+08:00")
     return instant
@@ -149,13 +154,13 @@ def _seal_and_close(ledger) -> None:
 
 
 def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str]):
+    day, instant = _parse_date(as_of, "--as-of"), _parse_instant(known_at)   # before the store
     ledger = open_ledger(db, create=False)
     try:
         events = [e for _, e in ledger.read_log()]
     finally:
         ledger.close()
-    return build(events, as_of=_parse_date(as_of, "--as-of"),
-                 known_at=_parse_instant(known_at))
+    return build(events, as_of=day, known_at=instant)
 
 
 def _app_row(a, state) -> dict[str, Any]:
@@ -267,9 +272,9 @@ def _read_models(db: Optional[str]):
     return ledger, view_for(ledger)
 
 
-def _position(view, known_at: Optional[str]) -> int:
+def _position(view, instant: Optional[datetime]) -> int:
     from adapters.readmodels import log_position
-    return log_position(view, _parse_instant(known_at))
+    return log_position(view, instant)
 
 
 @app.command()
@@ -282,9 +287,10 @@ def status(on: str = typer.Option(..., "--on", help="the business date, YYYY-MM-
     """Every agreement's status on a business date (active, in notice,
     suspended and why, ended and why), as known now or at an instant."""
     from adapters.readmodels import status_as_of
+    day, instant = _parse_date(on, "--on"), _parse_instant(known_at)   # before the store
     ledger, view = _read_models(db)
     try:
-        rows = status_as_of(view, _parse_date(on, "--on"), _position(view, known_at),
+        rows = status_as_of(view, day, _position(view, instant),
                             agreement=agreement, institution=institution_code)
     finally:
         ledger.close()
@@ -305,9 +311,10 @@ def ended(as_of: Optional[str] = typer.Option(None, "--as-of"),
           as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """The public list of ended agreements, with date and ground (TER-03)."""
     from adapters.readmodels import ended_as_of
+    day, instant = _parse_date(as_of, "--as-of"), _parse_instant(known_at)
     ledger, view = _read_models(db)
     try:
-        rows = ended_as_of(view, _parse_date(as_of, "--as-of"), _position(view, known_at))
+        rows = ended_as_of(view, day, _position(view, instant))
         names = {}
         if rows:
             state = build(e for _, e in ledger.read_log())
@@ -335,9 +342,10 @@ def bars(person: Optional[str] = typer.Option(None, "--person"),
          as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """The practitioner bar register, by person or by institution (SAN-01)."""
     from adapters.readmodels import bars_as_of
+    day, instant = _parse_date(as_of, "--as-of"), _parse_instant(known_at)
     ledger, view = _read_models(db)
     try:
-        rows = bars_as_of(view, _parse_date(as_of, "--as-of"), _position(view, known_at),
+        rows = bars_as_of(view, day, _position(view, instant),
                           person=person, institution=institution_code)
     finally:
         ledger.close()
@@ -427,10 +435,10 @@ def deadlines(on: str = typer.Option(..., "--on", help="the business date, YYYY-
               as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """Open deadlines on a date, overdue ones flagged, as known now or at an instant."""
     from adapters.readmodels import deadlines_as_of
-    day = _parse_date(on, "--on")
+    day, instant = _parse_date(on, "--on"), _parse_instant(known_at)
     ledger, view = _read_models(db)
     try:
-        rows = deadlines_as_of(view, day, _position(view, known_at))
+        rows = deadlines_as_of(view, day, _position(view, instant))
     finally:
         ledger.close()
     if as_json:
@@ -452,7 +460,7 @@ def tick(to: str = typer.Option(..., "--to", help="record consequences due up to
     Run it daily from cron (see docs/operations.md); running it twice to the
     same date records nothing the second time."""
     from domain.base import Context
-    day = _parse_date(to, "--to")
+    day = _parse_date(to, "--to", business=True)   # the clock never runs past the horizon
     ledger = open_ledger(db)
     try:
         result = ledger.tick(Context(f"tick:{day.isoformat()}", day, user, "system"), to=day)
@@ -480,9 +488,10 @@ def positions(as_of: Optional[str] = typer.Option(None, "--as-of"),
     still held, to recover, recovered (yuan, exact)."""
     from adapters.readmodels import positions_as_of
     from projections.fund import MONEY_COLUMNS, as_dict, to_csv, totals
+    day, instant = _parse_date(as_of, "--as-of"), _parse_instant(known_at)
     ledger, view = _read_models(db)
     try:
-        rows = positions_as_of(view, _parse_date(as_of, "--as-of"), _position(view, known_at),
+        rows = positions_as_of(view, day, _position(view, instant),
                                agency=agency, agreement=agreement)
     finally:
         ledger.close()

@@ -42,10 +42,11 @@ def _echo_json(data: Any) -> None:
 def _date(text: Optional[str], name: str) -> Optional[date]:
     if text is None:
         return None
+    from adapters.boundary import parse_day, printable
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"{name} must be a date as YYYY-MM-DD, got {text!r}")
+        return parse_day(text)
+    except ValueError as e:
+        raise typer.BadParameter(f"{name}: {printable(e)}") from None
 
 
 def _private_key(path: Path):

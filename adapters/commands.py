@@ -27,6 +27,7 @@ from adapters.boundary import (BusinessDay, Code, Day, Name, Text, check_tree, l
 from domain.application import MATERIALS
 from domain.base import ROLES, Context
 from domain.errors import InvalidCommand
+from domain.rules import is_rule
 from domain.institution import ASSISTIVE_SUBTYPES, BAR_FACT_CODES, KINDS, PERSON_ROLES
 from domain.money import Money
 from domain.service import Ledger
@@ -607,7 +608,7 @@ class RecordPayeeAccount(Strict):
 
 
 class Tick(Strict):
-    to: Day
+    to: BusinessDay = Field(description="the clock never moves past the business-date horizon")
 
 
 MODELS: dict[str, type[Strict]] = {
@@ -734,8 +735,9 @@ def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
     except ValidationError as e:
         problems = _problems(e, "fields")
         text = _describe(problems)
-        cited = re.search(r"\b([A-Z]{3}-\d{2})\b", text)
-        raise InvalidCommand(f"{env.command}: {text}", rule=cited.group(1) if cited else "",
+        # only a catalogued id is a cited rule: the text may echo a value shaped like one
+        cited = [c for c in re.findall(r"\b[A-Z]{3}-\d{2}\b", text) if is_rule(c)]
+        raise InvalidCommand(f"{env.command}: {text}", rule=cited[0] if cited else "",
                              field=problems[0][0],
                              remedy=f"see docs/commands.md#{env.command}") from None
     return env, fields
