@@ -5,7 +5,19 @@ from the rule catalogue), why, and what would make the command valid.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from domain.rules import RULES, rule as catalogued
+
+
+def _check_rule(rule: str, who: str) -> None:
+    """An uncatalogued rule id is a programming error, not a refusal: a
+    mistyped id would otherwise reach the user and pass every grep."""
+    if rule and rule not in RULES:
+        try:
+            catalogued(rule)
+        except KeyError as e:
+            raise ValueError(f"{who} cites {e.args[0]}") from None
 
 
 @dataclass(frozen=True)
@@ -17,6 +29,9 @@ class Ground:
     reason: str
     article: str = ""
     lifts_on: object = None  # a date, or None when it does not lift by time alone
+
+    def __post_init__(self) -> None:
+        _check_rule(self.rule, "a refusal ground")
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -37,6 +52,7 @@ class LedgerError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.rule = rule or self.rule
+        _check_rule(self.rule, type(self).__name__)
         self.remedy = remedy
         self.grounds = tuple(grounds)
         self.field = field      # the input field at fault, when one is (``fields.items.0.amount``)
@@ -45,6 +61,10 @@ class LedgerError(Exception):
         return {
             "error": type(self).__name__,
             "rule": self.rule or None,
+            # from the catalogue, so a reader of the JSON need not look the id up;
+            # errors are never stored, so this changes no event or fingerprint
+            "rule_title": RULES[self.rule].title if self.rule else None,
+            "article": (RULES[self.rule].article or None) if self.rule else None,
             "field": self.field or None,
             "reason": self.reason,
             "remedy": self.remedy or None,
