@@ -6,15 +6,16 @@ evaluation forms, "F2"), annex 6 (年度考核评分表, the annual assessment f
 assistive F6 form's item 5. The Chinese wording is the authority; the English
 subjects are our short glosses. Nothing here reads the source at run time.
 
-Notes on the transcription (the seed is the authority where it and the index
-FORMS.md differ; on maxima and totals they agree throughout):
+Notes on the transcription (the seed is the authority; the maxima and totals
+agree throughout with the index of the forms the rule catalogue was written
+from; docs/rules.md lists every item as held here):
 
 * Item codes. The F2 forms number their sub-items (6.1, 7.2, ...) and those
   codes are used as printed. The artificial-eye F2 form prints three scored
   rows under item 6 (人员配置, 场地设置, 设施设备) with no sub-numbers; we call
-  them "6", "6b" and "6c" (the codes FORMS.md uses). The F6 forms number only
-  their sections (1..5); the sub-item codes "1.1", "5.10" etc. are ours (the
-  row order within each section, as in FORMS.md).
+  them "6", "6b" and "6c" (the codes docs/rules.md lists). The F6 forms number
+  only their sections (1..5); the sub-item codes "1.1", "5.10" etc. are ours
+  (the row order within each section).
 * The F6 medical/rehab form gives no per-item deduction rule, only its notes
   (每项分值扣完为止); ``rule_zh`` there holds the assessed requirement (考核内容).
 * Obvious typesetting slips in the seed are normalised in our text: "行爲" and
@@ -388,7 +389,7 @@ _F2_EYE = Form(
     title_zh="山西省工伤保险辅助器具配置协议服务机构准入评估表（假眼配置机构）",
     kind="assistive", subtype="artificial_eye", veto_items=_VETO_ASSISTIVE,
     # The seed prints 场地设置 and 设施设备 as unnumbered rows under item 6;
-    # "6b" and "6c" are our codes for them (as in FORMS.md).
+    # "6b" and "6c" are our codes for them (as docs/rules.md lists them).
     items=(
         _i("6", "人员配置", "artificial-eye staff, 1+ year in fitting", "专职专业人员", 25,
            "从业1-5年得20分，5年以上得25分。"),
