@@ -269,6 +269,17 @@ def _read_models(db: Optional[str]):
         ledger.close()
         typer.echo(f"{e}.", err=True)
         raise typer.Exit(2) from None
+    except Exception:
+        # An event the ledger cannot read stops the read models: named in
+        # one line, never a traceback (docs/integrity.md).
+        from adapters.integrity import first_unreadable
+        problem = first_unreadable(ledger)
+        ledger.close()
+        if problem is None:
+            raise
+        typer.echo(f"the read models cannot pass {problem.message()}; see docs/integrity.md, "
+                   "\"An event the ledger cannot read\"", err=True)
+        raise typer.Exit(2) from None
     return ledger, view_for(ledger)
 
 

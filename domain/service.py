@@ -255,7 +255,7 @@ class Ledger(Application):
 
     @command
     def amend_institution(self, ctx: Context, *, institution: str, changes: dict[str, Any]):
-        inst = self._get(Institution, institution, "institution")
+        inst = self._institution_on(institution, ctx)
         inst.amend_facts(changes, ctx.effective_on, ctx.envelope)
         return [inst], {"institution": institution, "changed": sorted(changes)}
 
@@ -308,7 +308,7 @@ class Ledger(Application):
                              bank: str, account_number: str):
         """PAY-06: the account the fund pays the institution to, from the
         command's date on; bank statements name it, not the institution code."""
-        inst = self._get(Institution, institution, "institution")
+        inst = self._institution_on(institution, ctx)
         replaced = inst.record_payee_account(account_name, bank, account_number,
                                              ctx.effective_on, ctx.envelope)
         return [inst], {"institution": institution, "account_name": account_name.strip(),
@@ -401,7 +401,7 @@ class Ledger(Application):
     @command
     def submit_application(self, ctx: Context, *, number: str, institution: str,
                            materials: list[str]):
-        inst = self._get(Institution, institution, "institution")
+        inst = self._institution_on(institution, ctx)
         check_materials(materials)
         if self._find(AdmissionApplication, number, "application") is not None:
             raise RuleViolation(f"application number {number} is already used",
@@ -576,7 +576,7 @@ class Ledger(Application):
     @command
     def select_rehab_pilot(self, ctx: Context, *, agency: str, institution: str):
         check_agency(agency)
-        inst = self._get(Institution, institution, "institution")
+        inst = self._institution_on(institution, ctx)
         if inst.kind != "rehab":
             raise RuleViolation(f"{institution} is a {inst.kind} institution", rule="ADM-07",
                                 remedy="only rehab institutions join the rehab pilot")
@@ -660,7 +660,7 @@ class Ledger(Application):
     def sign_agreement(self, ctx: Context, *, number: str, institution: str,
                        agreement_type: str | None, term_start: date, term_years: int,
                        renewal_of: str | None, late_reason: str):
-        inst = self._get(Institution, institution, "institution")
+        inst = self._institution_on(institution, ctx)
         if self._find(Agreement, number, "agreement") is not None:
             raise RuleViolation(f"agreement number {number} is already used",
                                 remedy="give the agreement a new number")
@@ -1197,7 +1197,7 @@ class Ledger(Application):
     @command
     def propose_practitioner_bar(self, ctx: Context, *, bar_no: str, person_id: str,
                                  name: str, institution: str, years: int, finding: str):
-        self._get(Institution, institution, "institution")
+        self._institution_on(institution, ctx)
         person = self._find(Person, person_id, "person") or Person.register(
             person_id=person_id, name=name or person_id, effective_on=ctx.effective_on,
             envelope=ctx.envelope)
@@ -1230,7 +1230,7 @@ class Ledger(Application):
     def open_dispute(self, ctx: Context, *, number: str, institution: str,
                      agreement: str | None, person_id: str | None, bar_no: str | None,
                      matter: str, route: str, decision: str, summary: str):
-        self._get(Institution, institution, "institution")
+        self._institution_on(institution, ctx)
         if self._find(Dispute, number, "dispute") is not None:
             raise RuleViolation(f"dispute number {number} is already used", rule="DIS-01",
                                 remedy="give the dispute a new number")
@@ -1282,6 +1282,22 @@ class Ledger(Application):
         return changed, {"dispute": number, "outcome": outcome}
 
     # --- reading aggregates for queries -----------------------------------------
+    def _institution_on(self, code: str, ctx: Context) -> Institution:
+        """The institution an act of the agency names (an application, an
+        agreement, a payee account, a dispute...), which must have existed
+        on the act's business date (CAL-04): no act on an institution takes
+        effect before the day it started business (its F1 fact). Facts about
+        its past (people, bar facts) do not come here."""
+        inst = self._get(Institution, code, "institution")
+        started = inst.facts.get("business_started_on")
+        if isinstance(started, date) and ctx.effective_on < started:
+            raise RuleViolation(f"{code} started business on {started}; an act on it cannot "
+                                f"take effect on {ctx.effective_on}, before that",
+                                rule="CAL-04",
+                                remedy=f"date the command on or after {started}, or amend the "
+                                       "institution's business_started_on if it is wrong")
+        return inst
+
     def institution(self, code: str) -> Institution:
         return self._get(Institution, code, "institution")
 

@@ -359,3 +359,15 @@ def test_aud05_two_processes_sealing_at_once_seal_each_event_once(store, ledger,
     finally:
         for o in others:
             o.close()
+
+
+@pytest.mark.parametrize("question", [["status", "--on", "2025-03-01"],
+                                      ["deadlines", "--on", "2025-03-01"],
+                                      ["positions"]])
+def test_aud05_a_question_over_an_unreadable_event_is_one_line_not_a_traceback(
+        store, ledger, tail, cli_db, question):
+    write_state(store, ledger, tail[0], GARBAGE)
+    result = runner.invoke(app, [*question, "--db", cli_db])
+    assert no_traceback(result), result.output
+    assert result.exit_code == 2
+    assert f"event #{tail[0]}" in result.output and "docs/integrity.md" in result.output

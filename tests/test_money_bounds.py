@@ -119,3 +119,22 @@ def test_pay10_the_read_models_stop_on_a_sum_they_cannot_keep_exactly(store):
             catch_up(ledger)
     finally:
         ledger.close()
+
+
+# --- CAL-04: no act on an institution before it existed -----------------------------
+@pytest.mark.parametrize("on, accepted", [("2022-09-30", False), ("2022-10-01", True),
+                                          ("2022-10-02", True)])
+def test_cal04_an_act_on_an_institution_takes_effect_no_earlier_than_it_started_business(
+        on, accepted):
+    from tests.builders import register
+    clerk = Clerk(Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}))
+    register(clerk, "TY-H001", on="2025-01-06", business_started_on=date(2022, 10, 1))
+    args = dict(number="SQ-1", institution="TY-H001", materials=["application_letter"])
+    if accepted:   # received before the clerk registered it: keeps its own date
+        assert clerk("submit_application", on, **args)["recorded"]
+    else:
+        error = refused("CAL-04", clerk, "submit_application", on, **args)
+        assert "2022-10-01" in error.remedy
+    # a fact about its past may lie earlier: people appointed before it opened
+    assert clerk("link_person", "2022-06-01", institution="TY-H001", person_id="P-2",
+                 name="李二", role="investor")["recorded"]
