@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-import sys
+
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 from rich.console import Console
 from rich.table import Table
 
-from adapters.commands import MODELS, apply_parsed, parse
+from adapters.commands import apply_parsed, parse
 from adapters.describe import describe
 from adapters.settings import URL_SETTING, StoreUnavailable, open_ledger
 from domain.errors import LedgerError
@@ -628,12 +628,23 @@ def reconcile(statement: Path = typer.Argument(..., help="the bank's statement: 
 
 
 @app.command()
-def commands() -> None:
-    """List the commands a command file may hold."""
-    for name, model in sorted(MODELS.items()):
-        fields = ", ".join(f"{f}{'' if info.is_required() else '?'}"
-                           for f, info in model.model_fields.items())
-        typer.echo(f"{name}: {fields}")
+def commands(as_json: bool = JsonOption) -> None:
+    """List the commands a command file may hold: their group, who may give
+    them and their fields (? marks an optional field). The reference of each
+    is docs/commands.md."""
+    from adapters.specs import GROUPS, SPECS, roles_for
+    rows = [{"command": name, "group": spec.group, "roles": list(roles_for(name)),
+             "fields": [{"name": info.alias or field, "required": info.is_required()}
+                        for field, info in spec.model.model_fields.items()]}
+            for name, spec in SPECS.items()]
+    if as_json:
+        _dump(rows)
+        return
+    for group in GROUPS:
+        typer.echo(f"{group}:")
+        for r in (r for r in rows if r["group"] == group):
+            fields = ", ".join(f["name"] + ("" if f["required"] else "?") for f in r["fields"])
+            typer.echo(f"  {r['command']}: {fields}  [{', '.join(r['roles'])}]")
 
 
 def _register_extensions() -> None:

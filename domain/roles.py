@@ -28,6 +28,8 @@ def check_role(command: str, role: str) -> None:
         raise NotPermitted(f"the {role} role reads the ledger and records nothing",
                            remedy="give the command as the officer responsible for it")
     if role == "system":
+        if command == "tick":
+            return
         raise NotPermitted("the system role only lets time pass (tick)",
                            remedy="give the command as the officer responsible for it")
     if command in PAYEE_ACCOUNT and role not in PAYEE_ACCOUNT_ROLES:

@@ -1,0 +1,50 @@
+"""Disputes: DIS.
+
+Each command is declared once here: its fields (a pydantic model that
+validates the command at the boundary), the sentence that tells a case
+officer what it recorded, and its place in the reference. ``ledger run``'s
+validation, ``ledger commands``, the result sentences and the reference part
+of ``docs/commands.md`` are all derived from these specs
+(``adapters/specs/__init__.py``).
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from adapters.boundary import Code, Text
+from adapters.specs.spec import Spec
+from adapters.specs.types import Strict
+
+
+class OpenDispute(Strict):
+    number: Code
+    institution: Code
+    agreement: Code | None = None
+    person_id: Code | None = None
+    bar_no: Code | None = None
+    matter: Literal["signing", "performing", "changing", "ending", "practitioner_bar"]
+    route: Literal["negotiation", "coordination", "administrative_review", "litigation"]
+    decision: Literal["ending", "suspension", "bar", "other"] = "other"
+    summary: Text = Field(min_length=1)
+
+class ChangeDisputeRoute(Strict):
+    number: Code
+    route: Literal["negotiation", "coordination", "administrative_review", "litigation"]
+
+class RecordDisputeOutcome(Strict):
+    number: Code
+    outcome: Literal["decision_upheld", "decision_reversed", "settled", "withdrawn"]
+    ref: Code
+    summary: Text = Field(min_length=1)
+
+
+# --- what a case officer reads back ---------------------------------------------
+
+
+SPECS = [
+    Spec("open_dispute", OpenDispute, 'Disputes'),
+    Spec("change_dispute_route", ChangeDisputeRoute, 'Disputes'),
+    Spec("record_dispute_outcome", RecordDisputeOutcome, 'Disputes'),
+]
