@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Optional
