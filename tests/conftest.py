@@ -60,6 +60,16 @@ def ledger(store):
         app.close()
 
 
+@pytest.fixture
+def memory_ledger():
+    """The ledger on eventsourcing's in-memory store: rule tests prove rules,
+    not storage, so they run here, fast and without a database (a module
+    opts in with ``from tests.conftest import memory_ledger as ledger``).
+    Store, read-model, integrity and CLI tests run on both real stores."""
+    from domain.service import Ledger
+    return Ledger(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+
+
 class Clerk:
     """A fake case officer who gives commands with fresh ids and a date."""
 

@@ -10,6 +10,7 @@ from domain.errors import InvalidCommand, RuleViolation
 from projections.deadlines import open_deadlines
 from projections.status import build
 from tests.builders import ALL_MATERIALS, accepted_application, evaluate, register
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 
 def event_count(ledger) -> int:

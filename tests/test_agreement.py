@@ -11,6 +11,7 @@ from projections.deadlines import agreement_status
 from projections.status import build
 from tests.builders import (refused, ALL_MATERIALS, accepted_application, effective_agreement, evaluate,
                             register, tick)
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 
 

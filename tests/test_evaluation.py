@@ -8,6 +8,7 @@ import pytest
 
 from domain.errors import InvalidCommand, RuleViolation
 from tests.builders import refused, ALL_MATERIALS, accepted_application, evaluate, panel, register, scorers
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 
 

@@ -16,6 +16,7 @@ from domain.money import Money
 from projections.fund import positions, totals
 from projections.status import build
 from tests.builders import refused, effective_agreement, tick
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 AG = "XY-2025-001"
 VIEWS = dict(employer_views=["太钢集团：服务规范"], supervisor_views=["社会监督员：无投诉"],

@@ -8,6 +8,7 @@ import pytest
 
 from domain.errors import InvalidCommand, RuleViolation
 from tests.builders import refused, effective_agreement, tick
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 AG = "XY-2025-001"
 

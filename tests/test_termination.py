@@ -12,6 +12,7 @@ from domain.errors import InvalidCommand, RuleViolation
 from projections.deadlines import bar_register, open_deadlines, public_ended_list
 from projections.status import build
 from tests.builders import refused, ALL_MATERIALS, effective_agreement, register, tick
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 AG = "XY-2025-001"
 
@@ -152,11 +153,18 @@ def test_tick_twice_to_the_same_date_records_nothing_the_second_time(clerk, ledg
     assert ledger.recorder.max_notification_id() == count
 
 
-def test_replaying_the_log_shows_the_automatic_ending_on_the_same_day(store, clerk, ledger,
-                                                                      agreement):
+def test_replaying_the_log_shows_the_automatic_ending_on_the_same_day(store):
+    """A store test among rule tests: a second process replays the stored log."""
     from adapters.settings import open_ledger
-    suspend(clerk, "2025-03-01", "voluntary", requested_on=date(2025, 2, 20))
-    tick(clerk, "2025-12-01")
+    from tests.conftest import Clerk
+    first = open_ledger(*store)
+    try:
+        clerk = Clerk(first)
+        effective_agreement(clerk)
+        suspend(clerk, "2025-03-01", "voluntary", requested_on=date(2025, 2, 20))
+        tick(clerk, "2025-12-01")
+    finally:
+        first.close()
     again = open_ledger(*store)
     try:
         replayed = state(again)
