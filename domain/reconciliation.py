@@ -194,6 +194,40 @@ def names_reference(text: str, ref: str) -> bool:
     return re.search(rf"(?<![0-9A-Za-z]){re.escape(ref)}(?![0-9A-Za-z])", text) is not None
 
 
+def _word(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class _References:
+    """The ledger's references, found in a line's purpose text as
+    ``names_reference`` finds them, by looking up the text's substrings that
+    start and end at word edges (a few dozen a line) instead of testing
+    every reference against every line."""
+
+    def __init__(self, items: list[LedgerItem]) -> None:
+        self.refs: dict[str, list[int]] = {}
+        for n, item in enumerate(items):
+            if item.reference:
+                self.refs.setdefault(item.reference, []).append(n)
+        self.lengths = sorted({len(r) for r in self.refs})
+
+    def named(self, text: str) -> list[int]:
+        """Positions (in ledger order) of the items whose reference the text names."""
+        found: set[int] = set(self.refs.get(text.strip(), ()))
+        size = len(text)
+        for i in range(size):
+            if i and _word(text[i - 1]):
+                continue
+            for k in self.lengths:
+                j = i + k
+                if j > size:
+                    break
+                if j < size and _word(text[j]):
+                    continue
+                found.update(self.refs.get(text[i:j], ()))
+        return sorted(found)
+
+
 def reconcile(lines: Iterable[StatementLine], ledger: Iterable[LedgerItem], *,
               payees: Payees | None = None, window_days: int = DATE_WINDOW_DAYS,
               malformed: Iterable[tuple[int, str]] = (),
@@ -206,8 +240,8 @@ def reconcile(lines: Iterable[StatementLine], ledger: Iterable[LedgerItem], *,
     if period is not None:
         start, end = period
         items = [i for i in items if abs(_days_outside(i.value_date, start, end)) <= window_days]
-    open_items = list(items)
-    claimed: dict[int, StatementLine] = {}       # id(item) -> the line that took it
+    references = _References(items)
+    claimed: dict[int, StatementLine] = {}       # item position -> the line that took it
     seen: dict[tuple[Any, ...], StatementLine] = {}
     rest: list[StatementLine] = []
     for line in lines:
@@ -222,49 +256,54 @@ def reconcile(lines: Iterable[StatementLine], ledger: Iterable[LedgerItem], *,
         seen[key] = line
         # 1. by reference, in statement order: a reference taken by an earlier
         # line is a payment made twice
-        named = [i for i in items if i.direction == line.direction
-                 and names_reference(line.reference, i.reference)]
+        named = [n for n in references.named(line.reference)
+                 if items[n].direction == line.direction] if line.reference else []
         # one reference may cover a batch paid to several institutions: the
         # item of this payee and amount first, then of this payee
-        found = min((i for i in named if id(i) not in claimed), default=None,
-                    key=lambda i: (i.payee != who.code, i.amount_fen != line.amount_fen))
+        found = min((n for n in named if n not in claimed), default=None,
+                    key=lambda n: (items[n].payee != who.code,
+                                   items[n].amount_fen != line.amount_fen, n))
         if found is None and named:
-            first = claimed[id(named[0])]
-            result.duplicates.append((line, first, f"reference {named[0].reference} is on "
-                                                   f"line {first.line_no} already"))
+            first = claimed[named[0]]
+            result.duplicates.append((line, first, f"reference {items[named[0]].reference} "
+                                                   f"is on line {first.line_no} already"))
             continue
         if found is None:
             rest.append(line)
             continue
-        open_items.remove(found)
-        claimed[id(found)] = line
-        if found.amount_fen != line.amount_fen:
-            result.amount_differences.append((line, found))
-        elif who.code != found.payee and (who.code or line.counterparty()):
-            result.payee_differences.append((line, found, _payee_note(line, who, found)))
+        claimed[found] = line
+        item = items[found]
+        if item.amount_fen != line.amount_fen:
+            result.amount_differences.append((line, item))
+        elif who.code != item.payee and (who.code or line.counterparty()):
+            result.payee_differences.append((line, item, _payee_note(line, who, item)))
         elif who.warning:
-            result.payee_differences.append((line, found, who.warning))
+            result.payee_differences.append((line, item, who.warning))
         else:
-            result.matched.append((line, found, "reference"))
-    for line in rest:                                         # 2. by payee, amount, date
+            result.matched.append((line, item, "reference"))
+    # 2. by payee, amount and date: the open items of each (direction, payee, amount)
+    by_key: dict[tuple[str, str, int], list[int]] = {}
+    for n, item in enumerate(items):
+        if n not in claimed:
+            by_key.setdefault((item.direction, item.payee, item.amount_fen), []).append(n)
+    for line in rest:
         who = result.identified[line.line_no]
-        near = sorted((abs((i.value_date - line.value_date).days), n)
-                      for n, i in enumerate(open_items)
-                      if who.code is not None and i.direction == line.direction
-                      and i.payee == who.code and i.amount_fen == line.amount_fen
-                      and abs((i.value_date - line.value_date).days) <= window_days)
+        near = sorted((abs((items[n].value_date - line.value_date).days), n)
+                      for n in by_key.get((line.direction, who.code or "", line.amount_fen), ())
+                      if n not in claimed and who.code is not None
+                      and abs((items[n].value_date - line.value_date).days) <= window_days)
         if not near:
             (result.unmatched_credits if line.direction == CREDIT
              else result.unmatched_statement).append(line)
             continue
-        found = open_items.pop(near[0][1])
+        found = near[0][1]
+        claimed[found] = line
         if who.warning:
-            result.payee_differences.append((line, found, who.warning))
+            result.payee_differences.append((line, items[found], who.warning))
         else:
-            result.matched.append((line, found, "payee+amount+date"))
-    if period is not None:
-        open_items = [i for i in open_items if _days_outside(i.value_date, *period) == 0]
-    result.unmatched_ledger = open_items
+            result.matched.append((line, items[found], "payee+amount+date"))
+    result.unmatched_ledger = [i for n, i in enumerate(items) if n not in claimed and (
+        period is None or _days_outside(i.value_date, *period) == 0)]
     return result
 
 

@@ -103,3 +103,22 @@ def test_aud06_a_reference_is_a_whole_word_of_the_purpose_text():
     assert not names_reference("SY2025011", "SY202501")
     assert not names_reference("XSY202501", "SY202501")
     assert not names_reference("", "SY202501") and not names_reference("SY1", "")
+
+
+def test_aud06_the_reference_index_finds_exactly_what_names_reference_finds():
+    """The index is how a province's statement reconciles in well under a
+    second (20,000 lines against 20,000 items: 0.4 s instead of more than
+    ten minutes testing every reference against every line)."""
+    from hypothesis import given, settings, strategies as st
+    from domain.reconciliation import _References
+    alphabet = st.sampled_from(list("SY0129-AB 费〔〕"))
+    refs = st.lists(st.text(alphabet, min_size=1, max_size=6), min_size=1, max_size=8)
+
+    @settings(max_examples=300, deadline=None)
+    @given(refs, st.text(alphabet, max_size=24))
+    def same(ref_texts, text):
+        items = [pay("TY-H001", 1, r) for r in ref_texts]
+        want = [n for n, i in enumerate(items) if names_reference(text, i.reference)]
+        assert _References(items).named(text) == want
+
+    same()
