@@ -9,6 +9,7 @@ from adapters.commands import parse
 from domain.errors import Conflict, InvalidCommand, LedgerError, RuleViolation
 from domain.roles import NotPermitted
 from tests.builders import ALL_MATERIALS, accepted_application, evaluate, register
+from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 
 def test_auditors_and_investigators_record_nothing(clerk, ledger):
