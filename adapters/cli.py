@@ -571,7 +571,7 @@ def reconcile(statement: Path = typer.Argument(..., help="the bank's statement: 
         parsed = parse(data)
     except ValueError as e:
         refuse(f"cannot read {printable(statement.name)}: {printable(e)}")
-    ledger = open_ledger(db)
+    ledger = open_ledger(db, create=False)   # reconciling needs the ledger it checks
     try:
         state = build(e for _, e in ledger.read_log())
         result = match(parsed.lines, ledger_items(state),
