@@ -36,7 +36,7 @@ BANK_HEADER = "交易日期,摘要,用途,借方发生额,贷方发生额,余额
 def schema_aware_open(monkeypatch, store):
     import adapters.cli as cli
     from adapters import settings
-    monkeypatch.setattr(cli, "open_ledger", lambda url=None: settings.open_ledger(url, store[1]))
+    monkeypatch.setattr(cli, "open_ledger", lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
 
 
 def finance(ledger, on, n=[0], role="finance", command_id=None, **fields):
