@@ -1,11 +1,6 @@
 """The clock and the calendar: load_calendar_year and tick (CAL-01, the clock).
-
-Each command is declared once here: its fields (a pydantic model that
-validates the command at the boundary), the sentence that tells a case
-officer what it recorded, and its place in the reference. ``ledger run``'s
-validation, ``ledger commands``, the result sentences and the reference part
-of ``docs/commands.md`` are all derived from these specs
-(``adapters/specs/__init__.py``).
+Each command's fields, result sentence and group are declared once here
+(adapters/specs/__init__.py).
 """
 from __future__ import annotations
 

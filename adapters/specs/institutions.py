@@ -1,11 +1,6 @@
-"""Institutions and the people behind them: registration, F1 facts, people, the dishonesty list, M 11 bar facts, payee accounts.
-
-Each command is declared once here: its fields (a pydantic model that
-validates the command at the boundary), the sentence that tells a case
-officer what it recorded, and its place in the reference. ``ledger run``'s
-validation, ``ledger commands``, the result sentences and the reference part
-of ``docs/commands.md`` are all derived from these specs
-(``adapters/specs/__init__.py``).
+"""Institutions and the people behind them: registration, F1 facts, people, the
+dishonesty list, M 11 bar facts, payee accounts. Each command's fields, result
+sentence and group are declared once here (adapters/specs/__init__.py).
 """
 from __future__ import annotations
 
