@@ -465,7 +465,8 @@ def test_aud03_known_at_gives_the_last_event_recorded_by_then_though_instants_co
     import random
     from datetime import timedelta
     import adapters.readmodels as readmodels
-    monkeypatch.setattr(readmodels, "LOG_WINDOW_IDS", 4)   # many windows from few events
+    import adapters.readmodels.log as log_view
+    monkeypatch.setattr(log_view, "LOG_WINDOW_IDS", 4)   # many windows from few events
     history(clerk)
     rng = random.Random(5)
     base = datetime(2025, 3, 1, 1, 0, 0, tzinfo=timezone.utc)

@@ -1,0 +1,25 @@
+"""Which path each event takes into the read models, by its aggregate's class.
+
+Money events (claims, fund accounts) go through the posting rules
+(``positions``); the replayed kinds are decoded and replayed by their
+aggregate's own event bodies (``status``, ``deadlines``, ``ended``,
+``bars``); every other event only gets its log row (``log``).
+"""
+from __future__ import annotations
+
+from domain.agreement import Agreement
+from domain.application import Application
+from domain.calendar_book import CalendarBook
+from domain.claim import Claim
+from domain.evaluation import Evaluation
+from domain.fund_account import FundAccount
+from domain.person import Person
+
+MONEY = (Claim, FundAccount)      # postings, by the posting rules
+MONEY_KINDS = tuple(cls.__name__ for cls in MONEY)
+# status, deadlines, public list, bars: by the aggregate's own event bodies
+REPLAYED = (Agreement, Person, Application, Evaluation, CalendarBook)
+REPLAYED_KINDS = tuple(cls.__name__ for cls in REPLAYED)
+
+APP = "Ledger"
+PROJECTION = "ReadModels"
