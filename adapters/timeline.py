@@ -101,6 +101,7 @@ RULES: dict[str, tuple[str, ...]] = {
     "Agreement.NoticeToEndGiven": ("AGR-07",),
     "Agreement.Suspended": ("SUS-01",),
     "Agreement.ObligationRaised": ("TER-01",),
+    "Agreement.ObligationsDischarged": ("TER-01",),
     "Agreement.ResumptionApplied": (),
     "Agreement.Inspected": ("SUS-04",),
     "Agreement.Resumed": ("SUS-01",),
@@ -197,6 +198,9 @@ def rules_for(e: Any, aggregate: Any = None) -> tuple[str, ...]:
             add("TER-01")
     elif kind == "Agreement.ObligationRaised":
         add(e.rule)
+    elif kind == "Agreement.ObligationsDischarged":
+        if e.rule not in rules:           # TER-02 when a reversal lets it lapse
+            add(e.rule)
     elif kind == "Agreement.Ended":
         code = str(e.ground_code)
         if code in _AUTOMATIC_ENDINGS:

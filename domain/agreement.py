@@ -16,50 +16,28 @@ from typing import Any
 
 from eventsourcing.domain import event
 
+from domain import obligations as ob
+from domain import suspension as sus
 from domain.base import Envelope, LedgerAggregate, stable_id
 from domain.calendar import WorkingCalendar, add_months, add_years, period_last_day
 from domain.errors import InvalidCommand, NotFound, RuleViolation
-from domain.grounds import (AGREEMENT_TYPES, BREACH_CLAUSES, MANDATORY_SUSPENSION_GROUNDS,
-                            TERMINATION_GROUNDS, StatutoryGround, ground)
+from domain.grounds import AGREEMENT_TYPES, TERMINATION_GROUNDS, StatutoryGround, ground
+# the suspension and obligation rules live in their own modules; these names
+# stay importable from here for the callers that know them so
+from domain.obligations import AGENCY_IMPOSED  # noqa: F401
+from domain.suspension import (DISCIPLINARY_MONTHS, SUSPENSION_KINDS,  # noqa: F401
+                               VOLUNTARY_MAX_DAYS, disciplinary_end, disciplinary_months)
 
 ROUND_CLOSES = (3, 15)              # AGR-01: "每年3月15日之前" (M 6)
 TERM_YEARS = (1, 2)                 # AGR-03: 1 year; 2 after three excellent years (M 19)
-VOLUNTARY_MAX_DAYS = 180            # SUS-02: "原则上不得超过180日" (M 37)
-DISCIPLINARY_MONTHS = (3, 6)        # SUS-04: "暂停服务3-6月" (M 45)
 CHANGE_REPORT_WORKING_DAYS = 30     # AGR-06: "30个工作日内" (M 35)
 RENEWAL_NOTICE_MONTHS = 3           # AGR-05: "协议期满前3个月" (M 36)
 EARLY_END_NOTICE_DAYS = 30          # AGR-07: "提前30日书面通知" (MA 48, RA 40, DA 42)
 CHANGE_KINDS = ("name", "ownership", "legal_representative", "level", "address",
                 "service_scope", "merger")
-SUSPENSION_KINDS = ("voluntary", "mandatory", "disciplinary")
-# TER-02: suspensions the agency imposes count toward M 39(1); a voluntary one,
-# asked for by the institution itself, does not (docs/interpretation.md).
-AGENCY_IMPOSED = ("mandatory", "disciplinary")
 
 _TERMINATION_CODES = {g.code for g in TERMINATION_GROUNDS}
-_SUSPENSION_CODES = {g.code for g in MANDATORY_SUSPENSION_GROUNDS}
-_BREACH_CODES = {g.code for g in BREACH_CLAUSES}
-
-
-def disciplinary_end(notice_day: date, months: int) -> date:
-    """SUS-04 with CAL-05 and CAL-03: the last day of a disciplinary suspension
-    of ``months`` from the written notice (M 45 "自通知之日起暂停服务3-6月").
-    The period starts the day after the notice (art. 201), so it ends on the
-    notice's day-of-month ``months`` later, or that month's last day when the
-    day does not exist (art. 202): 2025-08-31 + 3 -> 2025-11-30. Not moved off
-    rest days: CAL-06 is for a period to act, and this one is a sanction."""
-    return add_months(notice_day, months)
-
-
-def disciplinary_months(start: date, planned_end: date) -> int | None:
-    """The months of a recorded disciplinary suspension, read back from its
-    start and last day, by this rule or by the one before it (one day
-    earlier, up to this fix of issue #12); None when neither fits."""
-    for months in range(DISCIPLINARY_MONTHS[0], DISCIPLINARY_MONTHS[1] + 1):
-        end = disciplinary_end(start, months)
-        if planned_end in (end, end - timedelta(days=1)):
-            return months
-    return None
+_BREACH_CODES = sus.BREACH_CODES
 
 
 def _iso(d: date | None) -> str | None:
@@ -157,8 +135,7 @@ class Agreement(LedgerAggregate):
     @property
     def suspension(self) -> dict[str, Any] | None:
         """The suspension in force, if any."""
-        if self.suspensions and self.suspensions[-1]["resumed_on"] is None \
-                and not self.suspensions[-1].get("reversed"):
+        if self.suspensions and sus.in_force(self.suspensions[-1]):
             return self.suspensions[-1]
         return None
 
@@ -172,8 +149,7 @@ class Agreement(LedgerAggregate):
 
     def agency_imposed_suspensions(self) -> list[dict[str, Any]]:
         """TER-02: agency-imposed suspensions in this term (reversed ones excluded)."""
-        return [s for s in self.suspensions
-                if s["kind"] in AGENCY_IMPOSED and not s.get("reversed")]
+        return ob.counted_suspensions(self.suspensions)
 
     def settles_on(self, day: date) -> tuple[bool, str, str]:
         """PAY-02 / SUS-01 / TER-03: may a service dated ``day`` be settled?
@@ -301,22 +277,46 @@ class Agreement(LedgerAggregate):
         late = reported_on is not None and reported_on > due.due
         self._change_recorded(change=change, approved_on=approved_on, reported_on=reported_on,
                               due=due.due, provisional=due.provisional, late=late,
-                              details=details, effective_on=effective_on, envelope=envelope)
+                              details=details, v1_obligations=[], effective_on=effective_on,
+                              envelope=envelope)
+        if late:   # AGR-06: reported late, an M 39(6) ground
+            self._raise_obligation(ob.late_change(change, approved_on, reported_on, due.due),
+                                   effective_on, envelope)
         return self.changes[-1]
 
-    @event("ChangeRecorded")
+    class ChangeRecorded(LedgerAggregate.Event):
+        """A change and when it was reported. Up to class_version 1 the body
+        also raised the AGR-06 obligation of a late report; since 2 that is an
+        ObligationRaised of its own, and ``v1_obligations`` (always empty in
+        a new event) carries what an upcast v1 event's body raised."""
+        class_version = 2
+        change: str
+        approved_on: date
+        reported_on: date | None
+        due: date
+        provisional: bool
+        late: bool
+        details: str
+        v1_obligations: list[dict[str, Any]]
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["v1_obligations"] = [] if not state["late"] else [{
+                **ob.v1_late_change(state["change"], state["approved_on"],
+                                    state["reported_on"], state["due"]),
+                "raised_on": state["effective_on"], "discharged_on": None}]
+
+    @event(ChangeRecorded)
     def _change_recorded(self, change: str, approved_on: date, reported_on: date | None,
                          due: date, provisional: bool, late: bool, details: str,
-                         effective_on: date, envelope: Envelope) -> None:
+                         v1_obligations: list[dict[str, Any]], effective_on: date,
+                         envelope: Envelope) -> None:
         self.changes.append({"change": change, "approved_on": approved_on,
                              "reported_on": reported_on, "due": due, "provisional": provisional,
                              "late": late, "details": details, "overdue_raised": late})
-        if late:
-            self.obligations.append({"kind": "may_terminate", "ground": "M39-6",
-                                     "raised_on": effective_on, "rule": "AGR-06",
-                                     "reason": f"{change} change approved {approved_on} "
-                                               f"reported late on {reported_on} (due {due})",
-                                     "discharged_on": None})
+        self.obligations.extend(dict(o) for o in v1_obligations)
 
     def report_change(self, *, change: str, reported_on: date, effective_on: date,
                       envelope: Envelope) -> dict[str, Any]:
@@ -430,50 +430,15 @@ class Agreement(LedgerAggregate):
         if start < self.took_effect_on:  # type: ignore[operator]
             raise InvalidCommand("a suspension cannot start before the agreement took effect",
                                  rule="SUS-01", remedy=f"start on or after {self.took_effect_on}")
-        planned_end: date | None = None
-        resume_by = None
-        if kind == "voluntary":
-            # SUS-02: the institution asks, the agency agrees, 180 days at most.
-            if requested_on is None:
-                raise RuleViolation("a voluntary suspension rests on the institution's request",
-                                    rule="SUS-02", remedy="give requested_on")
-            days = planned_days if planned_days is not None else VOLUNTARY_MAX_DAYS
-            if not 1 <= days <= VOLUNTARY_MAX_DAYS:
-                raise RuleViolation(f"a voluntary suspension lasts at most {VOLUNTARY_MAX_DAYS} "
-                                    f"days, asked {days}", rule="SUS-02",
-                                    remedy="ask for 180 days or fewer")
-            planned_end = period_last_day(start, days)
-            day_180 = period_last_day(start, VOLUNTARY_MAX_DAYS)   # CAL-05
-            resume_by = calendar.act_deadline(day_180, rule="CAL-06")  # CAL-06
-            ground_code = ground_code or "M37"
-        elif kind == "mandatory":
-            # SUS-03: on an M 38 ground, until the agency resumes it.
-            if ground_code not in _SUSPENSION_CODES:
-                raise RuleViolation(f"{ground_code!r} is not an M 38 ground", rule="SUS-03",
-                                    remedy=f"use one of {', '.join(sorted(_SUSPENSION_CODES))}")
-        else:
-            # SUS-04: from the written notice date, 3 to 6 months (M 45).
-            if not notice_no.strip():
-                raise RuleViolation("a disciplinary suspension runs from a written notice",
-                                    rule="SUS-04", remedy="give the notice number")
-            if months is None or not DISCIPLINARY_MONTHS[0] <= months <= DISCIPLINARY_MONTHS[1]:
-                raise RuleViolation(f"a disciplinary suspension lasts 3 to 6 months, got {months}",
-                                    rule="SUS-04", remedy="give months between 3 and 6")
-            if ground_code not in _BREACH_CODES | _SUSPENSION_CODES:
-                raise RuleViolation(f"{ground_code!r} is not a breach clause or M 38 ground",
-                                    rule="SUS-06",
-                                    remedy="cite the clause found (e.g. MA42-1) or an M 38 ground")
-            planned_end = disciplinary_end(start, months)
-        self._suspended(kind=kind, ground_code=ground_code, start=start,
-                        requested_on=requested_on, planned_end=planned_end,
-                        resume_by=resume_by.due if resume_by else None,
-                        provisional=bool(resume_by and resume_by.provisional),
-                        notice_no=notice_no, effective_on=effective_on, envelope=envelope)
+        planned = sus.plan(kind=kind, ground_code=ground_code, start=start,
+                           requested_on=requested_on, planned_days=planned_days, months=months,
+                           notice_no=notice_no, calendar=calendar)
         # TER-02: the 2nd agency-imposed suspension in one term raises the obligation.
-        if kind in AGENCY_IMPOSED and len(self.agency_imposed_suspensions()) == 2:
-            self._obligation_raised(kind="must_terminate", ground="M39-1", rule="TER-02",
-                                    reason="second agency-imposed suspension in this term",
-                                    effective_on=effective_on, envelope=envelope)
+        second = ob.raises_second_suspension(kind, self.suspensions)
+        self._suspended(kind=kind, start=start, requested_on=requested_on, notice_no=notice_no,
+                        effective_on=effective_on, envelope=envelope, **planned)
+        if second:
+            self._raise_obligation(ob.second_agency_suspension(), effective_on, envelope)
         return self.suspensions[-1]
 
     @event("Suspended")
@@ -487,6 +452,10 @@ class Agreement(LedgerAggregate):
             "notice_no": notice_no, "resumption_applied_on": None, "inspection": None,
             "resumed_on": None, "reversed": False})
         self.status = "suspended"
+
+    def _raise_obligation(self, obligation: dict[str, str], effective_on: date,
+                          envelope: Envelope) -> None:
+        self._obligation_raised(**obligation, effective_on=effective_on, envelope=envelope)
 
     @event("ObligationRaised")
     def _obligation_raised(self, kind: str, ground: str, rule: str, reason: str,
@@ -550,10 +519,7 @@ class Agreement(LedgerAggregate):
             self._resumed(effective_on=effective_on, envelope=envelope)
         else:
             # TER-01 item 1: rectification failed during the suspension.
-            self._obligation_raised(kind="must_terminate", ground="M39-1", rule="TER-01",
-                                    reason="rectification failed during the suspension "
-                                           f"(inspection {report_ref})",
-                                    effective_on=effective_on, envelope=envelope)
+            self._raise_obligation(ob.failed_inspection(report_ref), effective_on, envelope)
 
     @event("Inspected")
     def _inspected(self, passed: bool, report_ref: str, effective_on: date,
@@ -606,50 +572,53 @@ class Agreement(LedgerAggregate):
             raise RuleViolation("the corrected start lies outside the agreement's effect or "
                                 "after the resumption", rule="SUS-01",
                                 remedy="give a start inside the agreement's effect")
-        resume_by = None
-        if s["kind"] == "voluntary":
-            resume_by = calendar.act_deadline(period_last_day(start, VOLUNTARY_MAX_DAYS)).due
-        planned_end = s["planned_end"]
-        if s["kind"] == "disciplinary":
-            months = months if months is not None else \
-                disciplinary_months(s["start"], planned_end)
-            if months is None:
-                raise InvalidCommand(f"the recorded suspension's last day {planned_end} is no "
-                                     f"count of months from {s['start']}", rule="SUS-04",
-                                     remedy="give months (3 to 6) with the correction")
-            if not DISCIPLINARY_MONTHS[0] <= months <= DISCIPLINARY_MONTHS[1]:
-                raise RuleViolation(f"a disciplinary suspension lasts 3 to 6 months, got "
-                                    f"{months}", rule="SUS-04", remedy="give months between "
-                                                                       "3 and 6")
-            planned_end = disciplinary_end(start, months)
-        elif months is not None:
-            raise InvalidCommand(f"months count only a disciplinary suspension, this one is "
-                                 f"{s['kind']}", rule="SUS-04", remedy="leave months out")
-        elif planned_end is not None:
-            planned_end = planned_end + (start - s["start"])   # a voluntary one's days
-        corrected = {**s, "start": start, "resume_by": resume_by, "planned_end": planned_end,
-                     "corrected": {"reason": reason, "was": s["start"],
-                                   "planned_end_was": s["planned_end"]}}
+        corrected = sus.corrected(s, start=start, reason=reason, months=months,
+                                  calendar=calendar)
         # The correction carries the whole corrected suspension, dated from the
-        # earlier of the two starts, so a replay "as of" any day sees it whole.
+        # earlier of the two starts, so a replay "as of" any day sees it whole,
+        # and the status it puts the agreement in (SUS-01: suspended while it
+        # is in force), so a replay need not ask.
         self._suspension_corrected(
             corrects={"event": "Agreement.Suspended", "command_id": corrects,
                       "start": s["start"]},
-            suspension=corrected, reason=reason, effective_on=min(start, s["start"]),
-            envelope=envelope)
+            suspension=corrected, reason=reason,
+            status="suspended" if sus.in_force(corrected) else None,
+            effective_on=min(start, s["start"]), envelope=envelope)
         return self.suspensions[[x.get("command_id") for x in self.suspensions].index(corrects)]
 
-    @event("SuspensionCorrected")
+    class SuspensionCorrected(LedgerAggregate.Event):
+        """AUD-01: the whole corrected suspension. ``status`` is the status it
+        puts the agreement in, None to leave it; up to class_version 1 the
+        body worked that out itself, and the upcast gives a v1 event the
+        status its body set."""
+        class_version = 2
+        corrects: dict[str, Any]
+        suspension: dict[str, Any]
+        reason: str
+        status: str | None
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # The v1 body set "suspended" when, after the correction, the last
+            # suspension was in force. One in force is always the last (SUS-01:
+            # one at a time), and the correction of another leaves the status
+            # as the one in force already set it: so it is the corrected one's.
+            state["status"] = "suspended" if sus.in_force(state["suspension"]) else None
+
+    @event(SuspensionCorrected)
     def _suspension_corrected(self, corrects: dict[str, Any], suspension: dict[str, Any],
-                              reason: str, effective_on: date, envelope: Envelope) -> None:
-        for s in self.suspensions:
-            if s.get("command_id") == corrects["command_id"]:
-                s.update(suspension)
-                break
+                              reason: str, status: str | None, effective_on: date,
+                              envelope: Envelope) -> None:
+        # The suspension named by its command; a replay "as of" a day before the
+        # original's start has not seen it yet, and sees the corrected one alone.
+        named = [s for s in self.suspensions if s.get("command_id") == corrects["command_id"]]
+        if named:
+            named[0].update(suspension)
         else:
             self.suspensions.append(dict(suspension))
-        if self.suspension is not None:
-            self.status = "suspended"
+        self.status = status or self.status
 
     # --- SUS-06: breach findings --------------------------------------------------
     def record_finding(self, *, clause: str, found_on: date, facts: str, sanctions: list[str],
@@ -705,25 +674,68 @@ class Agreement(LedgerAggregate):
                                 rule="TER-04", remedy="give notice_no, notice_on, reported_on "
                                                       "and report_ref (M 43)")
         g = ground(ground_code)
-        self._ended(ground_code=ground_code, article=g.article, is_breach=g.is_breach,
-                    notice_no=notice_no, notice_on=notice_on, reported_on=reported_on,
-                    report_ref=report_ref, reason=reason or g.text_en,
-                    aftercare=self.agreement_type == "DA", effective_on=effective_on,
-                    envelope=envelope)
+        self._end(g, notice_no=notice_no, notice_on=notice_on, reported_on=reported_on,
+                  report_ref=report_ref, reason=reason or g.text_en, effective_on=effective_on,
+                  envelope=envelope)
         return g
 
-    @event("Ended")
+    def _end(self, g: StatutoryGround, *, notice_no: str, notice_on: date | None,
+             reported_on: date | None, report_ref: str, reason: str, effective_on: date,
+             envelope: Envelope) -> None:
+        """Record an ending (an agency's, or one that fell due) and, TER-01, the
+        obligations it discharges: nothing is left to end."""
+        self._ended(ground_code=g.code, article=g.article, is_breach=g.is_breach,
+                    notice_no=notice_no, notice_on=notice_on, reported_on=reported_on,
+                    report_ref=report_ref, reason=reason,
+                    aftercare=self.agreement_type == "DA", v1_discharges=False,
+                    effective_on=effective_on, envelope=envelope)
+        positions = ob.open_positions(self.obligations)
+        if positions:
+            self._obligations_discharged(positions=positions, rule="TER-01",
+                                         reason=f"the agreement ended ({g.code})",
+                                         effective_on=effective_on, envelope=envelope)
+
+    class Ended(LedgerAggregate.Event):
+        """The agreement ended. Up to class_version 1 the body also discharged
+        every open obligation; since 2 that is an ObligationsDischarged of
+        its own, and ``v1_discharges`` (False in every new event) tells a
+        replay that an upcast v1 event's body did it."""
+        class_version = 2
+        ground_code: str
+        article: str
+        is_breach: bool
+        notice_no: str
+        notice_on: date | None
+        reported_on: date | None
+        report_ref: str
+        reason: str
+        aftercare: bool
+        v1_discharges: bool
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["v1_discharges"] = True
+
+    @event(Ended)
     def _ended(self, ground_code: str, article: str, is_breach: bool, notice_no: str,
                notice_on: date | None, reported_on: date | None, report_ref: str, reason: str,
-               aftercare: bool, effective_on: date, envelope: Envelope) -> None:
+               aftercare: bool, v1_discharges: bool, effective_on: date,
+               envelope: Envelope) -> None:
         self.ending = {"ended_on": effective_on, "ground": ground_code, "article": article,
                        "is_breach": is_breach, "notice_no": notice_no, "notice_on": notice_on,
                        "reported_on": reported_on, "report_ref": report_ref, "reason": reason,
                        "aftercare": aftercare}
         self.status = "ended"
-        for o in self.obligations:
-            if o["discharged_on"] is None:
-                o["discharged_on"] = effective_on
+        if v1_discharges:   # history: what the v1 body decided, frozen
+            ob.v1_ended_discharges(self.obligations, effective_on)
+
+    @event("ObligationsDischarged")
+    def _obligations_discharged(self, positions: list[int], rule: str, reason: str,
+                                effective_on: date, envelope: Envelope) -> None:
+        for i in positions:
+            self.obligations[i]["discharged_on"] = effective_on
 
     # --- DIS-01: compensating a reversed decision -----------------------------------
     def reverse(self, *, decision: str, dispute_no: str, outcome: str, effective_on: date,
@@ -739,27 +751,61 @@ class Agreement(LedgerAggregate):
         else:
             raise InvalidCommand(f"cannot reverse {decision!r}", rule="DIS-01",
                                  remedy="reverse an 'ending' or a 'suspension'")
+        # DIS-01: with the ending gone the agreement is as before it: suspended
+        # if a suspension is still in force; with the suspension gone, active.
+        status = "suspended" if decision == "ending" and self.suspension else "active"
         self._reversed(decision=decision, dispute_no=dispute_no, outcome=outcome,
-                       effective_on=effective_on, envelope=envelope)
+                       status=status, v1_discharges=False, effective_on=effective_on,
+                       envelope=envelope)
+        if decision == "suspension":
+            # TER-02: fewer than 2 agency-imposed suspensions left, its obligation lapses.
+            lapsed = ob.lapsed_by_reversal(self.obligations,
+                                           len(self.agency_imposed_suspensions()))
+            if lapsed:
+                self._obligations_discharged(
+                    positions=lapsed, rule="TER-02",
+                    reason=f"suspension reversed (dispute {dispute_no}): fewer than 2 "
+                           "agency-imposed suspensions remain in the term",
+                    effective_on=effective_on, envelope=envelope)
 
-    @event("DecisionReversed")
-    def _reversed(self, decision: str, dispute_no: str, outcome: str, effective_on: date,
-                  envelope: Envelope) -> None:
+    class DecisionReversed(LedgerAggregate.Event):
+        """DIS-01: a compensating event. ``status`` is the agreement's status
+        after it; up to class_version 1 the body worked it out and, for a
+        reversed suspension, discharged the TER-02 obligation itself. The
+        upcast gives a v1 event the status where the event alone tells it
+        (a reversed suspension: active) and None where the v1 body read the
+        state (a reversed ending), and ``v1_discharges`` for a suspension."""
+        class_version = 2
+        decision: str
+        dispute_no: str
+        outcome: str
+        status: str | None
+        v1_discharges: bool
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            suspension = state["decision"] != "ending"
+            state["status"] = "active" if suspension else None
+            state["v1_discharges"] = suspension
+
+    @event(DecisionReversed)
+    def _reversed(self, decision: str, dispute_no: str, outcome: str, status: str | None,
+                  v1_discharges: bool, effective_on: date, envelope: Envelope) -> None:
         self.reversals.append({"decision": decision, "dispute_no": dispute_no,
                                "outcome": outcome, "on": effective_on})
         if decision == "ending":
             self.reversals[-1]["reversed_ending"] = self.ending
             self.ending = None
-            self.status = "suspended" if self.suspension else "active"
         else:
             self.suspensions[-1]["reversed"] = True
             self.suspensions[-1]["resumed_on"] = effective_on
-            self.status = "active"
-            still = len(self.agency_imposed_suspensions())
-            for o in self.obligations:
-                if o["ground"] == "M39-1" and o["rule"] == "TER-02" and still < 2 \
-                        and o["discharged_on"] is None:
-                    o["discharged_on"] = effective_on
+        # history: a v1 reversed ending's status and a v1 reversed suspension's
+        # discharge, as the v1 body decided them, frozen
+        self.status = status or ob.v1_status_after_reversal(self.suspension)
+        if v1_discharges:
+            ob.v1_reversal_discharges(self.obligations, self.suspensions, effective_on)
 
     # --- time passing ---------------------------------------------------------------
     def due_consequences(self, up_to: date,
@@ -839,14 +885,14 @@ class Agreement(LedgerAggregate):
             elif what == "continue":
                 self._continued(effective_on=day, envelope=envelope)
             elif what == "change_overdue":
-                self._change_overdue(change=details["change"], effective_on=day,
-                                     envelope=envelope)
+                self._change_overdue(change=details["change"], v1_obligations=[],
+                                     effective_on=day, envelope=envelope)
+                # AGR-06: unreported within 30 working days, an M 39(6) ground
+                self._raise_obligation(ob.overdue_change(details["change"]), day, envelope)
             else:
                 g = ground(details["ground"])
-                self._ended(ground_code=g.code, article=g.article, is_breach=g.is_breach,
-                            notice_no="", notice_on=None, reported_on=None, report_ref="",
-                            reason=g.text_en, aftercare=self.agreement_type == "DA",
-                            effective_on=day, envelope=envelope)
+                self._end(g, notice_no="", notice_on=None, reported_on=None, report_ref="",
+                          reason=g.text_en, effective_on=day, envelope=envelope)
             recorded.append(due[0])
 
     @event("TookEffect")
@@ -858,15 +904,31 @@ class Agreement(LedgerAggregate):
     def _continued(self, effective_on: date, envelope: Envelope) -> None:
         self.continued_on = effective_on
 
-    @event("ChangeReportOverdue")
-    def _change_overdue(self, change: str, effective_on: date, envelope: Envelope) -> None:
+    class ChangeReportOverdue(LedgerAggregate.Event):
+        """A change still unreported after its 30 working days. Up to
+        class_version 1 the body also raised the AGR-06 obligation; since 2
+        that is an ObligationRaised of its own, and ``v1_obligations``
+        (always empty in a new event) carries what a v1 event's body raised."""
+        class_version = 2
+        change: str
+        v1_obligations: list[dict[str, Any]]
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["v1_obligations"] = [{**ob.v1_overdue_change(state["change"]),
+                                        "raised_on": state["effective_on"],
+                                        "discharged_on": None}]
+
+    @event(ChangeReportOverdue)
+    def _change_overdue(self, change: str, v1_obligations: list[dict[str, Any]],
+                        effective_on: date, envelope: Envelope) -> None:
+        # the unreported change of that kind (the one due_consequences found)
         for c in self.changes:
             if c["change"] == change and c["reported_on"] is None:
                 c["overdue_raised"] = True
-        self.obligations.append({"kind": "may_terminate", "ground": "M39-6", "rule": "AGR-06",
-                                 "reason": f"{change} change not reported within 30 working "
-                                           "days of approval", "raised_on": effective_on,
-                                 "discharged_on": None})
+        self.obligations.extend(dict(o) for o in v1_obligations)
 
     def state(self) -> dict[str, Any]:
         return {

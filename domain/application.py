@@ -165,13 +165,50 @@ class Application(LedgerAggregate):
         if already and not self.is_paused:
             raise RuleViolation(f"already received: {', '.join(already)}",
                                 remedy="name only items still missing")
-        self._supplied(items=sorted(items), effective_on=effective_on, envelope=envelope)
+        complete = not [m for m in MATERIALS if m not in self.materials | set(items)]
+        status, resumes = None, False
+        if self.is_paused:
+            # ADM-05: the evaluation clock runs again once everything is supplied
+            resumes = complete
+            status = ("evaluating" if self.evaluations else "accepted") if complete else None
+        elif self.status == "awaiting_materials" and complete:
+            status = "received"   # ADM-04: the notice is answered in full
+        self._supplied(items=sorted(items), status=status, resumes_clock=resumes,
+                       effective_on=effective_on, envelope=envelope)
 
-    @event("MaterialsSupplied")
-    def _supplied(self, items: list[str], effective_on: date, envelope: Envelope) -> None:
+    class MaterialsSupplied(LedgerAggregate.Event):
+        """Items received. ``status`` is the application's status after them
+        (None: unchanged) and ``resumes_clock`` says the pause they end
+        (ADM-05). Up to class_version 1 the body decided both from the
+        state; an upcast v1 event carries ``resumes_clock`` None, and its
+        replay runs that body, frozen (``_v1_supplied``)."""
+        class_version = 2
+        items: list[str]
+        status: str | None
+        resumes_clock: bool | None
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["status"], state["resumes_clock"] = None, None
+
+    @event(MaterialsSupplied)
+    def _supplied(self, items: list[str], status: str | None, resumes_clock: bool | None,
+                  effective_on: date, envelope: Envelope) -> None:
         self.materials |= set(items)
+        if resumes_clock is None:   # an upcast v1 event
+            self._v1_supplied(effective_on)
+            return
+        if resumes_clock:
+            self.pauses[-1][1] = effective_on
+        self.status = status or self.status
+
+    def _v1_supplied(self, effective_on: date) -> None:
+        """History: what a class_version 1 MaterialsSupplied body decided,
+        frozen as it was (tests/test_replay_compat.py)."""
         if self.pauses and self.pauses[-1][1] is None:
-            if not self.missing:   # ADM-05: the clock runs again once all is supplied
+            if not self.missing:
                 self.pauses[-1][1] = effective_on
                 self.status = "evaluating" if self.evaluations else "accepted"
         elif self.status == "awaiting_materials" and not self.missing:
@@ -296,16 +333,51 @@ class Application(LedgerAggregate):
 
     def note_result(self, *, evaluation_no: str, passed: bool, final: bool,
                     effective_on: date, envelope: Envelope) -> None:
+        status, close_reason = self.result_status(passed, final)
         self._result_noted(evaluation_no=evaluation_no, passed=passed, final=final,
+                           status=status, close_reason=close_reason,
                            effective_on=effective_on, envelope=envelope)
 
-    @event("ResultNoted")
-    def _result_noted(self, evaluation_no: str, passed: bool, final: bool,
-                      effective_on: date, envelope: Envelope) -> None:
-        self.status = "passed" if passed else ("closed" if final else "failed")
-        if final and not passed:
+    @staticmethod
+    def result_status(passed: bool, final: bool) -> tuple[str, str | None]:
+        """EVA-04, EVA-05: the application's status after an evaluation's
+        result, and why it closes when it does: a failed re-evaluation (the
+        final attempt) closes it; a first fail leaves it open for one."""
+        if passed:
+            return "passed", None
+        if final:
+            return "closed", "re-evaluation failed (EVA-05)"
+        return "failed", None
+
+    class ResultNoted(LedgerAggregate.Event):
+        """An evaluation's result, with the status it gives the application
+        and, when it closes it, why. Up to class_version 1 the body worked
+        both out; the upcast fills them in as that body did, from the
+        event's own passed and final."""
+        class_version = 2
+        evaluation_no: str
+        passed: bool
+        final: bool
+        status: str
+        close_reason: str | None
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            passed, final = state["passed"], state["final"]
+            state["status"] = "passed" if passed else ("closed" if final else "failed")
+            state["close_reason"] = "re-evaluation failed (EVA-05)" \
+                if final and not passed else None
+
+    @event(ResultNoted)
+    def _result_noted(self, evaluation_no: str, passed: bool, final: bool, status: str,
+                      close_reason: str | None, effective_on: date,
+                      envelope: Envelope) -> None:
+        self.status = status
+        if close_reason:
             self.closed_on = effective_on
-            self.close_reason = "re-evaluation failed (EVA-05)"
+            self.close_reason = close_reason
 
     def state(self) -> dict[str, Any]:
         return {

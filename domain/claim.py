@@ -63,6 +63,31 @@ def sample_size(n: int) -> int:
     return max(1, Money(n).percent_half_up(SAMPLE_PERCENT).fen)
 
 
+def corrected_status(injury: bool, refused_as_non_injury: bool) -> tuple[str | None, str | None]:
+    """PAY-09: the status and refusal reason a corrected item takes: refused
+    when corrected to a non-injury cost, pending again when corrected back
+    from one, else unchanged (None, None)."""
+    if not injury:
+        return "refused", "non_injury"
+    if refused_as_non_injury:
+        return "pending", ""
+    return None, None
+
+
+def explained_status(accepted: bool) -> tuple[str, str]:
+    """PAY-04: an accepted explanation makes the item payable again; a
+    rejected one confirms the amount non-compliant, never paid."""
+    return ("pending", "") if accepted else ("refused", "noncompliant")
+
+
+def review_deduction(item_id: str, noncompliant_fen: int, deducted_fen: int,
+                     reason: str) -> dict[str, Any]:
+    """PAY-03: the deduction a non-compliant sampled amount gives, settled
+    by the next approval."""
+    return {"item_id": item_id, "noncompliant": noncompliant_fen, "deducted": deducted_fen,
+            "reason": reason, "batch": None}
+
+
 class Claim(LedgerAggregate):
     """The monthly claim of one agreement."""
 
@@ -210,25 +235,53 @@ class Claim(LedgerAggregate):
         if month_key(service_date) != self.month:
             raise RuleViolation(f"{service_date} lies outside the service month {self.month}",
                                 rule="PAY-01", remedy="claim it in its own month")
+        # PAY-09: a cost corrected to non-injury is refused; one corrected back
+        # to a work-injury cost is pending again; otherwise its status stays.
+        status, status_reason = corrected_status(injury, item["reason"] == "non_injury")
         self._item_corrected(
             corrects={"event": "Claim.Submitted", "command_id": corrects, "item_id": item_id,
                       "amount_fen": item["amount_fen"], "service_date": item["service_date"],
                       "injury": item["injury"]},
             item_id=item_id, amount_fen=amount_fen, service_date=service_date, injury=injury,
-            reason=reason, effective_on=self.submitted_on, envelope=envelope)
+            reason=reason, status=status, status_reason=status_reason,
+            effective_on=self.submitted_on, envelope=envelope)
         return self.items[item_id]
 
-    @event("ItemCorrected")
+    class ItemCorrected(LedgerAggregate.Event):
+        """AUD-01: an item corrected, with the status and refusal reason it
+        takes (None: unchanged). Up to class_version 1 the body worked them
+        out (PAY-09); the upcast fills them in from the event itself: an item
+        is refused as non-injury exactly while its injury flag is false, so
+        the flag the correction names (``corrects["injury"]``) says what the
+        v1 body found."""
+        class_version = 2
+        corrects: dict[str, Any]
+        item_id: str
+        amount_fen: int
+        service_date: date
+        injury: bool
+        reason: str
+        status: str | None
+        status_reason: str | None
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["status"], state["status_reason"] = \
+                ("refused", "non_injury") if not state["injury"] else \
+                ("pending", "") if not state["corrects"]["injury"] else (None, None)
+
+    @event(ItemCorrected)
     def _item_corrected(self, corrects: dict[str, Any], item_id: str, amount_fen: int,
-                        service_date: date, injury: bool, reason: str, effective_on: date,
+                        service_date: date, injury: bool, reason: str, status: str | None,
+                        status_reason: str | None, effective_on: date,
                         envelope: Envelope) -> None:
         item = self.items[item_id]
         item.update(amount_fen=amount_fen, service_date=service_date, injury=injury,
                     corrected={"reason": reason, "was": corrects["amount_fen"]})
-        if not injury:
-            item["status"], item["reason"] = "refused", "non_injury"
-        elif item["reason"] == "non_injury":
-            item["status"], item["reason"] = "pending", ""
+        if status is not None:
+            item["status"], item["reason"] = status, status_reason
 
     # --- PAY-03: the reproducible 20% sample ---------------------------------------
     def draw_sample(self, *, seed: str | None, effective_on: date,
@@ -270,19 +323,41 @@ class Claim(LedgerAggregate):
             raise InvalidCommand("a deduction gives its reason", rule="PAY-03",
                                  remedy="say which rule the amount breaks")
         deducted = noncompliant_fen * DEDUCTION_FACTOR
+        # PAY-03: only a non-compliant amount is deducted (five times over)
+        deductions = [review_deduction(item_id, noncompliant_fen, deducted, reason)] \
+            if noncompliant_fen else []
         self._sample_reviewed(item_id=item_id, noncompliant_fen=noncompliant_fen,
-                              deducted_fen=deducted, reason=reason, effective_on=effective_on,
-                              envelope=envelope)
+                              deducted_fen=deducted, reason=reason, deductions=deductions,
+                              effective_on=effective_on, envelope=envelope)
         return deducted
 
-    @event("SampleItemReviewed")
+    class SampleItemReviewed(LedgerAggregate.Event):
+        """A sampled item reviewed, with the deduction it gives (none when it
+        complies). Up to class_version 1 the body decided whether there was
+        one; the upcast fills it in as that body did."""
+        class_version = 2
+        item_id: str
+        noncompliant_fen: int
+        deducted_fen: int
+        reason: str
+        deductions: list[dict[str, Any]]
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # the v1 body's own dict, frozen here (not review_deduction, which may change)
+            state["deductions"] = [{
+                "item_id": state["item_id"], "noncompliant": state["noncompliant_fen"],
+                "deducted": state["deducted_fen"], "reason": state["reason"],
+                "batch": None}] if state["noncompliant_fen"] else []
+
+    @event(SampleItemReviewed)
     def _sample_reviewed(self, item_id: str, noncompliant_fen: int, deducted_fen: int,
-                         reason: str, effective_on: date, envelope: Envelope) -> None:
+                         reason: str, deductions: list[dict[str, Any]], effective_on: date,
+                         envelope: Envelope) -> None:
         self.sample["reviewed"].append(item_id)  # type: ignore[index]
-        if noncompliant_fen:
-            self.deductions.append({"item_id": item_id, "noncompliant": noncompliant_fen,
-                                    "deducted": deducted_fen, "reason": reason,
-                                    "batch": None})
+        self.deductions.extend(dict(d) for d in deductions)
 
     # --- PAY-04: queries ------------------------------------------------------------
     def query_item(self, *, item_id: str, question: str, calendar: WorkingCalendar,
@@ -309,16 +384,37 @@ class Claim(LedgerAggregate):
         if item["status"] != "queried":
             raise RuleViolation(f"item {item_id} is not queried", rule="PAY-04",
                                 remedy="only a queried item is explained")
-        self._explained(item_id=item_id, accepted=accepted, effective_on=effective_on,
+        # PAY-04: an accepted explanation makes it payable; a rejected one
+        # confirms it non-compliant, never paid
+        status, status_reason = explained_status(accepted)
+        self._explained(item_id=item_id, accepted=accepted, status=status,
+                        status_reason=status_reason, effective_on=effective_on,
                         envelope=envelope)
 
-    @event("ItemExplained")
-    def _explained(self, item_id: str, accepted: bool, effective_on: date,
-                   envelope: Envelope) -> None:
+    class ItemExplained(LedgerAggregate.Event):
+        """A query answered, with the status and refusal reason the item
+        takes. Up to class_version 1 the body worked them out; the upcast
+        fills them in from ``accepted`` as that body did."""
+        class_version = 2
+        item_id: str
+        accepted: bool
+        status: str
+        status_reason: str
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            accepted = state["accepted"]
+            state["status"] = "pending" if accepted else "refused"
+            state["status_reason"] = "" if accepted else "noncompliant"
+
+    @event(ItemExplained)
+    def _explained(self, item_id: str, accepted: bool, status: str, status_reason: str,
+                   effective_on: date, envelope: Envelope) -> None:
         item = self.items[item_id]
         item["query"]["explained_on"] = effective_on
-        item["status"] = "pending" if accepted else "refused"
-        item["reason"] = "" if accepted else "noncompliant"
+        item["status"], item["reason"] = status, status_reason
 
     def refuse_unexplained(self, *, item_id: str, effective_on: date,
                            envelope: Envelope) -> None:
@@ -369,18 +465,38 @@ class Claim(LedgerAggregate):
         if kind == "medical_dispute" and medical_accident is None:
             raise RuleViolation("a medical-dispute hold ends with the accident finding",
                                 rule="PAY-05", remedy="say whether it is a medical accident")
-        self._released(item_id=item_id, accident=bool(medical_accident),
-                       effective_on=effective_on, envelope=envelope)
+        accident = bool(medical_accident)
+        # PAY-05: a medical accident is never paid; otherwise it is payable again
+        status, status_reason = ("refused", "medical_accident") if accident else ("pending", None)
+        self._released(item_id=item_id, accident=accident, status=status,
+                       status_reason=status_reason, effective_on=effective_on,
+                       envelope=envelope)
 
-    @event("HoldReleased")
-    def _released(self, item_id: str, accident: bool, effective_on: date,
-                  envelope: Envelope) -> None:
+    class HoldReleased(LedgerAggregate.Event):
+        """A hold ended, with the status the item takes and its refusal reason
+        (None: kept). Up to class_version 1 the body worked them out; the
+        upcast fills them in from ``accident`` as that body did."""
+        class_version = 2
+        item_id: str
+        accident: bool
+        status: str
+        status_reason: str | None
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["status"], state["status_reason"] = \
+                ("refused", "medical_accident") if state["accident"] else ("pending", None)
+
+    @event(HoldReleased)
+    def _released(self, item_id: str, accident: bool, status: str, status_reason: str | None,
+                  effective_on: date, envelope: Envelope) -> None:
         item = self.items[item_id]
         item["hold"]["until"] = effective_on
-        if accident:
-            item["status"], item["reason"] = "refused", "medical_accident"  # never paid
-        else:
-            item["status"] = "pending"
+        item["status"] = status
+        if status_reason is not None:
+            item["reason"] = status_reason
 
     # --- approval and payment (PAY-03, PAY-06) ----------------------------------------
     def approve(self, *, effective_on: date, envelope: Envelope) -> dict[str, Any]:
@@ -413,18 +529,43 @@ class Claim(LedgerAggregate):
                 due = date(later.year, later.month, PAY_BY_DAY)
         self._approved(batch=batch, items=items, gross=gross, deducted=deduct - excess,
                        excess=excess, approved=approved, pay_by=due,
+                       deductions=[i for i, d in enumerate(self.deductions)
+                                   if d["batch"] is None],
                        effective_on=effective_on, envelope=envelope)
         return self.batches[-1]
 
-    @event("Approved")
+    class Approved(LedgerAggregate.Event):
+        """A batch approved: its items and, by position, the deductions it
+        settles (PAY-03). Up to class_version 1 the body took every deduction
+        not yet settled; an upcast v1 event carries ``deductions`` None and
+        its replay does that, frozen."""
+        class_version = 2
+        batch: int
+        items: list[str]
+        gross: int
+        deducted: int
+        excess: int
+        approved: int
+        pay_by: date
+        deductions: list[int] | None
+        effective_on: date
+        envelope: Envelope
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["deductions"] = None
+
+    @event(Approved)
     def _approved(self, batch: int, items: list[str], gross: int, deducted: int, excess: int,
-                  approved: int, pay_by: date, effective_on: date, envelope: Envelope) -> None:
+                  approved: int, pay_by: date, deductions: list[int] | None,
+                  effective_on: date, envelope: Envelope) -> None:
         for i in items:
             self.items[i]["status"] = "approved"
             self.items[i]["batch"] = batch
-        for d in self.deductions:
-            if d["batch"] is None:
-                d["batch"] = batch
+        if deductions is None:   # history: the v1 body's choice, frozen
+            deductions = [i for i, d in enumerate(self.deductions) if d["batch"] is None]
+        for i in deductions:
+            self.deductions[i]["batch"] = batch
         self.batches.append({"batch": batch, "items": list(items), "gross": gross,
                              "deducted": deducted, "excess": excess, "approved": approved,
                              "pay_by": pay_by, "approved_on": effective_on, "paid": 0,
