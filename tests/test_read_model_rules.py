@@ -118,6 +118,28 @@ def test_every_claim_and_fund_account_event_has_a_posting_rule():
                 assert postings.has_rule(member.__qualname__), member.__qualname__
 
 
+def test_aud02_every_replayed_aggregate_has_the_views_that_make_its_rows():
+    """Each view's module names the aggregates whose events it handles; an
+    aggregate routed to replay with no view would stop the read models, and
+    a view that lost its handler would silently keep no rows for it."""
+    from adapters.readmodels import bars, deadlines, ended, status
+    from adapters.readmodels.projection import ROWS_OF
+    from adapters.readmodels.routing import REPLAYED
+    from domain.agreement import Agreement
+    from domain.application import Application
+    from domain.calendar_book import CalendarBook
+    from domain.evaluation import Evaluation
+    from domain.person import Person
+    assert set(ROWS_OF) == set(REPLAYED)
+    # an agreement's event makes its status, public-list and deadline rows, in that order
+    assert ROWS_OF[Agreement] == (status.StatusRows._status, ended.EndedRows._ended,
+                                  deadlines.DeadlineRows._agreement_deadlines)
+    assert ROWS_OF[Person] == (bars.BarRows._bars,)
+    assert ROWS_OF[Application] == (deadlines.DeadlineRows._application_deadlines,)
+    assert ROWS_OF[Evaluation] == (deadlines.DeadlineRows._evaluation_deadlines,)
+    assert ROWS_OF[CalendarBook] == (deadlines.DeadlineRows._calendar_loaded,)
+
+
 def test_cal01_loading_a_year_recomputes_provisional_deadlines_in_the_table(clerk, ledger):
     """An application received late in 2026 has its one-time-notice deadline
     in 2027, a year the ledger does not know: provisional (CAL-01). Once the

@@ -91,3 +91,6 @@ def bars_as_of(view: ReadModelView, on: date | None, position: int, *,
                 row["approved_on"] = row["until"] = None
             rows.append(row)
     return rows
+
+
+HANDLERS = {Person: BarRows._bars}   # it picks a bar's proposal, approval and reversal

@@ -92,6 +92,19 @@ class DeadlineRows:
         found = (self._aggregate_by_key(Evaluation, number) for number in application.evaluations)
         return [ev for ev in found if ev is not None]
 
+    def _evaluation_deadlines(self, evaluation: Evaluation, e: Any, n: int) -> None:
+        """An evaluation's deadlines are its application's."""
+        application = self._aggregate_by_key(Application, evaluation.application_no)
+        if application is not None:
+            self._application_deadlines(application, e, n)
+
+    def _calendar_loaded(self, book: CalendarBook, e: Any, n: int) -> None:
+        """Working days from the book as it now stands; a load (not the
+        book's creation) recomputes provisional deadlines (CAL-01)."""
+        self.book, self.working_calendar = book, None
+        if not hasattr(e, "originator_topic"):
+            self._recompute_provisional(e, n)
+
     def _application_deadlines(self, a: Application, e: Any, n: int) -> None:
         rows = application_deadlines(a, self._evaluations_of(a), self._calendar())
         subject = f"application {a.number}"
@@ -208,3 +221,9 @@ def deadlines_as_of(view: ReadModelView, on: date, position: int, *,
     with view.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
     return on_date(rows, on)
+
+
+HANDLERS = {Agreement: DeadlineRows._agreement_deadlines,
+            Application: DeadlineRows._application_deadlines,
+            Evaluation: DeadlineRows._evaluation_deadlines,
+            CalendarBook: DeadlineRows._calendar_loaded}

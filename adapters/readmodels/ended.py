@@ -68,3 +68,6 @@ def ended_as_of(view: ReadModelView, on: date | None, position: int) -> list[dic
             if not reversed_:
                 rows.append(dict(r))
     return rows
+
+
+HANDLERS = {Agreement: EndedRows._ended}   # it picks the endings and their reversals

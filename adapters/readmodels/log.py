@@ -82,7 +82,7 @@ def tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
         sa.Column("effective_on", sa.Date, nullable=True),
         sa.Column("topic", sa.String(200), nullable=False),
         # no index: no query looks the log up by aggregate (investigators
-        # follow the event store itself), and building one cost a rebuild ~1 s
+        # follow the event store itself), and a rebuild would pay to build it
         sa.Column("originator_id", sa.String(36), nullable=False))
     # the earliest recording instant among the log rows of each window of
     # LOG_WINDOW_IDS notification ids: where an "as known at" instant's
@@ -101,10 +101,10 @@ def log_position(view: ReadModelView, known_at: datetime | None) -> int:
     Recording instants follow notification ids only nearly (an event is
     stamped when made, numbered when committed), so the answer is the
     greatest id among all rows recorded by then. Asked of the log alone, a
-    database scans from one end until it is sure: on a province, 40 to 300 ms
-    an instant. rm_log_windows keeps each window's earliest instant, so the
-    last window holding a row recorded by then is found among a thousandth
-    as many rows, and the answer among that window's rows."""
+    database scans from one end until it is sure (docs/performance.md).
+    rm_log_windows keeps each window's earliest instant, so the last window
+    holding a row recorded by then is found among a thousandth as many rows,
+    and the answer among that window's rows."""
     t, w = view.t["log"], view.t["log_windows"]
     with view.engine.connect() as conn:
         if known_at is None:

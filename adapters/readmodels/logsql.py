@@ -20,11 +20,11 @@ def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None =
 
     Windows of ids, not ``ORDER BY id LIMIT n``: PostgreSQL, not yet
     analysed after a bulk load, planned the LIMIT as a sort of every later
-    row, about a second a batch. PostgreSQL hands the state over as text
-    (its bytea travels as hex, twice the size), which the driver gives as
-    the bytes it received (``_state_as_bytes``: decoding the claims' Chinese
-    text into a str only for ``orjson`` to encode it back cost a tenth of a
-    money partition's parsing), and the id as text."""
+    row, for every batch. PostgreSQL hands the state over as text (its bytea
+    travels as hex, twice the size), which the driver gives as the bytes it
+    received (``_state_as_bytes``: ``orjson`` reads bytes, so the claims'
+    Chinese text need not be decoded into a str only to be encoded back),
+    and the id as text. (What each of these saved: docs/performance.md.)"""
     table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
     engine = ledger.recorder.datastore.engine  # type: ignore[attr-defined]
     name = engine.dialect.identifier_preparer.format_table(table)
@@ -96,8 +96,8 @@ def _pg_instant_and_day() -> tuple[str, str]:
     """PostgreSQL expressions of an event's recording instant (text) and
     business date (date), read off the stored bytes where they lie when the
     ledger's transcoder wrote them, and parsed as JSON only when they are
-    not found there: parsing every log-only event cost the rebuild's server
-    as much as writing its row. (Columns used: ``state``; ``n``, its length;
+    not found there: parsing every log-only event would cost the rebuild's
+    server about as much again as writing its row. (Columns used: ``state``; ``n``, its length;
     ``a``, where ``_DAY_KEY`` starts in it, or 0.)
 
     Why reading the bytes is exact: every unescaped ``"`` in JSON delimits a

@@ -7,7 +7,7 @@ handlers of the views: ``PostingRows`` (positions), ``StatusRows``,
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 from uuid import UUID
 
 import orjson
@@ -25,13 +25,17 @@ from adapters.readmodels.schema import ReadModelView
 from adapters.readmodels.status import StatusRows
 from adapters.readmodels.writer import Batch
 from adapters.transcoder import event_from_parsed
-from domain.agreement import Agreement
-from domain.application import Application
-from domain.calendar_book import CalendarBook
-from domain.evaluation import Evaluation
-from domain.person import Person
+from adapters.readmodels import bars, deadlines, ended, status
 from domain.service import Ledger
 from projections import postings
+
+# The views whose rows an event of each replayed aggregate makes, in this
+# order: each view's module says which aggregates' events it handles
+# (``HANDLERS``), so a view is added or changed in its own module.
+ROWS_OF: dict[type, tuple[Callable[..., None], ...]] = {}
+for _view in (status, ended, deadlines, bars):
+    for _cls, _handle in _view.HANDLERS.items():
+        ROWS_OF[_cls] = ROWS_OF.get(_cls, ()) + (_handle,)
 
 
 class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
@@ -139,7 +143,7 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
 
     def _replayed(self, e: Any, n: int) -> None:
         """The replayed kinds: the aggregate as its own event bodies make it,
-        then its rows (status, public list, deadlines, bars)."""
+        then the rows of each view that handles it (``ROWS_OF``)."""
         if hasattr(e, "originator_topic"):
             aggregate = e.mutate(None)
         else:
@@ -150,22 +154,8 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
             aggregate.version = e.originator_version
         self.aggregates[e.originator_id] = aggregate
         self.position = n
-        if isinstance(aggregate, Agreement):
-            self._status(aggregate, e, n)
-            self._ended(aggregate, e, n)
-            self._agreement_deadlines(aggregate, e, n)
-        elif isinstance(aggregate, Person):
-            self._bars(aggregate, e, n)
-        elif isinstance(aggregate, Application):
-            self._application_deadlines(aggregate, e, n)
-        elif isinstance(aggregate, Evaluation):
-            application = self._aggregate_by_key(Application, aggregate.application_no)
-            if application is not None:
-                self._application_deadlines(application, e, n)
-        elif isinstance(aggregate, CalendarBook):
-            self.book, self.working_calendar = aggregate, None
-            if not hasattr(e, "originator_topic"):
-                self._recompute_provisional(e, n)
+        for handle in ROWS_OF[type(aggregate)]:
+            handle(self, aggregate, e, n)
 
     def _events_recorded_by(self, originator_id: UUID, e: Any) -> list[Any]:
         """An aggregate's events recorded up to ``e``: its own event (up to that

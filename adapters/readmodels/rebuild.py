@@ -70,7 +70,7 @@ def _starts_with(dialect: str, prefix: str) -> str:
     if dialect == "sqlite":
         after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
         return f"(topic >= '{prefix}' AND topic < '{after}')"
-    # LIKE with a constant prefix costs a third of starts_with() per row;
+    # LIKE with a constant prefix is cheaper per row than starts_with();
     # "_" is LIKE's any-character, so it is escaped, and "%%" is the driver's
     # "%" (the statement has parameters)
     return f"topic LIKE '{prefix.replace('_', chr(92) + '_')}%%'"
@@ -163,8 +163,8 @@ def _rebuild_in_partitions(ledger: Ledger, partitions: int, target: int, *, batc
                            progress: Callable[[int, int], None] | None,
                            stop_after_batches: int | None) -> tuple[int, bool]:
     """Fork one worker per partition: each starts in milliseconds with
-    everything imported (a fresh interpreter costs about a second of CPU,
-    a tenth of a province's rebuild on two cores). The parent first closes
+    everything imported (a fresh interpreter would spend a second of CPU
+    importing, which two cores feel). The parent first closes
     its pooled connections (SQLite must not see a connection cross a fork),
     and each child opens its own ledger and leaves with ``os._exit``, so
     that no inherited connection is ever used or closed by it."""
@@ -174,7 +174,7 @@ def _rebuild_in_partitions(ledger: Ledger, partitions: int, target: int, *, batc
     # Parent and children share the parent's memory until either writes to
     # a page; a collector pass over the parent's objects writes to every one
     # of them, so they are frozen out of collection while the workers run
-    # (a parent holding 3 GiB of objects slowed a rebuild by a quarter).
+    # (a large parent otherwise slows every worker: docs/performance.md).
     gc.freeze()
     try:
         return _fork_partitions(url, schema, partitions, target, batch_size=batch_size,

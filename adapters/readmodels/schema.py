@@ -60,7 +60,8 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
 
     def _drop_instants_index(self) -> None:
         """Read models built when rm_log's recording instants had an index
-        (before rm_log_windows): it is only a cost now."""
+        (before rm_log_windows; docs/read-models.md): no query uses it, and
+        every write would keep it."""
         log = self.t["log"]
         prep = self.engine.dialect.identifier_preparer
         for found in sa.inspect(self.engine).get_indexes(log.name, schema=log.schema):
@@ -122,8 +123,8 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
             with self.engine.begin() as conn:
                 # a sample of 9,000 rows, not 30,000: the read models' queries
                 # look rows up by key through an index, which statistics this
-                # coarse choose as well, and the default's sample was a fifth
-                # of building the indexes; autovacuum's analyses later use the
+                # coarse choose as well, and a larger sample costs the rebuild
+                # time at its end; autovacuum's analyses later use the
                 # server's own setting
                 conn.execute(sa.text(f"SET LOCAL default_statistics_target = "
                                      f"{ANALYZE_STATISTICS_TARGET}"))

@@ -96,3 +96,6 @@ def status_as_of(view: ReadModelView, on: date, position: int,
         q = q.where(t.c.institution == institution)
     with view.engine.connect() as conn:
         return [dict(r) for r in conn.execute(q.order_by(t.c.agreement)).mappings()]
+
+
+HANDLERS = {Agreement: StatusRows._status}   # every agreement event

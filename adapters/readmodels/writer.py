@@ -74,8 +74,9 @@ class BatchWriter:
     def _advance_tracking(self, cursor: Any, tracking: Tracking) -> bool:
         """Move this projection's tracking record (the library's table and
         row) to ``tracking``, in the caller's transaction, through the driver:
-        the ORM's three round trips a batch were a tenth of a money
-        partition. False, and nothing written, when it is there already."""
+        two plain statements, where the ORM's three round trips a batch
+        showed in a money partition's time (docs/performance.md).
+        False, and nothing written, when it is there already."""
         table = self.engine.dialect.identifier_preparer.format_table(self.tracking_table)
         postgres = self.engine.dialect.name == "postgresql"
         mark = "%s" if postgres else "?"
