@@ -16,36 +16,30 @@ from typing import Any
 
 from eventsourcing.domain import event
 
+from domain import agreement_terms as terms
 from domain import obligations as ob
 from domain import suspension as sus
+from domain import termination as ter
+from domain.agreement_clock import CHANGE_REPORT_WORKING_DAYS, due_consequences
+from domain.agreement_suspending import Suspending
 from domain.base import Envelope, LedgerAggregate, stable_id
-from domain.calendar import WorkingCalendar, add_months, add_years, period_last_day
-from domain.errors import InvalidCommand, NotFound, RuleViolation
-from domain.grounds import AGREEMENT_TYPES, TERMINATION_GROUNDS, StatutoryGround, ground
-# the suspension and obligation rules live in their own modules; these names
-# stay importable from here for the callers that know them so
-from domain.obligations import AGENCY_IMPOSED  # noqa: F401
-from domain.suspension import (DISCIPLINARY_MONTHS, SUSPENSION_KINDS,  # noqa: F401
+from domain.calendar import WorkingCalendar, add_months
+from domain.errors import NotFound, RuleViolation
+from domain.grounds import StatutoryGround, ground
+
+# The rules live in modules of their own (agreement_terms, suspension,
+# obligations, termination, agreement_clock); these names stay importable
+# from here for the callers that know them so.
+from domain.agreement_terms import (CHANGE_KINDS, EARLY_END_NOTICE_DAYS,  # noqa: F401,E402
+                                    RENEWAL_NOTICE_MONTHS, ROUND_CLOSES, TERM_YEARS)
+from domain.obligations import AGENCY_IMPOSED  # noqa: F401,E402
+from domain.suspension import (DISCIPLINARY_MONTHS, SUSPENSION_KINDS,  # noqa: F401,E402
                                VOLUNTARY_MAX_DAYS, disciplinary_end, disciplinary_months)
 
-ROUND_CLOSES = (3, 15)              # AGR-01: "每年3月15日之前" (M 6)
-TERM_YEARS = (1, 2)                 # AGR-03: 1 year; 2 after three excellent years (M 19)
-CHANGE_REPORT_WORKING_DAYS = 30     # AGR-06: "30个工作日内" (M 35)
-RENEWAL_NOTICE_MONTHS = 3           # AGR-05: "协议期满前3个月" (M 36)
-EARLY_END_NOTICE_DAYS = 30          # AGR-07: "提前30日书面通知" (MA 48, RA 40, DA 42)
-CHANGE_KINDS = ("name", "ownership", "legal_representative", "level", "address",
-                "service_scope", "merger")
 
-_TERMINATION_CODES = {g.code for g in TERMINATION_GROUNDS}
-_BREACH_CODES = sus.BREACH_CODES
-
-
-def _iso(d: date | None) -> str | None:
-    return d.isoformat() if d else None
-
-
-class Agreement(LedgerAggregate):
-    """One yearly (or two-yearly) service agreement with one institution."""
+class Agreement(LedgerAggregate, Suspending):
+    """One yearly (or two-yearly) service agreement with one institution. Its
+    suspension commands are in ``Suspending`` (domain/agreement_suspending.py)."""
 
     @staticmethod
     def id_for(number: str):
@@ -57,25 +51,10 @@ class Agreement(LedgerAggregate):
              agreement_type: str, term_start: date, term_years: int, basis: dict[str, Any],
              renewal_of: str | None, late_reason: str, effective_on: date,
              envelope: Envelope) -> "Agreement":
-        expected = AGREEMENT_TYPES[kind]
-        if agreement_type != expected:
-            raise RuleViolation(f"a {kind} institution signs a {expected} agreement, not "
-                                f"{agreement_type}", rule="AGR-04",
-                                remedy=f"use agreement_type {expected}")
-        if term_years not in TERM_YEARS:
-            raise InvalidCommand(f"term of {term_years} years", rule="AGR-03",
-                                 remedy="a term is 1 year, or 2 after three excellent years")
-        if term_start < effective_on - timedelta(days=366):
-            raise InvalidCommand("the term cannot start more than a year before signing",
-                                 rule="AGR-01", remedy="check term_start")
-        # The round for the term's year closes on 15 March of that year (M 6).
-        round_close = date(term_start.year, *ROUND_CLOSES)
-        late = renewal_of is not None and effective_on > round_close
-        if late and not late_reason.strip():
-            raise RuleViolation(f"a renewal signed after {round_close} is late and needs its "
-                                "reason recorded", rule="AGR-01",
-                                remedy="give late_reason (why the yearly round was missed)")
-        term_end = add_years(term_start, term_years) - timedelta(days=1)
+        term_end, late = terms.signed_term(
+            kind=kind, agreement_type=agreement_type, term_start=term_start,
+            term_years=term_years, renewal_of=renewal_of, late_reason=late_reason,
+            effective_on=effective_on)
         return cls._create(cls.Signed, id=cls.id_for(number), number=number,
                            institution_code=institution_code, agency=agency, kind=kind,
                            agreement_type=agreement_type, term_start=term_start,
@@ -197,16 +176,7 @@ class Agreement(LedgerAggregate):
     def start_public_notice(self, *, notice_ref: str, until: date, effective_on: date,
                             envelope: Envelope) -> None:
         self._require_live()
-        if self.filing is None:
-            raise RuleViolation("file the agreement with the administrative department before "
-                                "the public notice", rule="AGR-02",
-                                remedy="record the filing first (报行政部门备案)")
-        if self.notice is not None:
-            raise RuleViolation("the public notice has already started", rule="AGR-02",
-                                remedy="record objections or wait for it to end")
-        if until < effective_on:
-            raise InvalidCommand("the notice cannot end before it starts", rule="AGR-02",
-                                 remedy="give a later notice end date")
+        terms.check_public_notice(self.filing, self.notice, until, effective_on)
         self._notice_started(notice_ref=notice_ref, until=until, effective_on=effective_on,
                              envelope=envelope)
 
@@ -218,15 +188,8 @@ class Agreement(LedgerAggregate):
 
     def raise_objection(self, *, objection_no: str, raised_by: str, summary: str,
                         effective_on: date, envelope: Envelope) -> None:
-        if self.notice is None or self.took_effect_on is not None or self.is_ended:
-            raise RuleViolation("objections are raised during the public notice", rule="AGR-02",
-                                remedy="raise it while the agreement is in notice")
-        if effective_on > self.notice["until"]:
-            raise RuleViolation(f"the notice ended on {self.notice['until']}", rule="AGR-02",
-                                remedy="an objection after the notice is a dispute (DIS-01)")
-        if objection_no in self.objections:
-            raise RuleViolation(f"objection {objection_no} already recorded", rule="AGR-02",
-                                remedy="use a new objection number")
+        terms.check_objection(self.notice, self.took_effect_on is None and not self.is_ended,
+                              self.objections, objection_no, effective_on)
         self._objection_raised(objection_no=objection_no, raised_by=raised_by, summary=summary,
                                effective_on=effective_on, envelope=envelope)
 
@@ -238,16 +201,7 @@ class Agreement(LedgerAggregate):
 
     def decide_objection(self, *, objection_no: str, upheld: bool, reason: str,
                          effective_on: date, envelope: Envelope) -> None:
-        found = self.objections.get(objection_no)
-        if found is None:
-            raise NotFound(f"no objection {objection_no} on {self.number}", rule="AGR-02",
-                           remedy="name a recorded objection")
-        if found["upheld"] is not None:
-            raise RuleViolation(f"objection {objection_no} is already decided", rule="AGR-02",
-                                remedy="a reversal goes through a dispute (DIS-01)")
-        if not reason.strip():
-            raise InvalidCommand("a decision on an objection gives its reason", rule="AGR-02",
-                                 remedy="state why it is upheld or dismissed")
+        terms.check_objection_decision(self.objections, objection_no, reason, self.number)
         self._objection_decided(objection_no=objection_no, upheld=upheld, reason=reason,
                                 effective_on=effective_on, envelope=envelope)
         if upheld:
@@ -270,9 +224,7 @@ class Agreement(LedgerAggregate):
                       details: str, calendar: WorkingCalendar, effective_on: date,
                       envelope: Envelope) -> dict[str, Any]:
         self._require_live()
-        if change not in CHANGE_KINDS:
-            raise InvalidCommand(f"unknown change {change!r}", rule="AGR-06",
-                                 remedy=f"use one of {', '.join(CHANGE_KINDS)}")
+        terms.check_change_kind(change)
         due = calendar.add_working_days(approved_on, CHANGE_REPORT_WORKING_DAYS)
         late = reported_on is not None and reported_on > due.due
         self._change_recorded(change=change, approved_on=approved_on, reported_on=reported_on,
@@ -361,9 +313,7 @@ class Agreement(LedgerAggregate):
                           envelope: Envelope) -> None:
         """M 51: either party objects to the agreement's content at expiry."""
         self._require_in_force("AGR-05")
-        if raised_by not in ("agency", "institution"):
-            raise InvalidCommand("raised_by is agency or institution", rule="AGR-05",
-                                 remedy="name the party")
+        terms.check_party(raised_by, "raised_by", "AGR-05", "name the party")
         self._renewal_objected(raised_by=raised_by, summary=summary, effective_on=effective_on,
                                envelope=envelope)
 
@@ -397,9 +347,7 @@ class Agreement(LedgerAggregate):
     def give_notice_to_end(self, *, given_by: str, reason: str, effective_on: date,
                            envelope: Envelope) -> date:
         self._require_in_force("AGR-07")
-        if given_by not in ("agency", "institution"):
-            raise InvalidCommand("given_by is agency or institution", rule="AGR-07",
-                                 remedy="name the party giving notice")
+        terms.check_party(given_by, "given_by", "AGR-07", "name the party giving notice")
         if self.early_end is not None:
             raise RuleViolation(f"notice to end was already given on {self.early_end['given_on']}",
                                 rule="AGR-07", remedy="wait for it to run out")
@@ -414,33 +362,7 @@ class Agreement(LedgerAggregate):
         self.early_end = {"by": given_by, "reason": reason, "given_on": effective_on,
                           "ends_on": ends_on}
 
-    # --- SUS-01..05: suspension ----------------------------------------------------
-    def suspend(self, *, kind: str, ground_code: str, start: date, requested_on: date | None,
-                planned_days: int | None, months: int | None, notice_no: str,
-                calendar: WorkingCalendar, effective_on: date,
-                envelope: Envelope) -> dict[str, Any]:
-        self._require_in_force("SUS-01")
-        if self.suspension is not None:
-            raise RuleViolation(f"agreement {self.number} is already suspended since "
-                                f"{self.suspension['start']}", rule="SUS-01",
-                                remedy="resume it first")
-        if kind not in SUSPENSION_KINDS:
-            raise InvalidCommand(f"unknown suspension kind {kind!r}", rule="SUS-03",
-                                 remedy=f"use one of {', '.join(SUSPENSION_KINDS)}")
-        if start < self.took_effect_on:  # type: ignore[operator]
-            raise InvalidCommand("a suspension cannot start before the agreement took effect",
-                                 rule="SUS-01", remedy=f"start on or after {self.took_effect_on}")
-        planned = sus.plan(kind=kind, ground_code=ground_code, start=start,
-                           requested_on=requested_on, planned_days=planned_days, months=months,
-                           notice_no=notice_no, calendar=calendar)
-        # TER-02: the 2nd agency-imposed suspension in one term raises the obligation.
-        second = ob.raises_second_suspension(kind, self.suspensions)
-        self._suspended(kind=kind, start=start, requested_on=requested_on, notice_no=notice_no,
-                        effective_on=effective_on, envelope=envelope, **planned)
-        if second:
-            self._raise_obligation(ob.second_agency_suspension(), effective_on, envelope)
-        return self.suspensions[-1]
-
+    # --- SUS-01..05, AUD-01: suspension (the commands: domain/agreement_suspending.py) --
     @event("Suspended")
     def _suspended(self, kind: str, ground_code: str, start: date, requested_on: date | None,
                    planned_end: date | None, resume_by: date | None, provisional: bool,
@@ -464,62 +386,10 @@ class Agreement(LedgerAggregate):
                                  "reason": reason, "raised_on": effective_on,
                                  "discharged_on": None})
 
-    def apply_for_resumption(self, *, applied_on: date, effective_on: date,
-                             envelope: Envelope) -> None:
-        self._require_live("SUS-02")
-        s = self.suspension
-        if s is None:
-            raise RuleViolation(f"agreement {self.number} is not suspended", rule="SUS-02",
-                                remedy="nothing to resume")
-        if s["resumption_applied_on"] is not None:
-            raise RuleViolation("resumption already applied for", rule="SUS-02",
-                                remedy="record the agency's decision or inspection")
-        if s["kind"] == "voluntary" and applied_on > s["resume_by"]:
-            raise RuleViolation(f"the voluntary suspension's 180 days ran out on {s['resume_by']}",
-                                rule="SUS-02", remedy="the agreement ended automatically")
-        # SUS-04: "暂停服务协议期满，经协议机构申请" - the application follows the
-        # period, so its last day is still too early.
-        if s["kind"] == "disciplinary" and applied_on <= s["planned_end"]:
-            raise RuleViolation(f"the disciplinary suspension runs until {s['planned_end']} "
-                                f"(its last day); an application on {applied_on} comes "
-                                "before the period is over", rule="SUS-04",
-                                remedy=f"apply on or after "
-                                       f"{s['planned_end'] + timedelta(days=1)}")
-        self._resumption_applied(applied_on=applied_on, effective_on=effective_on,
-                                 envelope=envelope)
-
     @event("ResumptionApplied")
     def _resumption_applied(self, applied_on: date, effective_on: date,
                             envelope: Envelope) -> None:
         self.suspensions[-1]["resumption_applied_on"] = applied_on
-
-    def record_inspection(self, *, passed: bool, report_ref: str, effective_on: date,
-                          envelope: Envelope) -> None:
-        """SUS-04: the on-site inspection after a disciplinary suspension."""
-        s = self.suspension
-        if s is None or s["kind"] != "disciplinary":
-            raise RuleViolation("only a disciplinary suspension ends with an on-site inspection",
-                                rule="SUS-04", remedy="resume other suspensions directly")
-        if s["resumption_applied_on"] is None:
-            raise RuleViolation("the institution has not applied to resume", rule="SUS-04",
-                                remedy="record its application first (M 45)")
-        # SUS-04: a passed inspection resumes the agreement on its own date, so
-        # one dated inside the period (or before the application it answers)
-        # would resume service while the suspension still runs.
-        earliest = max(s["planned_end"] + timedelta(days=1), s["resumption_applied_on"])
-        if effective_on < earliest:
-            raise RuleViolation(f"an on-site inspection on {effective_on} comes before the "
-                                f"suspension's period is over ({s['planned_end']} is its last "
-                                f"day) or before the application of "
-                                f"{s['resumption_applied_on']}", rule="SUS-04",
-                                remedy=f"inspect on or after {earliest}")
-        self._inspected(passed=passed, report_ref=report_ref, effective_on=effective_on,
-                        envelope=envelope)
-        if passed:
-            self._resumed(effective_on=effective_on, envelope=envelope)
-        else:
-            # TER-01 item 1: rectification failed during the suspension.
-            self._raise_obligation(ob.failed_inspection(report_ref), effective_on, envelope)
 
     @event("Inspected")
     def _inspected(self, passed: bool, report_ref: str, effective_on: date,
@@ -527,64 +397,10 @@ class Agreement(LedgerAggregate):
         self.suspensions[-1]["inspection"] = {"passed": passed, "ref": report_ref,
                                               "on": effective_on}
 
-    def resume(self, *, effective_on: date, envelope: Envelope) -> None:
-        self._require_live("SUS-01")
-        s = self.suspension
-        if s is None:
-            raise RuleViolation(f"agreement {self.number} is not suspended", rule="SUS-01",
-                                remedy="nothing to resume")
-        if s["kind"] == "disciplinary":
-            raise RuleViolation("a disciplinary suspension resumes only after a passed on-site "
-                                "inspection", rule="SUS-04",
-                                remedy="record the institution's application and the inspection")
-        if s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
-            raise RuleViolation("the institution has not applied to resume", rule="SUS-02",
-                                remedy="record its application for resumption first")
-        if effective_on < s["start"]:
-            raise InvalidCommand("cannot resume before the suspension started",
-                                 remedy=f"resume on or after {s['start']}")
-        self._resumed(effective_on=effective_on, envelope=envelope)
-
     @event("Resumed")
     def _resumed(self, effective_on: date, envelope: Envelope) -> None:
         self.suspensions[-1]["resumed_on"] = effective_on
         self.status = "active"
-
-    # --- AUD-01: correcting a recorded suspension ------------------------------------
-    def correct_suspension(self, *, corrects: str, start: date, reason: str,
-                           calendar: WorkingCalendar, effective_on: date,
-                           envelope: Envelope, months: int | None = None) -> dict[str, Any]:
-        """A new event that names the suspension it corrects (by the command
-        that recorded it) and why; the original stays in the log. A
-        disciplinary suspension's last day is counted again from the
-        corrected start (SUS-04, CAL-05): this is how an operator corrects one
-        recorded with the end a day early (issue #12, docs/interpretation.md)."""
-        self._require_live("AUD-01")
-        found = [s for s in self.suspensions if s.get("command_id") == corrects]
-        if not found:
-            raise NotFound(f"no suspension of {self.number} was recorded by command {corrects}",
-                           rule="AUD-01", remedy="name the command id that recorded it")
-        if not reason.strip():
-            raise InvalidCommand("a correction says why", rule="AUD-01",
-                                 remedy="give the reason for the correction")
-        s = found[0]
-        if start < self.took_effect_on or (s["resumed_on"] and start >= s["resumed_on"]):  # type: ignore[operator]
-            raise RuleViolation("the corrected start lies outside the agreement's effect or "
-                                "after the resumption", rule="SUS-01",
-                                remedy="give a start inside the agreement's effect")
-        corrected = sus.corrected(s, start=start, reason=reason, months=months,
-                                  calendar=calendar)
-        # The correction carries the whole corrected suspension, dated from the
-        # earlier of the two starts, so a replay "as of" any day sees it whole,
-        # and the status it puts the agreement in (SUS-01: suspended while it
-        # is in force), so a replay need not ask.
-        self._suspension_corrected(
-            corrects={"event": "Agreement.Suspended", "command_id": corrects,
-                      "start": s["start"]},
-            suspension=corrected, reason=reason,
-            status="suspended" if sus.in_force(corrected) else None,
-            effective_on=min(start, s["start"]), envelope=envelope)
-        return self.suspensions[[x.get("command_id") for x in self.suspensions].index(corrects)]
 
     class SuspensionCorrected(LedgerAggregate.Event):
         """AUD-01: the whole corrected suspension. ``status`` is the status it
@@ -624,22 +440,7 @@ class Agreement(LedgerAggregate):
     def record_finding(self, *, clause: str, found_on: date, facts: str, sanctions: list[str],
                        effective_on: date, envelope: Envelope) -> StatutoryGround:
         self._require_live("SUS-06")
-        try:
-            g = ground(clause)
-        except LookupError:
-            g = None
-        if g is None or clause not in _BREACH_CODES:
-            raise RuleViolation(f"{clause!r} is not a breach clause", rule="SUS-06",
-                                remedy="cite an item of MA 42-43, RA 34-35 or DA 35-36")
-        if not clause.startswith(self.agreement_type):
-            raise RuleViolation(f"{clause} is a clause of another agreement type; this is "
-                                f"{self.agreement_type}", rule="AGR-04",
-                                remedy=f"cite a clause of the {self.agreement_type} text")
-        unknown = sorted(set(sanctions) - set(g.sanctions))
-        if unknown:
-            raise RuleViolation(f"{clause} provides for {', '.join(g.sanctions)}; not "
-                                f"{', '.join(unknown)}", rule="SUS-06",
-                                remedy="record only the measures the clause provides")
+        g = ter.check_finding(clause, sanctions, self.agreement_type)
         self._finding(clause=clause, found_on=found_on, facts=facts, sanctions=sorted(sanctions),
                       effective_on=effective_on, envelope=envelope)
         return g
@@ -655,25 +456,9 @@ class Agreement(LedgerAggregate):
                   reported_on: date | None, report_ref: str, reason: str, effective_on: date,
                   envelope: Envelope) -> StatutoryGround:
         self._require_live()
-        if self.took_effect_on is None:
-            raise RuleViolation("an agreement that never took effect is not terminated",
-                                rule="TER-01", remedy="record an upheld objection instead")
-        if ground_code not in _TERMINATION_CODES:
-            raise RuleViolation(f"{ground_code!r} is not a termination ground", rule="TER-01",
-                                remedy="cite an M 39 item or MA 44 / RA 36 / DA 37 item")
-        if ground_code[:2] in ("MA", "RA", "DA") and not ground_code.startswith(self.agreement_type):
-            raise RuleViolation(f"{ground_code} belongs to another agreement type; this is "
-                                f"{self.agreement_type}", rule="AGR-04",
-                                remedy=f"cite M 39 or an item of {self.agreement_type}")
-        missing = [name for name, value in (("notice_no", notice_no.strip()),
-                                            ("report_ref", report_ref.strip()),
-                                            ("reported_on", reported_on)) if not value]
-        if missing:
-            raise RuleViolation("every ending records the written notice and the report to the "
-                                f"administrative department; missing {', '.join(missing)}",
-                                rule="TER-04", remedy="give notice_no, notice_on, reported_on "
-                                                      "and report_ref (M 43)")
-        g = ground(ground_code)
+        g = ter.check_termination(ground_code=ground_code, agreement_type=self.agreement_type,
+                                  took_effect_on=self.took_effect_on, notice_no=notice_no,
+                                  report_ref=report_ref, reported_on=reported_on)
         self._end(g, notice_no=notice_no, notice_on=notice_on, reported_on=reported_on,
                   report_ref=report_ref, reason=reason or g.text_en, effective_on=effective_on,
                   envelope=envelope)
@@ -740,17 +525,7 @@ class Agreement(LedgerAggregate):
     # --- DIS-01: compensating a reversed decision -----------------------------------
     def reverse(self, *, decision: str, dispute_no: str, outcome: str, effective_on: date,
                 envelope: Envelope) -> None:
-        if decision == "ending":
-            if self.ending is None or not self.ending["notice_no"]:
-                raise RuleViolation("there is no agency termination to reverse", rule="DIS-01",
-                                    remedy="name a decision the agreement holds")
-        elif decision == "suspension":
-            if self.suspension is None or self.suspension["kind"] == "voluntary":
-                raise RuleViolation("there is no agency suspension in force to reverse",
-                                    rule="DIS-01", remedy="name a decision the agreement holds")
-        else:
-            raise InvalidCommand(f"cannot reverse {decision!r}", rule="DIS-01",
-                                 remedy="reverse an 'ending' or a 'suspension'")
+        ter.check_reversal(decision, self.ending, self.suspension)
         # DIS-01: with the ending gone the agreement is as before it: suspended
         # if a suspension is still in force; with the suspension gone, active.
         status = "suspended" if decision == "ending" and self.suspension else "active"
@@ -810,57 +585,9 @@ class Agreement(LedgerAggregate):
     # --- time passing ---------------------------------------------------------------
     def due_consequences(self, up_to: date,
                          calendar: WorkingCalendar) -> list[tuple[date, str, dict[str, Any]]]:
-        """The next consequence that falls due on or before ``up_to``, as
-        (due date, what, details); empty when none. One at a time, because
-        each changes what follows (an ending stops every later one)."""
-        if self.is_ended:
-            return []
-        found: list[tuple[date, str, dict[str, Any]]] = []
-        # AGR-02: the notice ends without an upheld objection: effect the next day.
-        if self.took_effect_on is None:
-            if self.notice is not None:
-                pending = [o for o in self.objections.values() if o["upheld"] is None]
-                day = self.notice["until"] + timedelta(days=1)
-                if not pending:
-                    decided = [o["decided_on"] for o in self.objections.values()]
-                    day = max([day, *[d + timedelta(days=1) for d in decided]])
-                    found.append((day, "take_effect", {}))
-            return [c for c in found if c[0] <= up_to][:1]
-        s = self.suspension
-        # SUS-02 / CAL-05 / CAL-06: no resumption application by the end of the
-        # last day to act ends the agreement the next day.
-        if s is not None and s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
-            last = calendar.act_deadline(period_last_day(s["start"], VOLUNTARY_MAX_DAYS))
-            found.append((last.due + timedelta(days=1), "end", {"ground": "AUTO-SUS-180"}))
-        # AGR-07: 30 days' notice runs out.
-        if self.early_end is not None:
-            found.append((self.early_end["ends_on"], "end", {"ground": "EARLY-NOTICE"}))
-        # AGR-06: a change not reported within 30 working days.
-        for c in self.changes:
-            if c["reported_on"] is None and not c["overdue_raised"]:
-                due = calendar.add_working_days(c["approved_on"], CHANGE_REPORT_WORKING_DAYS)
-                found.append((due.due + timedelta(days=1), "change_overdue",
-                              {"change": c["change"]}))
-        # Expiry: SUS-05, renewal (AGR-05), M 51 continuation.
-        expiry = self.term_end + timedelta(days=1)
-        successor_on = self.renewal.get("successor_effective_on")
-        refused_on = self.renewal["refused_on"]
-        if self.continued_on is None:
-            if s is not None:                        # SUS-05: suspended through expiry
-                found.append((expiry, "end", {"ground": "AUTO-SUS-EXPIRY"}))
-            elif successor_on is not None and successor_on <= expiry:
-                found.append((expiry, "end", {"ground": "RENEWED"}))
-            elif refused_on is not None or self.renewal["objections"]:
-                found.append((expiry, "end", {"ground": "EXPIRY"}))   # M 36, M 51
-            else:
-                found.append((expiry, "continue", {}))                # M 51
-        else:
-            if successor_on is not None:
-                found.append((successor_on, "end", {"ground": "RENEWED"}))
-            if refused_on is not None:
-                found.append((refused_on, "end", {"ground": "EXPIRY"}))
-        found.sort(key=lambda c: c[0])
-        return [c for c in found if c[0] <= up_to][:1]
+        """The next consequence that falls due on or before ``up_to``
+        (domain/agreement_clock.py)."""
+        return due_consequences(self, up_to, calendar)
 
     def note_successor_effect(self, *, on: date, envelope: Envelope) -> None:
         self._successor_took_effect(successor_on=on, effective_on=on, envelope=envelope)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.calendar import WorkingCalendar, add_months, period_last_day
-from domain.errors import InvalidCommand, RuleViolation
+from domain.errors import InvalidCommand, NotFound, RuleViolation
 from domain.grounds import BREACH_CLAUSES, MANDATORY_SUSPENSION_GROUNDS
 
 VOLUNTARY_MAX_DAYS = 180            # SUS-02: "原则上不得超过180日" (M 37)
@@ -125,3 +125,85 @@ def corrected(s: dict[str, Any], *, start: date, reason: str, months: int | None
     return {**s, "start": start, "resume_by": resume_by, "planned_end": planned_end,
             "corrected": {"reason": reason, "was": s["start"],
                           "planned_end_was": s["planned_end"]}}
+
+
+# --- resuming (SUS-01, SUS-02, SUS-04) -------------------------------------------------
+def _not_suspended(s: dict[str, Any] | None, number: str, rule: str) -> dict[str, Any]:
+    if s is None:
+        raise RuleViolation(f"agreement {number} is not suspended", rule=rule,
+                            remedy="nothing to resume")
+    return s
+
+
+def check_resumption_application(s: dict[str, Any] | None, applied_on: date,
+                                 number: str) -> None:
+    """SUS-02, SUS-04: may the institution apply to resume the suspension in
+    force ``s`` on ``applied_on``?"""
+    s = _not_suspended(s, number, "SUS-02")
+    if s["resumption_applied_on"] is not None:
+        raise RuleViolation("resumption already applied for", rule="SUS-02",
+                            remedy="record the agency's decision or inspection")
+    if s["kind"] == "voluntary" and applied_on > s["resume_by"]:
+        raise RuleViolation(f"the voluntary suspension's 180 days ran out on {s['resume_by']}",
+                            rule="SUS-02", remedy="the agreement ended automatically")
+    # SUS-04: "暂停服务协议期满，经协议机构申请" - the application follows the
+    # period, so its last day is still too early.
+    if s["kind"] == "disciplinary" and applied_on <= s["planned_end"]:
+        raise RuleViolation(f"the disciplinary suspension runs until {s['planned_end']} "
+                            f"(its last day); an application on {applied_on} comes "
+                            "before the period is over", rule="SUS-04",
+                            remedy=f"apply on or after {s['planned_end'] + timedelta(days=1)}")
+
+
+def check_inspection(s: dict[str, Any] | None, effective_on: date) -> None:
+    """SUS-04: may an on-site inspection dated ``effective_on`` answer ``s``?"""
+    if s is None or s["kind"] != "disciplinary":
+        raise RuleViolation("only a disciplinary suspension ends with an on-site inspection",
+                            rule="SUS-04", remedy="resume other suspensions directly")
+    if s["resumption_applied_on"] is None:
+        raise RuleViolation("the institution has not applied to resume", rule="SUS-04",
+                            remedy="record its application first (M 45)")
+    # SUS-04: a passed inspection resumes the agreement on its own date, so
+    # one dated inside the period (or before the application it answers)
+    # would resume service while the suspension still runs.
+    earliest = max(s["planned_end"] + timedelta(days=1), s["resumption_applied_on"])
+    if effective_on < earliest:
+        raise RuleViolation(f"an on-site inspection on {effective_on} comes before the "
+                            f"suspension's period is over ({s['planned_end']} is its last "
+                            f"day) or before the application of "
+                            f"{s['resumption_applied_on']}", rule="SUS-04",
+                            remedy=f"inspect on or after {earliest}")
+
+
+def check_resume(s: dict[str, Any] | None, effective_on: date, number: str) -> None:
+    """SUS-01, SUS-02, SUS-04: may the agency resume ``s`` on ``effective_on``?"""
+    s = _not_suspended(s, number, "SUS-01")
+    if s["kind"] == "disciplinary":
+        raise RuleViolation("a disciplinary suspension resumes only after a passed on-site "
+                            "inspection", rule="SUS-04",
+                            remedy="record the institution's application and the inspection")
+    if s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
+        raise RuleViolation("the institution has not applied to resume", rule="SUS-02",
+                            remedy="record its application for resumption first")
+    if effective_on < s["start"]:
+        raise InvalidCommand("cannot resume before the suspension started",
+                             remedy=f"resume on or after {s['start']}")
+
+
+def correction_of(suspensions: list[dict[str, Any]], *, corrects: str, start: date,
+                  reason: str, took_effect_on: date, number: str) -> dict[str, Any]:
+    """AUD-01, SUS-01: the recorded suspension a correction names (by the
+    command that recorded it), if the correction may be made."""
+    found = [s for s in suspensions if s.get("command_id") == corrects]
+    if not found:
+        raise NotFound(f"no suspension of {number} was recorded by command {corrects}",
+                       rule="AUD-01", remedy="name the command id that recorded it")
+    if not reason.strip():
+        raise InvalidCommand("a correction says why", rule="AUD-01",
+                             remedy="give the reason for the correction")
+    s = found[0]
+    if start < took_effect_on or (s["resumed_on"] and start >= s["resumed_on"]):
+        raise RuleViolation("the corrected start lies outside the agreement's effect or "
+                            "after the resumption", rule="SUS-01",
+                            remedy="give a start inside the agreement's effect")
+    return s
