@@ -426,3 +426,19 @@ def test_aud02_a_changed_event_class_is_version_2_with_its_upcast(cls_path):
     from eventsourcing.utils import resolve_topic
     cls = resolve_topic(cls_path)
     assert cls.class_version == 2 and callable(cls.upcast_v1_v2)
+
+
+def test_ter02_dis01_the_timeline_names_the_rule_each_discharge_enforces(clerk, ledger):
+    """AUD-04: an investigator sees a discharge as its own row with its rule:
+    TER-02 when a reversal lets the obligation lapse, TER-01 for an ending."""
+    from adapters.timeline import rules_for
+    effective_agreement(clerk)
+    for on, resume_on in (("2025-05-05", "2025-05-20"), ("2025-06-02", None)):
+        suspend(clerk, on, "mandatory", ground="M38-1")
+        if resume_on:
+            clerk("resume_agreement", resume_on, agreement=AG)
+    reverse(clerk, "2025-07-01", "suspension")
+    suspend(clerk, "2025-08-01", "mandatory", ground="M38-2")
+    terminate(clerk, "2025-09-01", "M39-1")
+    discharges = events(ledger, "Agreement.ObligationsDischarged")
+    assert [rules_for(e) for e in discharges] == [("TER-01", "TER-02"), ("TER-01",)]
