@@ -19,16 +19,18 @@ that are not strings, subclasses of the built-in types, unregistered
 types, and anything ``orjson`` refuses.
 
 Selected by ``TRANSCODER_TOPIC=adapters.transcoder:LedgerTranscoder``
-(``adapters/settings.py``); the transcodings themselves stay the domain's
-(``Ledger.register_transcodings``).
+(``adapters/settings.py``); the ledger's transcodings (dates, envelopes,
+money) are registered by its base, ``adapters.transcodings.LedgerJSONTranscoder``.
 """
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, find_id_convertor
+from eventsourcing.persistence import Mapper, StoredEvent, find_id_convertor
 from eventsourcing.utils import resolve_topic
+
+from adapters.transcodings import LedgerJSONTranscoder
 
 TOPIC = "adapters.transcoder:LedgerTranscoder"
 
@@ -40,7 +42,7 @@ class _NotPlain(Exception):
     """The walk met something only the library's own encoder may decide."""
 
 
-class LedgerTranscoder(JSONTranscoder):
+class LedgerTranscoder(LedgerJSONTranscoder):
     """``JSONTranscoder``'s bytes and values, through ``orjson``."""
 
     def encode(self, obj: Any) -> bytes:

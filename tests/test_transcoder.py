@@ -14,6 +14,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from adapters.transcoder import TOPIC, LedgerTranscoder
+from adapters.transcodings import TOPIC as LIBRARY_TOPIC
+from adapters.transcodings import LedgerJSONTranscoder
 from domain.base import Envelope
 from domain.money import Money
 from domain.service import Ledger
@@ -21,9 +23,11 @@ from domain.service import Ledger
 
 def _transcoders() -> tuple[JSONTranscoder, JSONTranscoder]:
     popo = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-    library = Ledger(env=popo).mapper.transcoder
+    # the library's own code (LedgerJSONTranscoder only registers the ledger's types)
+    library = Ledger(env={**popo, "TRANSCODER_TOPIC": LIBRARY_TOPIC}).mapper.transcoder
     fast = Ledger(env={**popo, "TRANSCODER_TOPIC": TOPIC}).mapper.transcoder
-    assert type(library) is JSONTranscoder and type(fast) is LedgerTranscoder
+    assert type(library) is LedgerJSONTranscoder and type(fast) is LedgerTranscoder
+    assert not {"encode", "decode"} & set(vars(LedgerJSONTranscoder))
     return library, fast
 
 
