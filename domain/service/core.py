@@ -1,0 +1,139 @@
+"""What every subject's handlers share: finding aggregates by their business
+key, the calendar, the log, and an agreement brought up to the command's date.
+
+The handlers themselves live by subject in the modules beside this one and
+are composed into ``Ledger`` in ``domain/service/__init__.py``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterator, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import Transcoder
+
+from domain.agreement import Agreement
+from domain.application import Application as AdmissionApplication
+from domain.base import Context, Envelope, LedgerAggregate
+from domain.calendar import WorkingCalendar
+from domain.calendar_book import CalendarBook
+from domain.errors import NotFound, RuleViolation
+from domain.evaluation import Evaluation
+from domain.institution import Institution
+from domain.person import Person
+from domain.reconciliation import StatementImport
+from domain.registry import Registry
+from domain.service.values import require_value_transcodings
+
+A = TypeVar("A", bound=LedgerAggregate)
+
+
+class LedgerCore(Application):
+    """Loading and saving for the handlers; no command of its own."""
+
+    def construct_transcoder(self) -> Transcoder:
+        # The stored form of the ledger's values is the adapters' business
+        # (adapters/transcodings.py); the domain only refuses to run on a
+        # store that could not keep them, before anything is written.
+        transcoder = super().construct_transcoder()
+        require_value_transcodings(transcoder)
+        return transcoder
+
+    # --- finding aggregates by business key ----------------------------------------
+    def _find(self, cls: type[A], key: str, what: str) -> A | None:
+        try:
+            return self.repository.get(cls.id_for(key))  # type: ignore[attr-defined]
+        except AggregateNotFoundError:
+            return None
+
+    def _get(self, cls: type[A], key: str, what: str, remedy: str = "") -> A:
+        found = self._find(cls, key, what)
+        if found is None:
+            raise NotFound(f"unknown {what} {key!r}",
+                           remedy=remedy or f"register the {what} first, or check the {what} code")
+        return found
+
+    def _institution_on(self, code: str, ctx: Context) -> Institution:
+        """The institution an act of the agency names (an application, an
+        agreement, a payee account, a dispute...), which must have existed
+        on the act's business date (CAL-04): no act on an institution takes
+        effect before the day it started business (its F1 fact). Facts about
+        its past (people, bar facts) do not come here."""
+        inst = self._get(Institution, code, "institution")
+        started = inst.facts.get("business_started_on")
+        if isinstance(started, date) and ctx.effective_on < started:
+            raise RuleViolation(f"{code} started business on {started}; an act on it cannot "
+                                f"take effect on {ctx.effective_on}, before that",
+                                rule="CAL-04",
+                                remedy=f"date the command on or after {started}, or amend the "
+                                       "institution's business_started_on if it is wrong")
+        return inst
+
+    def _registry(self, ctx: Context) -> Registry:
+        try:
+            return self.repository.get(Registry.ID)
+        except AggregateNotFoundError:
+            return Registry.open(ctx.effective_on, ctx.envelope)
+
+    # --- the calendar and the log ----------------------------------------------------
+    def calendar(self) -> WorkingCalendar:
+        try:
+            book: CalendarBook = self.repository.get(CalendarBook.ID)
+        except AggregateNotFoundError:
+            return WorkingCalendar()
+        return book.calendar()
+
+    def read_log(self, start: int = 1, *, batch: int = 1000) -> Iterator[tuple[int, Any]]:
+        """Every stored event in log order with its notification id."""
+        position = start
+        while True:
+            notifications = self.recorder.select_notifications(start=position, limit=batch)
+            if not notifications:
+                return
+            for n in notifications:
+                yield n.id, self.mapper.to_domain_event(n)
+            position = notifications[-1].id + 1
+
+    # --- an agreement as of the command's date -----------------------------------------
+    def _clock(self, ctx: Context) -> Envelope:
+        return Envelope(user="ledger-clock", role="system", command_id=ctx.command_id,
+                        document="")
+
+    def _up_to_date(self, number: str, ctx: Context) -> tuple[Agreement, list[LedgerAggregate]]:
+        """The agreement with every consequence due by the command's date
+        recorded first (dated the day each fell due), and what else changed."""
+        agreement = self._get(Agreement, number, "agreement")
+        touched = self._advance(agreement, ctx.effective_on, self._clock(ctx))
+        return agreement, touched
+
+    def _advance(self, agreement: Agreement, up_to: date,
+                 envelope: Envelope) -> list[LedgerAggregate]:
+        cal = self.calendar()
+        touched: list[LedgerAggregate] = []
+        for day, what, _ in agreement.bring_up_to(up_to, cal, envelope):
+            if what == "take_effect" and agreement.renewal_of:
+                predecessor = self._get(Agreement, agreement.renewal_of, "agreement")
+                predecessor.note_successor_effect(on=max(day, agreement.term_start),
+                                                  envelope=envelope)
+                predecessor.bring_up_to(up_to, cal, envelope)
+                touched.append(predecessor)
+        return touched
+
+    # --- reading aggregates for queries -----------------------------------------------
+    def institution(self, code: str) -> Institution:
+        return self._get(Institution, code, "institution")
+
+    def application(self, number: str) -> AdmissionApplication:
+        return self._get(AdmissionApplication, number, "application")
+
+    def evaluation(self, number: str) -> Evaluation:
+        return self._get(Evaluation, number, "evaluation")
+
+    def person(self, person_id: str) -> Person:
+        return self._get(Person, person_id, "person")
+
+    def statement_import(self, sha256: str) -> StatementImport | None:
+        return self._find(StatementImport, sha256, "statement")
+
+    def agreement(self, number: str) -> Agreement:
+        return self._get(Agreement, number, "agreement")
