@@ -1,4 +1,7 @@
-"""The ``ledger`` command line."""
+"""The ``ledger`` command line: one module because it is one typer app whose
+subcommands share their options, date parsing and store opening; the audit
+subcommands live in ``cli_audit.py`` and each command's work in the adapters
+it calls, so what stays here is argument handling and printing."""
 from __future__ import annotations
 
 import json

@@ -1,6 +1,10 @@
 """Tamper evidence for the stored event log (AUD-05) and an append-only store
 (AUD-01).
 
+One module, over 600 lines, because the chain, sealing and verification
+share one stored form and one lock; the tree, the keys and the triggers are
+in merkle.py, signing.py and append_only.py.
+
 Three layers, each documented for a DBA in ``docs/integrity.md``:
 
 1. **A hash chain** over the events exactly as stored, in log order

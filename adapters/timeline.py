@@ -2,6 +2,10 @@
 agreement or a person, with who recorded it, when, under which command, on
 which document, and the rules it concerns.
 
+One module, over 600 lines, because each event's summary and rule ids and
+the subject resolution are one table read the same way by history, case
+files and exports.
+
 A person's timeline spans every institution linked to them as legal
 representative, principal, actual controller or investor (the links come
 from the Person aggregates as the status projection folds them, plus any

@@ -1,6 +1,10 @@
 """A service agreement from signing to its end (AGR, SUS, TER; M 6, 19, 35-39,
 43, 45, 51; MA 42-44, 48; RA 34-36, 40; DA 35-37, 40, 42).
 
+One module, over 600 lines, because every event class must stay nested in
+``Agreement`` here so stored topics keep resolving; the rules it checks live
+in agreement_terms, suspension, obligations, termination and agreement_clock.
+
 Public methods check the rules and raise a named error with the rule id;
 private ``@event`` methods only assign state. Consequences that fall due with
 time (the notice ending, day 181 of a voluntary suspension, expiry, the end

@@ -1,6 +1,9 @@
 """A monthly claim: one institution, one agreement, one service month
 (PAY-01..10; M 25, 32, 33, 45; MA 32-38; RA 24-30; DA 29-32).
 
+One module, just over 600 lines: one aggregate with its nested events and
+the review steps that only it decides.
+
 Money is whole fen (:class:`domain.money.Money` at the edges, ``int`` fen in
 events). The review draws a reproducible 20% sample (the seed is recorded),
 deducts non-compliant sampled amounts five times over, handles queries with

@@ -1,5 +1,8 @@
 """The scoring forms, as the ledger's own data (EVA-02, EVA-03, ASM-01..03).
 
+One module, over 600 lines, because it is data: the forms transcribed item
+by item, kept together so they can be read against the annexes.
+
 Transcribed from the 2022 Shanxi measures: annex 2 (准入评估表, six admission
 evaluation forms, "F2"), annex 6 (年度考核评分表, the annual assessment forms,
 "F6") and the 工伤人员满意度及服务质量调查表 satisfaction survey that feeds the

@@ -14,21 +14,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.specs.reference import replace_in  # noqa: E402
+from scripts.generated_page import write_or_check  # noqa: E402
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "commands.md"
 
 
 def main(argv: list[str]) -> int:
-    current = PAGE.read_text(encoding="utf-8")
-    text = replace_in(current)
-    if "--check" in argv:
-        if current != text:
-            print(f"{PAGE} is not current: run python scripts/commands_doc.py", file=sys.stderr)
-            return 1
-        return 0
-    PAGE.write_text(text, encoding="utf-8")
-    print(f"wrote {PAGE} ({len(text.splitlines())} lines)")
-    return 0
+    return write_or_check(PAGE, replace_in, "commands_doc.py", argv)
 
 
 if __name__ == "__main__":

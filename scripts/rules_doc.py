@@ -15,21 +15,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.rules import render_markdown  # noqa: E402
+from scripts.generated_page import write_or_check  # noqa: E402
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
 
 def main(argv: list[str]) -> int:
-    text = render_markdown()
-    if "--check" in argv:
-        current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""
-        if current != text:
-            print(f"{PAGE} is not current: run python scripts/rules_doc.py", file=sys.stderr)
-            return 1
-        return 0
-    PAGE.write_text(text, encoding="utf-8")
-    print(f"wrote {PAGE} ({len(text.splitlines())} lines)")
-    return 0
+    return write_or_check(PAGE, lambda _current: render_markdown(), "rules_doc.py", argv)
 
 
 if __name__ == "__main__":
