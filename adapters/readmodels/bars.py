@@ -69,6 +69,9 @@ class BarRows:
 def bars_as_of(view: ReadModelView, on: date | None, position: int, *,
                person: str | None = None, institution: str | None = None
                ) -> list[dict[str, Any]]:
+    """The bar register on ``on`` (every step when None) as known at
+    ``position``: each bar awaiting approval, approved (in force until its
+    ``until``) or reversed, as its steps recorded by then say."""
     t = view.t["bars"]
     q = sa.select(t).where(t.c.known_from <= position)
     if person:

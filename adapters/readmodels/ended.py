@@ -56,6 +56,8 @@ class EndedRows:
 
 
 def ended_as_of(view: ReadModelView, on: date | None, position: int) -> list[dict[str, Any]]:
+    """The public list on ``on`` (every ending when None) as known at
+    ``position``: endings by then, less those reversed by then."""
     t = view.t["ended"]
     q = sa.select(t).where(t.c.known_from <= position)
     if on is not None:

@@ -84,6 +84,10 @@ class PostingRows:
 def positions_as_of(view: ReadModelView, on: date | None, position: int, *,
                     agreement: str | None = None, year: int | None = None,
                     agency: str | None = None) -> list[Position]:
+    """Fund positions per agreement-year on ``on`` (every business date
+    when None) as known at ``position``: the sums of the postings, with
+    the still-held deposit and approved-but-unpaid amounts derived from
+    them so that they cannot drift."""
     t = view.t["postings"]
     q = (sa.select(t.c.agency, t.c.agreement, t.c.institution, t.c.year, t.c.col,
                    sa.func.sum(t.c.amount))

@@ -84,6 +84,8 @@ class StatusRows:
 def status_as_of(view: ReadModelView, on: date, position: int,
                  agreement: str | None = None,
                  institution: str | None = None) -> list[dict[str, Any]]:
+    """Each agreement's status on ``on`` as the ledger knew it at
+    ``position`` (AUD-03): the row valid then, of the version known then."""
     t = view.t["status"]
     q = (sa.select(t.c.agreement, t.c.institution, t.c.agency, t.c.status, t.c.why,
                    t.c.valid_from)
