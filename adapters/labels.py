@@ -1,0 +1,66 @@
+"""Every word a user reads, Chinese first: one catalogue (adapters/data/
+labels.json) for the command line, the exports and the console.
+
+A label is looked up by a stable English key (``column.agreement``,
+``status.suspended``); JSON output keeps those codes, people read the
+words. The language is Chinese unless ``--lang en`` or the ``LEDGER_LANG``
+setting says English. An unknown key is an error, not a silent echo of the
+code: a test renders every table and would fail on it.
+"""
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from importlib import resources
+
+LANGS = ("zh", "en")
+LANG_SETTING = "LEDGER_LANG"
+_chosen: str | None = None
+
+
+class UnknownLabel(KeyError):
+    """A key the catalogue does not have (a typo, or a word never catalogued)."""
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    text = resources.files("adapters").joinpath("data/labels.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def set_lang(lang: str | None) -> None:
+    """The language for this process (``--lang``); None goes back to the setting."""
+    global _chosen
+    if lang is not None and lang not in LANGS:
+        raise ValueError(f"unknown language {lang!r}: give one of {', '.join(LANGS)}")
+    _chosen = lang
+
+
+def current() -> str:
+    if _chosen:
+        return _chosen
+    wanted = os.environ.get(LANG_SETTING, "zh").strip().lower()
+    return wanted if wanted in LANGS else "zh"
+
+
+def label(key: str, lang: str | None = None, **values: object) -> str:
+    """The words for ``key`` in ``lang`` (the current language by default),
+    with ``{name}`` placeholders filled from ``values``."""
+    try:
+        entry = catalogue()[key]
+    except KeyError:
+        raise UnknownLabel(key) from None
+    text = entry[lang or current()]
+    return text.format(**values) if values else text
+
+
+def word(group: str, code: object, lang: str | None = None) -> str:
+    """A code's words within a group (``word("status", "in notice")``): the
+    catalogue's key is the code with spaces as underscores. A code the
+    catalogue lacks is shown as it is, so that no value is ever hidden; the
+    label tests list every code the ledger produces."""
+    key = f"{group}.{str(code).replace(' ', '_')}"
+    if key in catalogue():
+        return label(key, lang)
+    return str(code)
