@@ -134,3 +134,22 @@ def test_xlsx_holds_numbers_and_dates_with_a_frozen_bold_header_and_what_was_ask
     about = {r[0].value: r[1].value for r in book["查询说明"].iter_rows(min_row=2)}
     assert about["数据库"] == "sqlite:///x.sqlite" and about["业务日期截至"] == "2025-12-31"
     assert about["记录截至"] == "当前" and about["行数"] == "2" and about["导出人"]
+
+
+def _position(year, claimed, paid):
+    zero = "0.00"
+    return {"year": year, "claimed": claimed, "approved": claimed, "paid": paid,
+            "withheld": zero, "still_held": zero, "to_recover": zero, "recovered": zero}
+
+
+def test_positions_chart_sums_years_exactly_and_writes_png_and_svg(tmp_path):
+    from adapters.charts import ChartUnusable, positions_chart, yearly
+    rows = [_position(2024, "0.01", "0.01"), _position(2024, "100.02", "90.00"),
+            _position(2025, "12345678.99", "1")]
+    assert yearly(rows)[2024]["claimed"] == Decimal("100.03")
+    png = positions_chart(rows, tmp_path / "f.png")
+    assert png.read_bytes().startswith(b"\x89PNG")
+    svg = positions_chart(rows, tmp_path / "f.svg", lang="en")
+    assert b"<svg" in svg.read_bytes()[:500]
+    with pytest.raises(ChartUnusable):
+        positions_chart(rows, tmp_path / "f.jpg")
