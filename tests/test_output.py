@@ -153,3 +153,18 @@ def test_positions_chart_sums_years_exactly_and_writes_png_and_svg(tmp_path):
     assert b"<svg" in svg.read_bytes()[:500]
     with pytest.raises(ChartUnusable):
         positions_chart(rows, tmp_path / "f.jpg")
+
+
+def test_progress_goes_to_standard_error_only_when_asked(monkeypatch, capsys):
+    from adapters.progress import progress
+    monkeypatch.setenv("LEDGER_PROGRESS", "never")
+    with progress("校验", total=3) as steps:
+        for _ in range(3):
+            steps.advance()
+    assert capsys.readouterr() == ("", "")
+    monkeypatch.setenv("LEDGER_PROGRESS", "always")
+    with progress("校验", total=3) as steps:
+        steps.say("校验哈希链")
+        steps.advance(3)
+    out, err = capsys.readouterr()
+    assert out == "" and "校验哈希链" in err and "3/3" in err
