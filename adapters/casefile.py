@@ -43,7 +43,7 @@ from adapters.integrity import (GENESIS, IntegrityProblem, MerkleTree, StoredFor
                                 events_table, key_fingerprint, leaf_hash, make_checkpoint,
                                 public_key_b64, read_forms, sign, signature_ok, verify,
                                 verify_inclusion)
-from adapters.timeline import Subject, build_timeline, event_type
+from adapters.timeline import Subject, event_type, timeline
 
 CASE_FORMAT = "agreement-ledger-case/v1"
 PARTS = ("checkpoint", "events", "projections", "timeline", "version")
@@ -147,6 +147,22 @@ def subject_projections(state: Any, subject: Subject,
     return _plain({"as_recorded_through_event": None, **out})
 
 
+def _subject_state(ledger: Any, subject: Subject, linked: dict[str, list[str]],
+                   position: int) -> Any:
+    """The fold ``subject_projections`` reads, over the subject's aggregates."""
+    from adapters.readmodels import view_for
+    from adapters.readmodels.subjects import subject_state
+    view = view_for(ledger)
+    if subject.kind == "institution":
+        return subject_state(ledger, view, position, institutions=[subject.key])
+    if subject.kind == "agreement":
+        ag = subject_state(ledger, view, position, agreements=[subject.key]).agreements[
+            subject.key]
+        return subject_state(ledger, view, position, agreements=[subject.key],
+                             institutions=[ag.institution_code])
+    return subject_state(ledger, view, position, persons=[subject.key], institutions=linked)
+
+
 # --- export ----------------------------------------------------------------------------------
 def _decode(mapper: Any, form: StoredForm) -> Any:
     return mapper.to_domain_event(StoredEvent(
@@ -174,8 +190,12 @@ def build_case(ledger: Any, subject: Subject | str,
     if head.hex() != report.head:
         raise IntegrityProblem("the store changed while the case was exported; export again")
     position = {f.notification_id: i for i, f in enumerate(forms)}
-    log = [(f.notification_id, _decode(ledger.mapper, f)) for f in forms]
-    tl = build_timeline(log, subject)
+    # the subject's rows and state from the read models, as known at the
+    # checkpoint's last event: only the subject's events are decoded (the
+    # leaves above hash every stored form, as a proof needs, decoding none)
+    last = forms[-1].notification_id if forms else 0
+    tl = timeline(ledger, subject, position=last)
+    state = _subject_state(ledger, subject, tl.linked, last)
     tree = MerkleTree(leaves)
     checkpoint = make_checkpoint(count=len(forms),
                                  first_id=forms[0].notification_id if forms else None,
@@ -187,7 +207,7 @@ def build_case(ledger: Any, subject: Subject | str,
         i = position[nid]
         events.append({"index": i, "stored": forms[i].as_dict(), "leaf": leaves[i].hex(),
                        "proof": [p.hex() for p in tree.proof(i)]})
-    projections = subject_projections(tl.state, subject, tl.linked)
+    projections = subject_projections(state, subject, tl.linked)
     projections["as_recorded_through_event"] = checkpoint["last_notification_id"]
     parts = {
         "checkpoint": checkpoint,

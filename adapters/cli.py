@@ -31,7 +31,8 @@ class _LedgerGroup(TyperGroup):
         except Exception as e:
             # RebuildUnfinished by name: importing the read models here would
             # slow every command, even --help
-            if not (isinstance(e, StoreUnavailable) or type(e).__name__ == "RebuildUnfinished"):
+            if not (isinstance(e, StoreUnavailable) or any(
+                    c.__name__ == "RebuildUnfinished" for c in type(e).__mro__)):
                 raise
             typer.echo(f"{e}".rstrip(".") + ".", err=True)
             raise typer.Exit(2) from None
@@ -155,14 +156,17 @@ def _seal_and_close(ledger) -> None:
         ledger.close()
 
 
-def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str]):
+def _state(db: Optional[str], as_of: Optional[str], known_at: Optional[str], **subject):
+    """The status fold as of a date, as known at an instant, over one
+    subject's aggregates only (``subject_state``: the subject index names
+    them; the log is not replayed)."""
+    from adapters.readmodels.subjects import subject_state
     day, instant = _parse_date(as_of, "--as-of"), _parse_instant(known_at)   # before the store
-    ledger = open_ledger(db, create=False)
+    ledger, view = _read_models(db)
     try:
-        events = [e for _, e in ledger.read_log()]
+        return subject_state(ledger, view, _position(view, instant), as_of=day, **subject)
     finally:
         ledger.close()
-    return build(events, as_of=day, known_at=instant)
 
 
 def _app_row(a, state) -> dict[str, Any]:
@@ -177,7 +181,7 @@ def institution(code: str, as_of: Optional[str] = typer.Option(None, "--as-of"),
                 known_at: Optional[str] = typer.Option(None, "--known-at"),
                 as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """An institution with its people, bars, applications and agreements."""
-    state = _state(db, as_of, known_at)
+    state = _state(db, as_of, known_at, institutions=[code])
     inst = state.institutions.get(code)
     if inst is None:
         typer.echo(f"unknown institution {code!r}", err=True)
@@ -228,7 +232,7 @@ def application(number: str, as_of: Optional[str] = typer.Option(None, "--as-of"
                 known_at: Optional[str] = typer.Option(None, "--known-at"),
                 as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """One application with its evaluations and score sheets."""
-    state = _state(db, as_of, known_at)
+    state = _state(db, as_of, known_at, applications=[number])
     a = state.applications.get(number)
     if a is None:
         typer.echo(f"unknown application {number!r}", err=True)
@@ -324,14 +328,12 @@ def ended(as_of: Optional[str] = typer.Option(None, "--as-of"),
           as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """The public list of ended agreements, with date and ground (TER-03)."""
     from adapters.readmodels import ended_as_of
+    from adapters.readmodels.about import names_of
     day, instant = _parse_date(as_of, "--as-of"), _parse_instant(known_at)
     ledger, view = _read_models(db)
     try:
         rows = ended_as_of(view, day, _position(view, instant))
-        names = {}
-        if rows:
-            state = build(e for _, e in ledger.read_log())
-            names = {c: i.name for c, i in state.institutions.items()}
+        names = names_of(view, (r["institution"] for r in rows))   # as last recorded
     finally:
         ledger.close()
     for r in rows:

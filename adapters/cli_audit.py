@@ -49,6 +49,11 @@ def _date(text: Optional[str], name: str) -> Optional[date]:
         raise typer.BadParameter(f"{name}: {printable(e)}") from None
 
 
+def _instant(text: Optional[str]) -> Optional[datetime]:
+    from adapters.cli import _parse_instant   # the one --known-at parser
+    return _parse_instant(text)
+
+
 def _private_key(path: Path):
     from adapters.integrity import load_private_key
     try:
@@ -261,6 +266,15 @@ def history_command(
         types: Optional[List[str]] = typer.Option(None, "--type",
                                                   help="event type, e.g. Agreement.Suspended, "
                                                        "Suspended or Agreement (repeatable)"),
+        users: Optional[List[str]] = typer.Option(None, "--user",
+                                                  help="only events recorded by this user "
+                                                       "(repeatable)"),
+        roles: Optional[List[str]] = typer.Option(None, "--role",
+                                                  help="only events recorded in this role "
+                                                       "(repeatable)"),
+        known_at: Optional[str] = typer.Option(None, "--known-at",
+                                               help="as the ledger knew it at this instant, "
+                                                    "e.g. 2025-03-01T12:00:00+08:00"),
         csv_out: Optional[Path] = typer.Option(None, "--csv", help="write CSV (UTF-8 with BOM)"),
         xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", help="write an .xlsx workbook"),
         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
@@ -270,12 +284,19 @@ def history_command(
     the business date, the command, the document and the rules involved. A
     person's timeline spans every institution they represent or invest in."""
     from adapters.casefile import ledger_version
-    from adapters.timeline import timeline, write_csv, write_xlsx
+    from adapters.timeline import check_types, timeline, write_csv, write_xlsx
     subject = _subject(institution, agreement, person)
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
+    instant = _instant(known_at)
+    try:
+        check_types(types or ())
+    except ValueError as e:
+        typer.echo(f"ledger history: {e}", err=True)
+        raise typer.Exit(2)
     ledger = _open(db)
     try:
-        tl = timeline(ledger, subject, date_from=start, date_to=end, types=types or ())
+        tl = timeline(ledger, subject, date_from=start, date_to=end, types=types or (),
+                      users=users or (), roles=roles or (), known_at=instant)
     except LookupError as e:
         typer.echo(str(e).strip("'\""), err=True)
         raise typer.Exit(1)

@@ -13,10 +13,15 @@ link since removed), so an investigator sees sister institutions together.
 A practitioner's timeline holds the events that name them (bars, disputes,
 claims naming them), not their employer's whole history.
 
-Rows are derived by folding the whole log with the status projection's own
-``apply`` (``projections.status``), so an event's aggregate key and its
-rule ids (some depend on the aggregate's state at that moment, e.g. which
-suspension a resumption ends) are read exactly as the rules saw them.
+``build_timeline`` is the definition: it folds a whole log with the status
+projection's own ``apply`` (``projections.status``), so an event's
+aggregate key and its rule ids (some depend on the aggregate's state at
+that moment, e.g. which suspension a resumption ends) are read exactly as
+the rules saw them. ``timeline`` answers the same from the read models
+(``adapters/readmodels/about.py``, ``subjects.py``): the subject index
+names the subject's aggregates and events, which alone are read and
+decoded; only an aggregate with an event whose rules need its state is
+folded, its own events (tests compare the two on generated provinces).
 """
 from __future__ import annotations
 
@@ -462,21 +467,19 @@ def summarize(e: Any, width: int = 300) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _row(nid: int, e: Any, aggregate: Any, via: str) -> TimelineRow:
+def _row(nid: int, e: Any, name: str, key: str, summary: str, rules: tuple[str, ...],
+         via: str) -> TimelineRow:
     env = getattr(e, "envelope", None)
     instant = e.timestamp if e.timestamp.tzinfo else e.timestamp.replace(tzinfo=timezone.utc)
     return TimelineRow(
         notification_id=nid,
         recorded_utc=instant.astimezone(timezone.utc),
         recorded_shanghai=instant.astimezone(SHANGHAI),
-        effective_on=getattr(e, "effective_on", None),
-        aggregate=type(aggregate).__name__ if aggregate is not None
-        else event_type(e).split(".")[0],
-        key=aggregate_key(aggregate) if aggregate is not None else "",
+        effective_on=getattr(e, "effective_on", None), aggregate=name, key=key,
         event=event_type(e),
         user=getattr(env, "user", ""), role=getattr(env, "role", ""),
         command_id=getattr(env, "command_id", ""), document=getattr(env, "document", ""),
-        summary=summarize(e), rules=rules_for(e, aggregate), via=via)
+        summary=summary, rules=rules, via=via)
 
 
 def _type_matches(kind: str, wanted: Sequence[str]) -> bool:
@@ -485,6 +488,35 @@ def _type_matches(kind: str, wanted: Sequence[str]) -> bool:
     aggregate, _, name = kind.partition(".")
     low = {w.lower() for w in wanted}
     return kind.lower() in low or aggregate.lower() in low or name.lower() in low
+
+
+def check_types(types: Sequence[str]) -> None:
+    """ValueError naming the valid event types when one given matches none."""
+    unknown = [t for t in types if not any(_type_matches(kind, [t]) for kind in RULES)]
+    if unknown:
+        raise ValueError(f"unknown event type(s) {', '.join(map(repr, unknown))}; give an "
+                         f"aggregate, an event or Aggregate.Event, one of: "
+                         f"{', '.join(sorted(RULES))}")
+
+
+def _wanted(e: Any, date_from: date | None, date_to: date | None, types: Sequence[str],
+            users: Sequence[str], roles: Sequence[str]) -> bool:
+    eff = getattr(e, "effective_on", None)
+    if date_from and (eff is None or eff < date_from):
+        return False
+    if date_to and (eff is None or eff > date_to):
+        return False
+    env = getattr(e, "envelope", None)
+    if users and getattr(env, "user", "") not in users:
+        return False
+    if roles and getattr(env, "role", "") not in roles:
+        return False
+    return _type_matches(event_type(e), types)
+
+
+# the events whose rule ids depend on their aggregate's state (``rules_for``)
+STATEFUL = frozenset({"Agreement.ResumptionApplied", "Agreement.Resumed",
+                      "Application.MaterialsSupplied", "Claim.HoldReleased"})
 
 
 @dataclass
@@ -498,20 +530,25 @@ class Timeline:
 
 def build_timeline(log: Iterable[tuple[int, Any]], subject: Subject | str, *,
                    date_from: date | None = None, date_to: date | None = None,
-                   types: Sequence[str] = ()) -> Timeline:
-    """The subject's rows from ``(notification id, event)`` pairs in log order."""
+                   types: Sequence[str] = (), users: Sequence[str] = (),
+                   roles: Sequence[str] = ()) -> Timeline:
+    """The subject's rows from ``(notification id, event)`` pairs in log
+    order, folding them all (the definition ``timeline`` is checked against)."""
     subject = Subject.parse(subject) if isinstance(subject, str) else subject
+    check_types(types)
     state = LedgerState()
-    seen: list[tuple[int, Any, Any, Relations]] = []
+    seen: list[tuple[int, Any, Any, Relations, str, tuple[str, ...]]] = []
     history_links: dict[str, set[str]] = {}
     for nid, e in log:
+        summary = summarize(e)            # before any later event can touch its fields
         apply(state, e)
         aggregate = state.index.get(e.originator_id)
         rel = relations(e, aggregate, state)
         if subject.kind == "person" and event_type(e) == "Person.LinkedToInstitution" \
                 and getattr(aggregate, "person_id", None) == subject.key:
             history_links.setdefault(e.institution_code, set()).add(e.role)
-        seen.append((nid, e, aggregate, rel))
+        # the rules as of this moment: the aggregate goes on changing
+        seen.append((nid, e, aggregate, rel, summary, rules_for(e, aggregate)))
     table = {"institution": state.institutions, "agreement": state.agreements,
              "person": state.persons}[subject.kind]
     if subject.key not in table:
@@ -524,18 +561,14 @@ def build_timeline(log: Iterable[tuple[int, Any]], subject: Subject | str, *,
         linked = {code: sorted(roles) for code, roles in sorted(history_links.items())}
     spanning = {code for code, roles in linked.items() if set(roles) & set(SPANNING_ROLES)}
     rows: list[TimelineRow] = []
-    for nid, e, aggregate, rel in seen:
+    for nid, e, aggregate, rel, summary, rules in seen:
         via = _via(subject, rel, spanning, linked)
-        if via is None:
+        if via is None or not _wanted(e, date_from, date_to, types, users, roles):
             continue
-        eff = getattr(e, "effective_on", None)
-        if date_from and (eff is None or eff < date_from):
-            continue
-        if date_to and (eff is None or eff > date_to):
-            continue
-        if not _type_matches(event_type(e), types):
-            continue
-        rows.append(_row(nid, e, aggregate, via))
+        rows.append(_row(nid, e, type(aggregate).__name__ if aggregate is not None
+                         else event_type(e).split(".")[0],
+                         aggregate_key(aggregate) if aggregate is not None else "",
+                         summary, rules, via))
     return Timeline(subject, rows, state, linked, [r.notification_id for r in rows])
 
 
@@ -552,9 +585,61 @@ def _via(subject: Subject, rel: Relations, spanning: set[str],
 
 
 def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = None,
-             date_to: date | None = None, types: Sequence[str] = ()) -> Timeline:
-    return build_timeline(ledger.read_log(), subject, date_from=date_from, date_to=date_to,
-                          types=types)
+             date_to: date | None = None, types: Sequence[str] = (),
+             users: Sequence[str] = (), roles: Sequence[str] = (),
+             known_at: datetime | None = None, position: int | None = None) -> Timeline:
+    """The subject's timeline from the read models, as known at ``known_at``
+    (or at log ``position``): the rows ``build_timeline`` gives for the log
+    recorded by then. ``Timeline.state`` is left empty (``subject_state``)."""
+    from adapters.readmodels import catch_up, log_position, view_for
+    from adapters.readmodels.subjects import subject_events
+    subject = Subject.parse(subject) if isinstance(subject, str) else subject
+    check_types(types)
+    catch_up(ledger)
+    view = view_for(ledger)
+    if position is None:
+        position = log_position(view, known_at)
+    found = subject_events(ledger, view, subject.kind, subject.key, position)
+    chosen = [(nid, e, via) for nid, e in found.events
+              if (via := found.via(nid)) is not None
+              and _wanted(e, date_from, date_to, types, users, roles)]
+    summaries = {nid: summarize(e) for nid, e, _ in chosen}   # before any fold below
+    rules = _rules_in_order(ledger, found.events, found.whole, position)
+    rows = []
+    for nid, e, via in chosen:
+        name, key = found.label(nid)
+        rows.append(_row(nid, e, name, key, summaries[nid], rules.get(nid) or rules_for(e),
+                         via))
+    return Timeline(subject, rows, LedgerState(), found.linked,
+                    [r.notification_id for r in rows])
+
+
+def _rules_in_order(ledger: Any, events: list[tuple[int, Any]], whole: set[str],
+                    position: int) -> dict[int, tuple[str, ...]]:
+    """The rule ids of the events that need their aggregate's state then
+    (``STATEFUL``): each such aggregate folded over its own events."""
+    from adapters.readmodels.subjects import read_events
+    needing = {str(e.originator_id) for _, e in events if event_type(e) in STATEFUL}
+    if not needing:
+        return {}
+    own = {oid: [] for oid in needing}
+    for nid, e in events:
+        if str(e.originator_id) in own:
+            own[str(e.originator_id)].append((nid, e))
+    partial = sorted(needing - whole)   # met through one event only: read in full
+    if partial:
+        own.update({oid: [] for oid in partial})
+        for nid, e in read_events(ledger, position, aggregates=partial):
+            own[str(e.originator_id)].append((nid, e))
+    rules = {}
+    for stream in own.values():
+        aggregate = None
+        for nid, e in stream:
+            aggregate = e.mutate(None) if aggregate is None else (e.apply(aggregate) or
+                                                                  aggregate)
+            if event_type(e) in STATEFUL:
+                rules[nid] = rules_for(e, aggregate)
+    return rules
 
 
 # --- exports ---------------------------------------------------------------------------------

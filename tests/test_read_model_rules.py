@@ -122,7 +122,7 @@ def test_aud02_every_replayed_aggregate_has_the_views_that_make_its_rows():
     """Each view's module names the aggregates whose events it handles; an
     aggregate routed to replay with no view would stop the read models, and
     a view that lost its handler would silently keep no rows for it."""
-    from adapters.readmodels import bars, deadlines, ended, status
+    from adapters.readmodels import about, bars, deadlines, ended, status
     from adapters.readmodels.projection import ROWS_OF
     from adapters.readmodels.routing import REPLAYED
     from domain.agreement import Agreement
@@ -133,10 +133,13 @@ def test_aud02_every_replayed_aggregate_has_the_views_that_make_its_rows():
     assert set(ROWS_OF) == set(REPLAYED)
     # an agreement's event makes its status, public-list and deadline rows, in that order
     assert ROWS_OF[Agreement] == (status.StatusRows._status, ended.EndedRows._ended,
-                                  deadlines.DeadlineRows._agreement_deadlines)
-    assert ROWS_OF[Person] == (bars.BarRows._bars,)
-    assert ROWS_OF[Application] == (deadlines.DeadlineRows._application_deadlines,)
-    assert ROWS_OF[Evaluation] == (deadlines.DeadlineRows._evaluation_deadlines,)
+                                  deadlines.DeadlineRows._agreement_deadlines,
+                                  about.AboutRows._about)
+    assert ROWS_OF[Person] == (bars.BarRows._bars, about.AboutRows._about)
+    assert ROWS_OF[Application] == (deadlines.DeadlineRows._application_deadlines,
+                                    about.AboutRows._about)
+    assert ROWS_OF[Evaluation] == (deadlines.DeadlineRows._evaluation_deadlines,
+                                   about.AboutRows._about)
     assert ROWS_OF[CalendarBook] == (deadlines.DeadlineRows._calendar_loaded,)
 
 

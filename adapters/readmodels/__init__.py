@@ -14,6 +14,9 @@ resumes from the tracked position.
 | ``rm_deadlines``   | applications' and agreements' open deadlines, bitemporal      |
 | ``rm_ended``       | the public list of ended agreements                           |
 | ``rm_bars``        | the practitioner bar register                                 |
+| ``rm_about``       | which aggregates and events are about which subject (timeline) |
+| ``rm_named``       | the practitioners a claim of each agreement names            |
+| ``rm_names``       | institutions' names as recorded                               |
 
 "As of" a business date filters by ``effective_on`` / validity; "as known at"
 an instant becomes a log position (the last notification recorded by then)
@@ -46,7 +49,7 @@ from adapters.readmodels.ended import ended_as_of
 from adapters.readmodels.log import LOG_WINDOW_IDS, _instant, _stored_instant, log_position
 from adapters.readmodels.positions import positions_as_of
 from adapters.readmodels.projection import ReadModels
-from adapters.readmodels.rebuild import rebuild, rebuild_partition
+from adapters.readmodels.rebuild import RebuildRunning, rebuild, rebuild_lock, rebuild_partition
 from adapters.readmodels.routing import APP, MONEY, PROJECTION, REPLAYED
 from adapters.readmodels.runner import RebuildUnfinished, catch_up, follow, start_runner, view_for
 from adapters.readmodels.schema import ReadModelView
@@ -55,8 +58,8 @@ from adapters.readmodels.verify import money_identities_at_every_point, snapshot
 from adapters.readmodels.writer import Batch, _copy_text, _copy_value
 
 __all__ = ["APP", "Batch", "FAR", "LOG_WINDOW_IDS", "MONEY", "PROJECTION", "REPLAYED",
-           "ReadModelView", "ReadModels", "RebuildUnfinished", "bars_as_of", "catch_up",
-           "deadlines_as_of", "ended_as_of", "follow", "log_position",
-           "money_identities_at_every_point", "positions_as_of", "rebuild",
+           "ReadModelView", "ReadModels", "RebuildRunning", "RebuildUnfinished", "bars_as_of",
+           "catch_up", "deadlines_as_of", "ended_as_of", "follow", "log_position",
+           "money_identities_at_every_point", "positions_as_of", "rebuild", "rebuild_lock",
            "rebuild_partition", "snapshot", "start_runner", "status_as_of", "verify",
            "view_for", "_copy_text", "_copy_value", "_instant", "_stored_instant"]

@@ -51,6 +51,7 @@ class PostingRows:
         event with no rule is replayed on its aggregate instead."""
         if is_created and name in postings.CREATED:
             money, deltas = postings.created(name, payload)
+            self._about_money(name, originator_id, payload, n)
             if not deltas:
                 # a zero posting: the account exists from its opening day, so its
                 # agreement-year has a (zero) position before any money moves, as

@@ -15,17 +15,18 @@ import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import Projection
 
+from adapters.readmodels.about import AboutRows
 from adapters.readmodels.bars import BarRows
 from adapters.readmodels.deadlines import DeadlineRows
 from adapters.readmodels.ended import EndedRows
 from adapters.readmodels.log import _instant, _stored_instant
 from adapters.readmodels.positions import PostingRows
-from adapters.readmodels.routing import MONEY_KINDS, PROJECTION, REPLAYED_KINDS
+from adapters.readmodels.routing import LINKED_KINDS, MONEY_KINDS, PROJECTION, REPLAYED_KINDS
 from adapters.readmodels.schema import ReadModelView
 from adapters.readmodels.status import StatusRows
 from adapters.readmodels.writer import Batch
 from adapters.transcoder import event_from_parsed
-from adapters.readmodels import bars, deadlines, ended, status
+from adapters.readmodels import about, bars, deadlines, ended, status
 from domain.service import Ledger
 from projections import postings
 
@@ -33,12 +34,12 @@ from projections import postings
 # order: each view's module says which aggregates' events it handles
 # (``HANDLERS``), so a view is added or changed in its own module.
 ROWS_OF: dict[type, tuple[Callable[..., None], ...]] = {}
-for _view in (status, ended, deadlines, bars):
+for _view in (status, ended, deadlines, bars, about):
     for _cls, _handle in _view.HANDLERS.items():
         ROWS_OF[_cls] = ROWS_OF.get(_cls, ()) + (_handle,)
 
 
-class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
+class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, AboutRows,
                  Projection[ReadModelView]):
     """Turns events into read-model rows. Keeps the aggregates it has seen in
     memory; an aggregate it has not seen is loaded from the event store as it
@@ -60,6 +61,8 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
         self.position = 0                # the notification being applied
         self.batch = Batch()
         self.routes: dict[str, tuple[str, int]] = {}   # stored topic -> (event name, how)
+        self.keys: dict[Any, str] = {}   # institutions' and agencies' codes (``about``)
+        self.named_seen = set()
 
     # --- eventsourcing's Projection interface (the continuous runner) -----------
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
@@ -85,11 +88,14 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
                         day, notification_id, hasattr(e, "originator_topic"), domain_event=e)
         elif kind in REPLAYED_KINDS:
             self._replayed(e, notification_id)
+        elif kind in LINKED_KINDS:
+            self._about_logged(e, notification_id)
 
     # what each stored topic needs (``_route``): its log only, a posting rule that
     # moves nothing (a claim's sample and its reviews, a booked deposit: more than
-    # half of a province's events), a posting rule, or its aggregate replayed
-    LOG_ONLY, NO_POSTING, MONEY, REPLAY = range(4)
+    # half of a province's events), a posting rule, its aggregate replayed, or
+    # decoded for the subjects it names
+    LOG_ONLY, NO_POSTING, MONEY, REPLAY, LINKED = range(5)
 
     def _route(self, topic: str) -> tuple[str, int]:
         name = topic.rpartition(":")[2]
@@ -97,7 +103,8 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
         if kind in MONEY_KINDS:
             how = self.NO_POSTING if postings.RULES.get(name) is postings.nothing else self.MONEY
         else:
-            how = self.REPLAY if kind in REPLAYED_KINDS else self.LOG_ONLY
+            how = self.REPLAY if kind in REPLAYED_KINDS else \
+                self.LINKED if kind in LINKED_KINDS else self.LOG_ONLY
         self.routes[topic] = (name, how)
         return name, how
 
@@ -121,6 +128,9 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows,
         if how == self.MONEY:
             self._money(name, originator_id, version, payload, day, notification_id,
                         "originator_topic" in payload, topic, state)
+        elif how == self.LINKED:
+            self._about_logged(self._event(topic, originator_id, version, payload, state),
+                               notification_id)
         else:
             self._replayed(self._event(topic, originator_id, version, payload, state),
                            notification_id)

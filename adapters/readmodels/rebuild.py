@@ -18,15 +18,15 @@ from eventsourcing.persistence import Tracking
 from adapters.readmodels.log import _windows_of, _windows_upsert
 from adapters.readmodels.logsql import _log_rows_sql, _windows
 from adapters.readmodels.projection import ReadModels
-from adapters.readmodels.routing import APP, MONEY, REPLAYED
+from adapters.readmodels.routing import APP, LINKED, MONEY, REPLAYED
 from adapters.readmodels.schema import ReadModelView, _rebuild_state, _set_rebuild_state
-from adapters.readmodels.runner import _apply_log, view_for
+from adapters.readmodels.runner import RebuildUnfinished, _apply_log, view_for
 from adapters.readmodels.writer import Batch, _sqlite_relaxed_commit
 from domain.service import Ledger
 from projections import postings
 
 REPLAY_PARTITION, LOG_PARTITION = 0, 1   # the others (2 ..) share the money events
-PARTITION_LAYOUT = "2"   # recorded in a rebuild's plan: resume only what this layout began
+PARTITION_LAYOUT = "3"   # recorded in a rebuild's plan: resume only what this layout began
 
 
 def _partition_sql(dialect: str, k: int, partitions: int) -> str:
@@ -35,7 +35,10 @@ def _partition_sql(dialect: str, k: int, partitions: int) -> str:
     - 0: the aggregates that are replayed (agreements, people, applications,
       evaluations, the calendar book: their read-model subjects depend on
       each other, as an evaluation's deadlines are its application's and a
-      calendar load recomputes provisional ones);
+      calendar load recomputes provisional ones), and the few decoded for
+      the subjects they name (institutions, disputes, agencies, the
+      registry, assessments: a registry listing is about its agreement's
+      institution, which this partition has at hand);
     - 1: every event that only makes a log row (a sample, its reviews, a
       booked deposit, an institution's or the registry's events: more than
       half of a province), written by SQL alone (``_log_rows_sql``);
@@ -44,7 +47,8 @@ def _partition_sql(dialect: str, k: int, partitions: int) -> str:
 
     Each aggregate's events, and each read-model subject's rows, so belong
     to exactly one partition."""
-    replayed = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(REPLAYED))
+    replayed = " OR ".join(_starts_with(dialect, p)
+                           for p in _topic_prefixes(REPLAYED + LINKED))
     money = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(MONEY))
     silent = ", ".join(f"'{t}'" for t in _no_posting_topics())
     posting = f"({money}) AND topic NOT IN ({silent})"
@@ -109,7 +113,69 @@ def rebuild(ledger: Ledger, *, batch_size: int = 20000,
     usual. A rebuild that was stopped part-way (killed, or
     ``stop_after_batches``) resumes where each partition stopped when run
     again, with the partitioning it began with, and ends in the same state.
-    Stop ``ledger follow`` while rebuilding."""
+    Stop ``ledger follow`` while rebuilding. A second rebuild of the same
+    store started meanwhile is refused (``RebuildRunning``): resuming what
+    the first is still writing would apply events twice."""
+    with rebuild_lock(ledger):
+        return _rebuild(ledger, batch_size=batch_size, progress=progress,
+                        stop_after_batches=stop_after_batches, workers=workers)
+
+
+class RebuildRunning(RebuildUnfinished):
+    """Another rebuild of the same store is running."""
+
+
+@contextlib.contextmanager
+def rebuild_lock(ledger: Ledger) -> Iterator[None]:
+    """Held for a whole rebuild: PostgreSQL's session advisory lock (on a
+    connection of its own, keyed by the schema) or, on SQLite, an exclusive
+    lock on a file beside the database. Never waits: a second rebuild is
+    refused at once (``RebuildRunning``). Forked partitions inherit the
+    file lock and never touch the PostgreSQL connection (they leave with
+    ``os._exit``)."""
+    url = str(ledger.env.get("SQLALCHEMY_URL") or "")
+    refusal = RebuildRunning("another `ledger rebuild` is running on this store: wait for it "
+                             "to finish (one rebuild at a time)")
+    if url.startswith("postgresql"):
+        # the schema the ledger's tables are in: named, or the search path's first
+        key = sa.text("SELECT hashtext('agreement-ledger rebuild ' || "
+                      "coalesce(:schema, current_schema()))").bindparams(
+            schema=ledger.env.get("SQLALCHEMY_SCHEMA") or None)
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        conn = engine.connect()
+        try:
+            k = conn.execute(key).scalar()
+            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": k}).scalar()
+            conn.commit()
+            if not got:
+                raise refusal
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": k})
+                conn.commit()
+        finally:
+            conn.close()
+            engine.dispose()
+        return
+    if not url.startswith("sqlite:///") or ":memory:" in url or url == "sqlite:///":
+        yield   # an in-memory store has one process
+        return
+    import fcntl
+    with open(url[len("sqlite:///"):] + ".rebuild-lock", "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise refusal from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _rebuild(ledger: Ledger, *, batch_size: int,
+             progress: Callable[[int, int], None] | None,
+             stop_after_batches: int | None, workers: int | None) -> dict[str, Any]:
     import multiprocessing
     view = view_for(ledger)
     state = _rebuild_state(view)

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
-from adapters.readmodels import bars, deadlines, ended, log, positions, status
+from adapters.readmodels import about, bars, deadlines, ended, log, positions, status
 from adapters.readmodels.log import _windows_of, _windows_upsert
 from adapters.readmodels.writer import BatchWriter
 
@@ -18,7 +18,7 @@ ANALYZE_STATISTICS_TARGET = 30   # the rebuild's ANALYZE on PostgreSQL (its defa
 
 def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     t = {}
-    for view in (log, positions, status, deadlines, ended, bars):
+    for view in (log, positions, status, deadlines, ended, bars, about):
         t.update(view.tables(metadata, prefix))
     return t
 
@@ -50,13 +50,19 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
 
     def create_table(self) -> None:
         super().create_table()
-        w = self.t["log_windows"]
-        windows_were_there = sa.inspect(self.engine).has_table(w.name, schema=w.schema)
+        w, about = self.t["log_windows"], self.t["about"]
+        inspector = sa.inspect(self.engine)
+        windows_were_there = inspector.has_table(w.name, schema=w.schema)
+        about_was_there = inspector.has_table(about.name, schema=about.schema)
         self.metadata.create_all(self.engine, checkfirst=True)
         self.rebuild_table.create(self.engine, checkfirst=True)
         if not windows_were_there:
             self._fill_windows()
             self._drop_instants_index()
+        if not about_was_there and (self.max_tracking_id("Ledger") or 0) > 0:
+            # read models built before the subject index: it can only come
+            # from the whole log, so queries refuse until `ledger rebuild`
+            _set_rebuild_state(self, "in_progress")
 
     def _drop_instants_index(self) -> None:
         """Read models built when rm_log's recording instants had an index
@@ -90,7 +96,9 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
     # entry for about as much CPU as a row costs Python, and it builds all
     # of them at the end side by side (``create_indexes``).
     BULK_INDEXES = (("postings", "agreement"), ("status", "agreement"),
-                    ("deadlines", "subject"), ("deadlines", "valid_from"))
+                    ("deadlines", "subject"), ("deadlines", "valid_from"),
+                    *(("about", c) for c in ("institution", "agreement", "person",
+                                             "application")))
     LOG_ORDER_INDEXES = (("postings", "notification_id"),)
 
     def drop_bulk_indexes(self) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 import sqlalchemy as sa
 from eventsourcing.persistence import Tracking
 
+from adapters.readmodels.about import named_upsert
 from adapters.readmodels.log import _earliest_by_window, _stored_instant, _windows_upsert
 
 
@@ -31,7 +32,8 @@ class BatchWriter:
                     _relaxed_commit(self.engine, cursor)
             finally:
                 cursor.close()
-            for name in ("log", "postings", "status", "deadlines", "ended", "bars"):
+            for name in ("log", "postings", "status", "deadlines", "ended", "bars", "about",
+                         "names"):
                 rows = getattr(batch, name)
                 if rows:
                     self._bulk_insert(session, self.t[name], rows)
@@ -44,6 +46,14 @@ class BatchWriter:
             for name, closed in batch.closed.items():
                 if closed:
                     self._bulk_close(session, self.t[name], closed)
+            if batch.named:
+                cursor = session.connection().connection.dbapi_connection.cursor()
+                try:
+                    mark = "?" if self.engine.dialect.name == "sqlite" else "%s"
+                    cursor.executemany(named_upsert(self._name_of("named"), mark),
+                                       [(a, p, n) for (a, p), n in sorted(batch.named.items())])
+                finally:
+                    cursor.close()
             for key, values in batch.ended_updates:
                 session.execute(sa.update(self.t["ended"]).where(
                     self.t["ended"].c.agreement == key).where(
@@ -109,6 +119,9 @@ class BatchWriter:
                            f"{mark}", (instant, n))
             mended[n] = instant
         self._note_windows(cursor, _earliest_by_window(mended.items()))
+
+    def _name_of(self, table: str) -> str:
+        return self.engine.dialect.identifier_preparer.format_table(self.t[table])
 
     def windows_name(self) -> str:
         return self.engine.dialect.identifier_preparer.format_table(self.t["log_windows"])
@@ -284,6 +297,9 @@ class Batch:
     ended: list[dict[str, Any]] = field(default_factory=list)
     ended_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bars: list[dict[str, Any]] = field(default_factory=list)
+    about: list[tuple[Any, ...]] = field(default_factory=list)   # rows in column order
+    names: list[tuple[Any, ...]] = field(default_factory=list)
+    named: dict[tuple[str, str], int] = field(default_factory=dict)   # rm_named, earliest
     bar_updates: list[tuple[tuple[str, str], dict[str, Any]]] = field(default_factory=list)
 
     def __len__(self) -> int:

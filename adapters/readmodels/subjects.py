@@ -1,0 +1,227 @@
+"""Per-subject questions answered from the subject index (``about``) and the
+subject's own events, never the whole log.
+
+``rm_about`` says which aggregates (and which single events) are about an
+institution, agreement, person or application, as known at a log position.
+Their events are then read by aggregate id (the event store's own unique
+index) and by notification id, and decoded: a few hundred events of the
+subject, not the million of the log. What the ledger concludes about the
+subject is the status fold (``projections.status.build``) over exactly those
+aggregates' events, so it is the fold over the whole log read for that
+subject (the tests compare the two on generated provinces).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterable
+from uuid import UUID
+
+import orjson
+import sqlalchemy as sa
+from eventsourcing.persistence import StoredEvent
+
+from adapters.readmodels.about import ONE, WHOLE, about_rows, named_agreements
+
+if TYPE_CHECKING:
+    from adapters.readmodels.schema import ReadModelView
+    from projections.status import LedgerState
+
+# the aggregate whose creation makes a subject known
+SUBJECT_AGGREGATE = {"institution": "Institution", "agreement": "Agreement",
+                     "person": "Person", "application": "Application"}
+# the timeline of a person spans the institutions linked in these roles (ADM-03)
+SPANNING_ROLES = ("legal_representative", "principal", "actual_controller", "investor")
+
+
+def read_events(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
+                notifications: Iterable[int] = (), first_only: bool = False
+                ) -> list[tuple[int, Any]]:
+    """(notification id, domain event) of the given aggregates (every event,
+    or only their creation) and single notifications, recorded by
+    ``position``, in log order."""
+    table = ledger.recorder.events_record_cls.__table__
+    ids = sorted({UUID(str(a)) for a in aggregates})
+    numbers = sorted(set(notifications))
+    tests = []
+    for chunk in _chunks(ids):
+        tests.append(table.c.originator_id.in_(chunk))
+    for chunk in _chunks(numbers):
+        tests.append(table.c.id.in_(chunk))
+    if not tests:
+        return []
+    q = sa.select(table.c.id, table.c.originator_id, table.c.originator_version,
+                  table.c.topic, table.c.state).where(table.c.id <= position)
+    q = q.where(sa.or_(*tests))
+    if first_only:
+        q = q.where(table.c.originator_version == 1)
+    engine = ledger.recorder.datastore.engine
+    with engine.connect() as conn:
+        found = conn.execute(q).all()
+    to_domain = ledger.mapper.to_domain_event
+    out = {}
+    for nid, oid, version, topic, state in found:
+        out[nid] = to_domain(StoredEvent(originator_id=oid, originator_version=version,
+                                         topic=topic, state=state))
+    return sorted(out.items())
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def known(rows: list[dict[str, Any]], kind: str, key: str) -> dict[str, Any] | None:
+    """The row that made the subject known (its aggregate's creation)."""
+    aggregate = SUBJECT_AGGREGATE[kind]
+    for r in rows:
+        if r["scope"] == WHOLE and r["aggregate"] == aggregate and r[kind] == key:
+            return r
+    return None
+
+
+@dataclass
+class SubjectEvents:
+    """A subject's events with what each is about (``relations``, as rows)."""
+    kind: str
+    key: str
+    position: int
+    events: list[tuple[int, Any]]
+    rows_of: dict[int, list[dict[str, Any]]]          # notification id -> its about rows
+    linked: dict[str, list[str]] = field(default_factory=dict)   # a person's institutions
+    spanning: set[str] = field(default_factory=set)
+    whole: set[str] = field(default_factory=set)      # aggregates read in full
+
+    def via(self, nid: int) -> str | None:
+        """How the event is about the subject, as ``adapters.timeline._via`` says."""
+        rows = self.rows_of.get(nid, ())
+        if self.kind in ("institution", "agreement"):
+            return self.key if any(r[self.kind] == self.key for r in rows) else None
+        hits = sorted({r["institution"] for r in rows} & self.spanning)
+        parts = (["person"] if any(r["person"] == self.key for r in rows) else []) + \
+            [f"{c} ({', '.join(self.linked[c])})" for c in hits]
+        return "; ".join(parts) if parts else None
+
+    def label(self, nid: int) -> tuple[str, str]:
+        """The event's aggregate name and key (the timeline's columns)."""
+        r = self.rows_of[nid][0]
+        return r["aggregate"], r["akey"]
+
+
+def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
+                   position: int) -> SubjectEvents:
+    """Every event about an institution, agreement or person recorded by
+    ``position`` (LookupError when the subject was not known by then)."""
+    rows = about_rows(view, position, **{kind: key})
+    if known(rows, kind, key) is None:
+        raise LookupError(f"unknown {kind} {key!r}")
+    linked: dict[str, list[str]] = {}
+    spanning: set[str] = set()
+    extra: list[tuple[int, Any]] = []
+    if kind == "person":
+        linked = person_links(ledger, known(rows, kind, key)["originator_id"], position)
+        spanning = {c for c, roles in linked.items() if set(roles) & set(SPANNING_ROLES)}
+        if spanning:
+            rows += about_rows(view, position, institution=sorted(spanning))
+        extra = _practitioner_claims(ledger, view, key, position)
+        rows += [dict(r, scope=ONE, person=key, institution=None, agreement=None)
+                 for r in _claim_rows(view, extra, position)]
+    whole = {r["originator_id"] for r in rows if r["scope"] == WHOLE}
+    single = {r["notification_id"] for r in rows if r["scope"] == ONE}
+    events = read_events(ledger, position, aggregates=whole, notifications=single)
+    by_aggregate: dict[str, list[dict[str, Any]]] = {}
+    by_event: dict[int, list[dict[str, Any]]] = {}
+    seen = set()
+    for r in rows:
+        ident = tuple(r.values())
+        if ident in seen:
+            continue
+        seen.add(ident)
+        if r["scope"] == WHOLE:
+            by_aggregate.setdefault(r["originator_id"], []).append(r)
+        else:
+            by_event.setdefault(r["notification_id"], []).append(r)
+    rows_of = {nid: by_aggregate.get(str(e.originator_id), []) + by_event.get(nid, [])
+               for nid, e in events}
+    return SubjectEvents(kind, key, position, events, rows_of, linked, spanning, whole)
+
+
+def person_links(ledger: Any, person_aggregate: str, position: int) -> dict[str, list[str]]:
+    """A person's institutions and roles, ever linked or linked now (by
+    ``position``), as the timeline has always listed them."""
+    history: dict[str, set[str]] = {}
+    person = None
+    for _, e in read_events(ledger, position, aggregates=[person_aggregate]):
+        if type(e).__qualname__ == "Person.LinkedToInstitution":
+            history.setdefault(e.institution_code, set()).add(e.role)
+        if person is None:
+            person = e.mutate(None)
+        else:
+            e.apply(person)
+    for link in getattr(person, "institutions", []):
+        history.setdefault(link["code"], set()).add(link["role"])
+    return {code: sorted(roles) for code, roles in sorted(history.items())}
+
+
+def _practitioner_claims(ledger: Any, view: ReadModelView, person: str,
+                         position: int) -> list[int]:
+    """The claim submissions naming ``person`` as a practitioner: of the
+    agreements ``rm_named`` lists, the submissions whose items name them."""
+    agreements = named_agreements(view, person, position)
+    if not agreements:
+        return []
+    claims = [r["originator_id"] for r in about_rows(view, position, agreement=agreements)
+              if r["aggregate"] == "Claim" and r["scope"] == WHOLE]
+    table = ledger.recorder.events_record_cls.__table__
+    needle = orjson.dumps(person)
+    found = []
+    with ledger.recorder.datastore.engine.connect() as conn:
+        for chunk in _chunks(sorted(UUID(c) for c in claims)):
+            for nid, state in conn.execute(
+                    sa.select(table.c.id, table.c.state).where(table.c.originator_id.in_(chunk))
+                    .where(table.c.originator_version == 1).where(table.c.id <= position)):
+                state = bytes(state)
+                if needle in state and any(i.get("practitioner_id") == person
+                                           for i in orjson.loads(state)["items"]):
+                    found.append(nid)
+    return found
+
+
+def _claim_rows(view: ReadModelView, notifications: list[int],
+                position: int) -> list[dict[str, Any]]:
+    """The claims' own rows (aggregate and key) for those submissions."""
+    if not notifications:
+        return []
+    t = view.t["about"]
+    with view.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            sa.select(t).where(t.c.notification_id.in_(notifications))
+            .where(t.c.scope == WHOLE).where(t.c.notification_id <= position)).mappings()]
+
+
+def subject_state(ledger: Any, view: ReadModelView, position: int, *,
+                  institutions: Iterable[str] = (), applications: Iterable[str] = (),
+                  agreements: Iterable[str] = (), persons: Iterable[str] = (),
+                  as_of: date | None = None) -> LedgerState:
+    """The status fold (``projections.status.build``, as of ``as_of``) over
+    the aggregates of the given subjects: an institution with its
+    applications, evaluations and agreements; an application with its
+    evaluations; an agreement; a person."""
+    from projections.status import build
+    wanted = {"Institution", "Application", "Evaluation", "Agreement", "Person"}
+    aggregates = set()
+    for column, keys in (("institution", institutions), ("application", applications),
+                         ("agreement", agreements), ("person", persons)):
+        keys = sorted(set(keys))
+        if not keys:
+            continue
+        for r in about_rows(view, position, **{column: keys}):
+            if r["scope"] != WHOLE or r["aggregate"] not in wanted:
+                continue
+            if column == "agreement" and r["aggregate"] != "Agreement":
+                continue
+            if column == "person" and r["aggregate"] != "Person":
+                continue
+            aggregates.add(r["originator_id"])
+    return build((e for _, e in read_events(ledger, position, aggregates=aggregates)),
+                 as_of=as_of)
