@@ -6,6 +6,10 @@ and a JSON refusal instead of anything a crash would show.
   (``body_limit``): a ``Content-Length`` over it, or a body that grows over
   it, is answered 413 without reading further; a client that sends too
   slowly (``READ_SECONDS`` between chunks) is answered 408.
+* A path or query that holds a control or bidirectional-override character
+  (percent-encoded or not), or runs past ``TARGET_CHARS_MAX``, is answered
+  400 before any route: no such character stands in any code, number or
+  date the ledger keeps, and a NUL would reach the database.
 * Every response carries ``nosniff``, no framing, no referrer, no caching, a
   content security policy that allows nothing, and HSTS (honoured once the
   service stands behind TLS).
@@ -25,6 +29,7 @@ from adapters.http.errors import Refusal, body_of
 READ_SECONDS = 15.0
 BULK_BYTES_MAX = 16 << 20     # a batch of command lines, a bank statement
 BULK_PATHS = ("/batch", "/reconcile")
+TARGET_CHARS_MAX = 2048
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -61,6 +66,7 @@ class Hardening:
             await send(message)
 
         try:
+            _check_target(scope)
             body = await self._read(scope, receive)
         except Refusal as refusal:
             await _answer(send_with_headers, refusal.status, body_of(refusal), refusal.headers)
@@ -108,6 +114,20 @@ class Hardening:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def _check_target(scope: dict[str, Any]) -> None:
+    from urllib.parse import unquote
+    from adapters.boundary import _bad_char
+    query = scope.get("query_string", b"").decode("latin-1")
+    for part in (scope.get("path", ""), unquote(query, errors="replace")):
+        if len(part) > TARGET_CHARS_MAX:
+            raise Refusal(414, "TooLong", f"the request's path or query runs past "
+                          f"{TARGET_CHARS_MAX:,} characters", "ask with shorter parameters")
+        bad = _bad_char(part, allow_newline=False)
+        if bad:
+            raise Refusal(400, "BadRequest", f"the request's path or query holds {bad}",
+                          "codes, numbers and dates hold no control characters")
 
 
 def _too_large(size: int, limit: int) -> Refusal:
