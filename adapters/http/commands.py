@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field, ValidationError, create_model
+from pydantic import BaseModel, Field, ValidationError, create_model
 from starlette.concurrency import run_in_threadpool
 
 from adapters.boundary import LINE_BYTES_MAX, load_line
@@ -177,7 +177,24 @@ async def any_command(request: Request) -> JSONResponse:
     return await _command(request, None)
 
 
-@router.post("/batch", responses=ERROR_RESPONSES, tags=["commands"],
+class BatchAnswer(BaseModel):
+    """Each line's answer, as ``ledger run --json`` gives it: the result,
+    or ``rejected`` with the refusal; the status is the first refusal's."""
+
+    lines: list[dict[str, Any]]
+    applied: int
+    rejected: int
+    log_position: int
+
+
+# a batch refused line by line answers with its lines; one refused whole, with the error
+BATCH_RESPONSES = {status: {"description": about["description"], "content": {
+    "application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/ErrorBody"},
+                                              {"$ref": "#/components/schemas/BatchAnswer"}]}}}}
+    for status, about in ERROR_RESPONSES.items()}
+
+
+@router.post("/batch", responses=BATCH_RESPONSES, tags=["commands"], response_model=BatchAnswer,
              summary="Give command lines (NDJSON), answered line by line as ledger run --json",
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/x-ndjson": {"schema": {"type": "string"}}}}})

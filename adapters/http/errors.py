@@ -89,6 +89,7 @@ def unauthenticated(reason: str = "sign in first") -> Refusal:
 
 ERROR_RESPONSES = {status: {"model": ErrorBody, "description": what} for status, what in (
     (400, "unreadable request"), (401, "not signed in"), (403, "not permitted"),
-    (404, "not found"), (409, "refused by a rule or a conflicting command id"),
-    (413, "body too large"), (415, "wrong content type"), (422, "invalid fields"),
-    (429, "locked out"), (503, "not caught up in time"))}
+    (404, "not found"), (408, "the body came too slowly"),
+    (409, "refused by a rule or a conflicting command id"), (413, "body too large"),
+    (414, "path or query too long"), (415, "wrong content type"), (422, "invalid fields"),
+    (429, "locked out"), (503, "not answered in time"))}
