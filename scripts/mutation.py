@@ -166,8 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         return report(args.modules)
     ensure_mutmut()
-    if args.fresh and (WORK / "mutants").exists():
+    # mutmut copies every source once and mutates only the files it is told
+    # to then, and keeps its test-coverage stats from the first run: a
+    # different set of modules needs a fresh mutants/ folder to be measured.
+    chosen = WORK / "modules.txt"
+    wanted = "\n".join(sorted(args.modules)) + "\n"
+    changed = not chosen.is_file() or chosen.read_text(encoding="utf-8") != wanted
+    if (args.fresh or changed) and (WORK / "mutants").exists():
         shutil.rmtree(WORK / "mutants")
+    WORK.mkdir(parents=True, exist_ok=True)
+    chosen.write_text(wanted, encoding="utf-8")
     sync(tree_files(args.worktree))
     write_config(args.modules)
     names: list[str] = []
