@@ -1,0 +1,257 @@
+"""Supervision questions for the ``ledger`` CLI (SUP-01..08; issue #19).
+
+``adapters.cli`` adds them with :func:`register` as ``ledger supervision``:
+
+    ledger supervision cases [--on D]                open cases and their deadlines
+    ledger supervision institution CODE              an institution's leads and cases
+    ledger supervision alerts [--rule R] [--agency A]   recorded alerts by rule and agency
+    ledger supervision alerts --known-at T            what the rules raise on the log as
+                                                     known at T (nothing recorded)
+    ledger supervision seed --instant T              the chain head at T, for publish_draw
+    ledger supervision proof NUMBER                  a draw re-run from the ledger and its
+                                                     seed checked against the hash chain
+
+Each takes ``--db`` and ``--json``; the questions about leads take ``--user``
+and ``--role`` (who asks: personal data is shown only to investigators and
+auditors, SUP-03; a user with an account reads their agency's, SUP-02).
+A refused question exits 1 with the rule; bad input exits 2.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any, Optional
+
+import typer
+
+from adapters.settings import URL_SETTING, StoreUnavailable, open_ledger
+from domain.errors import LedgerError
+from domain.service.supervision import SupervisionCommands
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="Leads, cases, screening alerts and the random draw (SUP).")
+
+DbOption = typer.Option(None, "--db", help=f"the store: an SQLite file path or a SQLAlchemy "
+                                           f"URL; default ${URL_SETTING} or ledger.sqlite")
+JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
+UserOption = typer.Option("operator", "--user", help="who asks")
+RoleOption = typer.Option("case_officer", "--role", help="the role they ask in")
+
+
+def supervised(ledger: Any) -> Any:
+    """The ledger with the supervision handlers. Until domain/service
+    composes SupervisionCommands into Ledger, the opened ledger takes a
+    subclass that adds them: the mixin holds methods only, no state."""
+    if not isinstance(ledger, SupervisionCommands):
+        ledger.__class__ = type("SupervisedLedger", (type(ledger), SupervisionCommands), {})
+    return ledger
+
+
+def _open(db: Optional[str]) -> Any:
+    try:
+        return supervised(open_ledger(db, create=False))
+    except StoreUnavailable as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(2)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _day(text: Optional[str], name: str) -> Optional[date]:
+    if text is None:
+        return None
+    from adapters.boundary import parse_day, printable
+    try:
+        return parse_day(text)
+    except ValueError as e:
+        raise typer.BadParameter(f"{name}: {printable(e)}") from None
+
+
+def _instant(text: Optional[str], name: str) -> Optional[datetime]:
+    if text is None:
+        return None
+    from adapters.specs.supervision import _instant as parse
+    try:
+        return parse(text)
+    except ValueError as e:
+        raise typer.BadParameter(f"{name}: {e}") from None
+
+
+def _ask(db: Optional[str], question) -> Any:
+    """Run a question on the store; a refusal exits 1 naming its rule."""
+    ledger = _open(db)
+    try:
+        return question(ledger)
+    except LedgerError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+
+
+@app.command("cases")
+def cases_command(on: Optional[str] = typer.Option(None, "--on", help="the day (default today "
+                                                                     "in China)"),
+                  user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                  db: Optional[str] = DbOption) -> None:
+    """Open cases and their deadlines (SUP-04, SUP-05)."""
+    from domain.calendar import today_in_china
+    day = _day(on, "--on") or today_in_china()
+    rows = _ask(db, lambda ledger: ledger.open_cases(ledger.viewer(user, role), day))
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        typer.echo("no open case")
+    for c in rows:
+        typer.echo(f"{c['case']}  {c['institution']} ({c['agency']})  opened {c['opened_on']}"
+                   f"  leads {', '.join(c['leads'])}  assigned {', '.join(c['assigned_to']) or '-'}")
+        for d in c["deadlines"]:
+            flag = " OVERDUE" if d["overdue"] else ""
+            flag += " (provisional, CAL-01)" if d["provisional"] else ""
+            typer.echo(f"    due {d['due']} [{d['rule']}] {d['what']}{flag}")
+
+
+@app.command("institution")
+def institution_command(code: str = typer.Argument(..., help="the institution's code"),
+                        user: str = UserOption, role: str = RoleOption,
+                        as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """An institution's leads and cases (SUP-02, SUP-03)."""
+    found = _ask(db, lambda ledger: ledger.institution_supervision(code,
+                                                                   ledger.viewer(user, role)))
+    if as_json:
+        _echo_json(found)
+        return
+    typer.echo(f"{found['institution']} ({found['agency']}): {len(found['leads'])} lead(s), "
+               f"{len(found['cases'])} case(s)")
+    for lead in found["leads"]:
+        who = ""
+        if lead["complainant"]:
+            who = "  complainant " + ", ".join(f"{k} {v}" for k, v in lead["complainant"].items())
+        typer.echo(f"  lead {lead['lead']}  {lead['source']}  received {lead['received_on']}  "
+                   f"{lead['status']}{' ' + lead['case'] if lead['case'] else ''}: "
+                   f"{lead['allegation']}{who}")
+    for c in found["cases"]:
+        typer.echo(f"  case {c['case']}  {c['status']}  opened {c['opened_on']}  "
+                   f"leads {', '.join(c['leads'])}")
+
+
+@app.command("alerts")
+def alerts_command(rule: Optional[str] = typer.Option(None, "--rule", help="one screening rule"),
+                   agency: Optional[str] = typer.Option(None, "--agency", help="one agency"),
+                   known_at: Optional[str] = typer.Option(
+                       None, "--known-at", help="re-run the rules on the log as known at this "
+                                                "instant (ISO 8601 with offset); records nothing"),
+                   user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                   db: Optional[str] = DbOption) -> None:
+    """Screening alerts by rule and agency (SUP-06)."""
+    instant = _instant(known_at, "--known-at")
+    if instant is None:
+        rows = _ask(db, lambda ledger: ledger.alerts_by_rule(ledger.viewer(user, role),
+                                                             rule=rule, agency=agency))
+        if as_json:
+            _echo_json(rows)
+            return
+        if not rows:
+            typer.echo("no alert recorded")
+        for r in rows:
+            typer.echo(f"{r['rule']}  {r['agency']}  {r['alerts']} alert(s): "
+                       f"{', '.join(r['leads'])}")
+        return
+    alerts = _ask(db, lambda ledger: [a.as_dict() for a in ledger.screening_alerts(
+        ledger.viewer(user, role), [rule] if rule else [], known_at=instant)
+        if agency is None or a.agency == agency])
+    if as_json:
+        _echo_json(alerts)
+        return
+    typer.echo(f"as known at {instant.isoformat()}: {len(alerts)} alert(s)")
+    for a in alerts:
+        rests = ", ".join(f"#{r['notification_id']} {r['event']}" for r in a["rests_on"])
+        typer.echo(f"  {a['rule']}  {a['institution']} ({a['agency']})  {a['what']}  "
+                   f"[rests on {rests}]")
+
+
+def chain_value(ledger: Any, position: int) -> str:
+    """The hash chain's value after event ``position`` (the genesis value for 0),
+    sealing what is new first so the chain reaches it."""
+    import sqlalchemy as sa
+
+    from adapters.integrity import GENESIS, chain_table, engine_of, seal
+    if position == 0:
+        return GENESIS.hex()
+    seal(ledger)
+    table = chain_table(ledger)
+    with engine_of(ledger).connect() as conn:
+        row = conn.execute(sa.select(table.c.chain).where(
+            table.c.notification_id == position)).first()
+    if row is None:
+        raise LookupError(f"event #{position} is not sealed: run `ledger verify`")
+    return row.chain
+
+
+@app.command("seed")
+def seed_command(instant: str = typer.Option(..., "--instant", help="the stated instant "
+                                                                    "(ISO 8601 with offset)"),
+                 db: Optional[str] = DbOption) -> None:
+    """The seed fields of a publish_draw command: the hash chain's head at
+    the stated instant and the event it belongs to (SUP-07), as JSON."""
+    at = _instant(instant, "--instant")
+    ledger = _open(db)
+    try:
+        position = ledger.log_position_at(at)
+        head = chain_value(ledger, position)
+    except LookupError as e:
+        typer.echo(str(e).strip("'\""), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+    _echo_json({"seed_head": head, "seed_position": position, "seed_instant": at.isoformat()})
+
+
+@app.command("proof")
+def proof_command(number: str = typer.Argument(..., help="the draw's number"),
+                  as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+    """A draw's proof (SUP-07): its seed, population, pool and result; the
+    draw re-run from its event and from the log as known when it was
+    recorded; and its seed checked against the hash chain. Exit 1 when any
+    check fails."""
+    ledger = _open(db)
+    try:
+        proof = ledger.draw_proof(number)
+        try:
+            head = chain_value(ledger, proof["seed"]["position"])
+        except LookupError:
+            head = None
+    except LedgerError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+    proof["checks"]["seed_is_chain_head"] = head == proof["seed"]["head"]
+    proof["ok"] = all(proof["checks"].values())
+    if as_json:
+        _echo_json(proof)
+    else:
+        typer.echo(f"draw {proof['draw']} ({proof['agency']}) on {proof['drawn_on']}, recorded "
+                   f"{proof['recorded_at']}")
+        typer.echo(f"  seed: chain head {proof['seed']['head']} after event "
+                   f"#{proof['seed']['position']}, instant {proof['seed']['instant']}")
+        typer.echo(f"  population ({len(proof['population'])}): "
+                   f"{', '.join(proof['population'])}")
+        typer.echo(f"  pool ({len(proof['pool'])}): " + ", ".join(
+            e["expert"] + (f" (not {', '.join(e['conflicts'])})" if e["conflicts"] else "")
+            for e in proof["pool"]))
+        for i, r in enumerate(proof["result"], start=1):
+            typer.echo(f"  {i}. {r['institution']}: {', '.join(r['inspectors'])}")
+        typer.echo("  checks: " + ", ".join(f"{k} {'ok' if v else 'FAILED'}"
+                                           for k, v in proof["checks"].items()))
+    if not proof["ok"]:
+        raise typer.Exit(1)
+
+
+def register(root: typer.Typer) -> None:
+    """Add ``ledger supervision`` to the ``ledger`` app (once)."""
+    if "supervision" not in {g.name for g in root.registered_groups}:
+        root.add_typer(app, name="supervision")

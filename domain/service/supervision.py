@@ -1,0 +1,395 @@
+"""Supervision: leads, cases, the expert pool, screening and the random
+draw (SUP-01..08; M 3, 4, 18, 29, 32, 42, 49), and the questions asked of
+them.
+
+The questions fold the log (``domain/screening.py``'s :func:`fold`, only
+the aggregates they need) until a read model of their own keeps them; each
+takes a :class:`~domain.lead.Viewer`, so SUP-02 (whose institutions) and
+SUP-03 (whose personal data) hold for every caller.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from domain.agreement import Agreement
+from domain.base import Context, LedgerAggregate
+from domain.case import OUTCOME_KINDS, Case, case_deadlines
+from domain.draw import Draw, population_on
+from domain.errors import InvalidCommand, NotFound, RuleViolation
+from domain.expert_pool import ExpertPool
+from domain.institution import Institution
+from domain.lead import Lead, Viewer, check_agency
+from domain.person import Person
+from domain.screening import REVIEW_THRESHOLD_FEN, Alert, Known, fold, screen
+from domain.service.commanding import command
+from domain.service.core import LedgerCore
+
+
+class SupervisionCommands(LedgerCore):
+    """Leads, cases, the expert pool, screening and the draw (SUP)."""
+
+    # --- who acts --------------------------------------------------------------------------
+    def actor_agency(self, user: str) -> str | None:
+        """The agency a user works for, from their account when the ledger
+        keeps accounts (domain/service/accounts.py); None for an actor with
+        no account, the operator on a direct store, who is not scoped."""
+        principal = getattr(self, "principal", None)
+        found = principal(user) if callable(principal) else None
+        return found.agency if found is not None else None
+
+    def viewer(self, user: str, role: str) -> Viewer:
+        principal = getattr(self, "principal", None)
+        found = principal(user) if callable(principal) else None
+        return Viewer(role=role, agency=found.agency if found else None,
+                      reads_province=bool(found and found.reads_province))
+
+    def _institution_for(self, code: str, ctx: Context, what: str) -> Institution:
+        inst = self._institution_on(code, ctx)
+        check_agency(self.actor_agency(ctx.user), inst.agency, what)   # SUP-02
+        return inst
+
+    def _lead(self, number: str, ctx: Context) -> Lead:
+        lead = self._get(Lead, number, "lead")
+        check_agency(self.actor_agency(ctx.user), lead.agency, f"lead {number}")   # SUP-02
+        return lead
+
+    def _case(self, number: str, ctx: Context) -> Case:
+        case = self._get(Case, number, "case")
+        check_agency(self.actor_agency(ctx.user), case.agency, f"case {number}")   # SUP-02
+        return case
+
+    # --- SUP-01: leads ---------------------------------------------------------------------
+    @command
+    def receive_lead(self, ctx: Context, *, number: str, source: str, institution: str,
+                     agreement: str | None, person_id: str | None, received_on: date,
+                     allegation: str, reporter: str | None,
+                     complainant: dict[str, Any] | None, origin: str):
+        inst = self._institution_for(institution, ctx, f"institution {institution}")
+        if self._find(Lead, number, "lead") is not None:
+            raise RuleViolation(f"lead number {number} is already used", rule="SUP-01",
+                                remedy="give the lead a new number")
+        if agreement and self._get(Agreement, agreement, "agreement").institution_code \
+                != institution:
+            raise RuleViolation(f"agreement {agreement} is not {institution}'s", rule="SUP-01",
+                                remedy="name the institution's own agreement")
+        if person_id:
+            self._get(Person, person_id, "person")
+        lead = Lead.receive(number=number, source=source, institution_code=institution,
+                            agency=inst.agency, agreement=agreement, person_id=person_id,
+                            received_on=received_on, allegation=allegation, reporter=reporter,
+                            complainant=complainant, origin=origin, rests_on=[],
+                            effective_on=ctx.effective_on, envelope=ctx.envelope)
+        # the answer never repeats the complainant (SUP-03): it is kept in the command record
+        return [lead], {"lead": number, "source": source, "institution": institution}
+
+    @command
+    def set_lead_aside(self, ctx: Context, *, number: str, reason: str):
+        lead = self._lead(number, ctx)
+        lead.put_aside(reason=reason, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [lead], {"lead": number, "status": "set aside"}
+
+    # --- SUP-04 / SUP-05: cases ----------------------------------------------------------------
+    def _open_lead_of(self, number: str, institution: str, ctx: Context) -> Lead:
+        lead = self._lead(number, ctx)
+        if lead.institution_code != institution:
+            raise RuleViolation(f"lead {number} is about {lead.institution_code}, not "
+                                f"{institution}", rule="SUP-04",
+                                remedy="a case investigates one institution; open another case")
+        if lead.received_on > ctx.effective_on:
+            raise RuleViolation(f"lead {number} was received on {lead.received_on}",
+                                rule="SUP-04", remedy="date the case on or after it")
+        return lead
+
+    @command
+    def open_case(self, ctx: Context, *, number: str, leads: list[str], summary: str):
+        if self._find(Case, number, "case") is not None:
+            raise RuleViolation(f"case number {number} is already used", rule="SUP-04",
+                                remedy="give the case a new number")
+        if not leads:
+            raise InvalidCommand("a case is opened on one or more leads", rule="SUP-04",
+                                 remedy="name the leads it investigates")
+        first = self._lead(leads[0], ctx)
+        found = [self._open_lead_of(n, first.institution_code, ctx) for n in leads]
+        case = Case.open(number=number, institution_code=first.institution_code,
+                         agency=first.agency, leads=leads, summary=summary,
+                         effective_on=ctx.effective_on, envelope=ctx.envelope)
+        for lead in found:
+            lead.join_case(case=number, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [case, *found], {"case": number, "institution": first.institution_code,
+                                "leads": list(leads)}
+
+    @command
+    def add_lead_to_case(self, ctx: Context, *, number: str, lead: str):
+        case = self._case(number, ctx)
+        found = self._open_lead_of(lead, case.institution_code, ctx)
+        case.add_lead(lead=lead, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        found.join_case(case=number, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [case, found], {"case": number, "lead": lead}
+
+    @command
+    def assign_case(self, ctx: Context, *, number: str, officers: list[str]):
+        case = self._case(number, ctx)
+        case.assign(officers=officers, effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [case], {"case": number, "officers": list(officers)}
+
+    @command
+    def record_case_step(self, ctx: Context, *, number: str, step: str, summary: str,
+                         ref: str):
+        case = self._case(number, ctx)
+        case.record_step(step=step, summary=summary, ref=ref, effective_on=ctx.effective_on,
+                         envelope=ctx.with_document(ref).envelope)
+        return [case], {"case": number, "step": step}
+
+    @command
+    def request_explanation(self, ctx: Context, *, number: str, request: str, question: str):
+        case = self._case(number, ctx)
+        due = case.request_explanation(request=request, question=question,
+                                       calendar=self.calendar(), effective_on=ctx.effective_on,
+                                       envelope=ctx.envelope)
+        return [case], {"case": number, "request": request, "explain_by": due}
+
+    @command
+    def record_case_explanation(self, ctx: Context, *, number: str, request: str,
+                                summary: str):
+        case = self._case(number, ctx)
+        in_time = case.record_explanation(request=request, summary=summary,
+                                          effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [case], {"case": number, "request": request, "late": not in_time}
+
+    @command
+    def close_case(self, ctx: Context, *, number: str, conclusion: str, reason: str,
+                   outcomes: list[dict[str, str]]):
+        case = self._case(number, ctx)
+        for o in outcomes:
+            self._check_outcome(case, o)
+        case.close(conclusion=conclusion, reason=reason, outcomes=outcomes,
+                   effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [case], {"case": number, "conclusion": conclusion,
+                        "outcomes": [f"{o['kind']} {o['subject']} {o['ref']}" for o in outcomes]}
+
+    def _check_outcome(self, case: Case, o: dict[str, str]) -> None:
+        """SUP-04: a named decision must be one the ledger holds, on the case's institution."""
+        kind, subject, ref = o.get("kind"), o.get("subject", ""), o.get("ref", "")
+        if kind not in OUTCOME_KINDS:
+            return   # the case refuses the shape with its own message
+        if OUTCOME_KINDS[kind] == "person":
+            person = self._get(Person, subject, "person")
+            bar = person.bars.get(ref)
+            held = bar is not None and bar["institution"] == case.institution_code
+        else:
+            ag = self._get(Agreement, subject, "agreement")
+            if ag.institution_code != case.institution_code:
+                raise RuleViolation(f"agreement {subject} is not {case.institution_code}'s",
+                                    rule="SUP-04", remedy="name the institution's agreement")
+            held = (kind == "finding" and any(f["clause"] == ref for f in ag.findings)) or \
+                (kind == "suspension" and any(s["notice_no"] == ref and s["kind"] != "voluntary"
+                                              for s in ag.suspensions)) or \
+                (kind == "termination" and ag.ending is not None
+                 and ag.ending["notice_no"] == ref)
+        if not held:
+            raise RuleViolation(f"the ledger holds no {kind} {ref!r} on {subject} for "
+                                f"{case.institution_code}", rule="SUP-04",
+                                remedy="record the decision first (a finding by its clause, a "
+                                       "suspension or ending by its notice number, a bar by "
+                                       "its number), then close the case naming it")
+
+    # --- SUP-08: the expert pool -------------------------------------------------------------
+    def _pool(self, agency: str, ctx: Context, *, create: bool = False) -> ExpertPool:
+        check_agency(self.actor_agency(ctx.user), agency, f"the {agency} expert pool")
+        pool = self._find(ExpertPool, agency, "expert pool")
+        if pool is None:
+            if not create:
+                raise NotFound(f"agency {agency} has no expert pool", rule="SUP-08",
+                               remedy="add its first expert")
+            pool = ExpertPool.open(agency=agency, effective_on=ctx.effective_on,
+                                   envelope=ctx.envelope)
+        return pool
+
+    @command
+    def add_expert(self, ctx: Context, *, agency: str, expert: str, name: str, field: str,
+                   conflicts: list[str]):
+        pool = self._pool(agency, ctx, create=True)
+        for code in conflicts:
+            self._get(Institution, code, "institution")
+        pool.add_expert(expert=expert, name=name, field=field, conflicts=conflicts,
+                        effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [pool], {"agency": agency, "expert": expert, "conflicts": sorted(set(conflicts))}
+
+    @command
+    def declare_expert_conflict(self, ctx: Context, *, agency: str, expert: str,
+                                institution: str):
+        pool = self._pool(agency, ctx)
+        self._get(Institution, institution, "institution")
+        pool.declare_conflict(expert=expert, institution_code=institution,
+                              effective_on=ctx.effective_on, envelope=ctx.envelope)
+        return [pool], {"agency": agency, "expert": expert, "institution": institution}
+
+    @command
+    def remove_expert(self, ctx: Context, *, agency: str, expert: str, reason: str):
+        pool = self._pool(agency, ctx)
+        pool.remove_expert(expert=expert, reason=reason, effective_on=ctx.effective_on,
+                           envelope=ctx.envelope)
+        return [pool], {"agency": agency, "expert": expert}
+
+    # --- SUP-06: screening --------------------------------------------------------------------
+    def known_at(self, instant: datetime | None = None, *only: type) -> Known:
+        """The ledger as the log had it at ``instant`` (all of it when None)."""
+        return fold(self.read_log(), instant, *only)
+
+    def screening_alerts(self, viewer: Viewer, rules: list[str] = (), *,
+                         known_at: datetime | None = None,
+                         threshold_fen: int = REVIEW_THRESHOLD_FEN) -> list[Alert]:
+        """What the rules raise on the log as known at ``known_at``; nothing recorded."""
+        alerts = screen(self.known_at(known_at), rules, threshold_fen=threshold_fen)
+        return [a for a in alerts if viewer.reads(a.agency)]
+
+    @staticmethod
+    def alert_lead_number(alert: Alert) -> str:
+        """The same alert always makes the same lead, so a rule run again adds nothing."""
+        digest = hashlib.sha256(f"{alert.rule}|{alert.key}".encode("utf-8")).hexdigest()
+        return f"SCR-{digest[:16]}"
+
+    @command
+    def run_screening(self, ctx: Context, *, rules: list[str], known_at: datetime | None,
+                      threshold_fen: int | None):
+        if known_at is not None and known_at.tzinfo is None:
+            raise InvalidCommand("known_at carries its time zone", rule="SUP-06",
+                                 remedy="give it as 2026-12-01T00:00:00+08:00")
+        actor = self.actor_agency(ctx.user)
+        viewer = Viewer(role=ctx.role, agency=actor)
+        alerts = self.screening_alerts(viewer, rules, known_at=known_at,
+                                       threshold_fen=threshold_fen or REVIEW_THRESHOLD_FEN)
+        new: list[LedgerAggregate] = []
+        for a in alerts:
+            number = self.alert_lead_number(a)
+            if self._find(Lead, number, "lead") is not None:
+                continue
+            new.append(Lead.receive(
+                number=number, source="screening", institution_code=a.institution,
+                agency=a.agency, agreement=a.agreement if "," not in a.agreement else None,
+                person_id=None, received_on=ctx.effective_on, allegation=a.what,
+                reporter=None, complainant=None, origin=a.rule, rests_on=list(a.rests_on),
+                effective_on=ctx.effective_on, envelope=ctx.envelope))
+        return new, {"alerts": len(alerts), "new_leads": [lead.number for lead in new],
+                     "known_at": known_at}
+
+    # --- SUP-07: the draw -------------------------------------------------------------------------
+    def log_position_at(self, instant: datetime) -> int:
+        """The notification id of the last event recorded by ``instant`` (0: none)."""
+        position = 0
+        for nid, e in self.read_log():
+            if e.timestamp <= instant:
+                position = nid
+        return position
+
+    @command
+    def publish_draw(self, ctx: Context, *, number: str, agency: str, targets: int,
+                     per_target: int, seed_head: str, seed_position: int,
+                     seed_instant: datetime):
+        check_agency(self.actor_agency(ctx.user), agency, f"a draw over agency {agency}")
+        if self._find(Draw, number, "draw") is not None:
+            raise RuleViolation(f"draw number {number} is already used", rule="SUP-07",
+                                remedy="give the draw a new number")
+        if not isinstance(seed_instant, datetime) or seed_instant.tzinfo is None:
+            raise InvalidCommand("the seed's instant carries its time zone", rule="SUP-07",
+                                 remedy="give it as 2026-12-01T00:00:00+08:00")
+        if seed_instant > datetime.now(timezone.utc):
+            raise RuleViolation("the seed's instant lies in the future", rule="SUP-07",
+                                remedy="state an instant already past: its chain head is fixed")
+        at = self.log_position_at(seed_instant)
+        if seed_position != at:
+            raise RuleViolation(f"the last event recorded by {seed_instant.isoformat()} is "
+                                f"#{at}, not #{seed_position}", rule="SUP-07",
+                                remedy="take the chain head at the stated instant")
+        population, members = self._draw_inputs(self.known_at(None, Agreement, ExpertPool),
+                                                agency, ctx.effective_on)
+        d = Draw.publish(number=number, agency=agency, seed_head=seed_head,
+                         seed_position=seed_position, seed_instant=seed_instant,
+                         population=population, pool=members, targets=targets,
+                         per_target=per_target, effective_on=ctx.effective_on,
+                         envelope=ctx.envelope)
+        institutions = {code: self._get(Institution, code, "institution")
+                        for code in (r["institution"] for r in d.result)}
+        leads = [Lead.receive(number=f"{number}-{i}", source="draw", institution_code=code,
+                              agency=institutions[code].agency, agreement=None, person_id=None,
+                              received_on=ctx.effective_on,
+                              allegation=f"drawn for inspection by {number} (M 42); "
+                                         f"inspectors {', '.join(r['inspectors'])}",
+                              reporter=None, complainant=None, origin=number,
+                              rests_on=[{"event": "Draw.Published", "subject": f"draw {number}"}],
+                              effective_on=ctx.effective_on, envelope=ctx.envelope)
+                 for i, r in enumerate(d.result, start=1) for code in [r["institution"]]]
+        return [d, *leads], {"draw": number, "targets": [r["institution"] for r in d.result],
+                             "population": len(population), "seed": d.seed["head"][:16]}
+
+    @staticmethod
+    def _draw_inputs(known: Known, agency: str, day: date
+                     ) -> tuple[list[str], list[dict[str, Any]]]:
+        """The population and the pool a draw over ``agency`` on ``day`` takes."""
+        pools = [p for p in known.all(ExpertPool) if p.agency == agency]
+        members = pools[0].members_on(day) if pools else []
+        return population_on(known.all(Agreement), agency, day), members
+
+    def draw_proof(self, number: str) -> dict[str, Any]:
+        """Everything to re-run a draw, and whether the ledger gives it again:
+        the result from its own event, and the population and pool from the
+        log as known just before it was recorded (the seed's chain head
+        itself is checked against the chain by the adapters, which keep it)."""
+        d = self._get(Draw, number, "draw")
+        recorded_at = self.known_at(None, Draw).refs[d.id][0][2].timestamp
+        before = self.known_at(recorded_at - timedelta(microseconds=1), Agreement, ExpertPool)
+        population, members = self._draw_inputs(before, d.agency, d.drawn_on)
+        pool = [{"expert": e["expert"], "conflicts": sorted(e["conflicts"])} for e in members]
+        position = self.log_position_at(datetime.fromisoformat(d.seed["instant"]))
+        checks = {"result_reruns": d.rerun() == d.result,
+                  "population_from_log": population == d.population,
+                  "pool_from_log": pool == d.pool,
+                  "seed_position_at_instant": position == d.seed["position"]}
+        return {**d.state(), "recorded_at": recorded_at.isoformat(), "checks": checks,
+                "ok": all(checks.values())}
+
+    # --- questions (SUP-02, SUP-03) ------------------------------------------------------------
+    def _leads_and_cases(self) -> Known:
+        return self.known_at(None, Lead, Case)
+
+    def open_cases(self, viewer: Viewer, on: date) -> list[dict[str, Any]]:
+        """Open cases the viewer may read, each with its deadlines on ``on``."""
+        cal = self.calendar()
+        out = []
+        for case in sorted(self._leads_and_cases().all(Case), key=lambda c: c.number):
+            if case.closed is not None or not viewer.reads(case.agency):
+                continue
+            deadlines = [{**r, "overdue": on > r["due"]} for r in case_deadlines(case, cal)]
+            out.append({**case.state(), "deadlines": deadlines})
+        return out
+
+    def institution_supervision(self, code: str, viewer: Viewer) -> dict[str, Any]:
+        """An institution's leads (personal data as SUP-03 allows) and cases."""
+        inst = self._get(Institution, code, "institution")
+        if not viewer.reads(inst.agency):
+            raise RuleViolation(f"{code} belongs to agency {inst.agency}; this reader reads "
+                                f"only agency {viewer.agency}", rule="SUP-02",
+                                remedy="ask the provincial agency (SX)")
+        known = self._leads_and_cases()
+        leads = sorted((lead for lead in known.all(Lead) if lead.institution_code == code),
+                       key=lambda lead: (lead.received_on, lead.number))
+        cases = sorted((c for c in known.all(Case) if c.institution_code == code),
+                       key=lambda c: c.number)
+        return {"institution": code, "agency": inst.agency,
+                "leads": [lead.view(viewer) for lead in leads],
+                "cases": [c.state() for c in cases]}
+
+    def alerts_by_rule(self, viewer: Viewer, *, rule: str | None = None,
+                       agency: str | None = None) -> list[dict[str, Any]]:
+        """Screening leads recorded, counted by rule and agency, with their leads."""
+        groups: dict[tuple[str, str], list[str]] = {}
+        for lead in self._leads_and_cases().all(Lead):
+            if lead.source != "screening" or not viewer.reads(lead.agency):
+                continue
+            if (rule and lead.origin != rule) or (agency and lead.agency != agency):
+                continue
+            groups.setdefault((lead.origin, lead.agency), []).append(lead.number)
+        return [{"rule": r, "agency": a, "alerts": len(n), "leads": sorted(n)}
+                for (r, a), n in sorted(groups.items())]
