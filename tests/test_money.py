@@ -237,10 +237,9 @@ def test_pay06_ninety_percent_is_paid_by_the_25th_and_ten_percent_withheld(clerk
 
 
 @given(approved=st.integers(min_value=0, max_value=10**12))
-def test_pay06_paid_plus_withheld_is_the_approved_amount_to_the_fen(approved):
-    withheld = withheld_part(approved)
-    assert 0 <= withheld <= approved and withheld + (approved - withheld) == approved
-    assert abs(withheld * 10 - approved) <= 5  # half-up rounding of 10%
+def test_pay06_the_withheld_tenth_is_rounded_half_up_to_the_fen(approved):
+    # half up of approved / 10 in whole numbers, independent of Decimal quantize
+    assert withheld_part(approved) == (approved + 5) // 10
 
 
 # --- PAY-08 -----------------------------------------------------------------------------
@@ -412,23 +411,40 @@ def test_agr03_any_year_below_90_in_the_last_three_refuses_two_years(clerk, ledg
 
 
 # --- AUD-06 property: the identities hold at every step ---------------------------------------
-@settings(max_examples=200, deadline=None)
-@given(approved=st.lists(st.integers(min_value=0, max_value=10**10), min_size=1, max_size=12),
+@settings(max_examples=100, deadline=None)
+@given(approved=st.lists(st.integers(min_value=1, max_value=10**8), min_size=1, max_size=8),
        score=st.decimals(min_value=0, max_value=100, places=2))
 def test_aud06_paid_plus_withheld_is_approved_and_returned_plus_forfeited_plus_held_is_withheld(
         approved, score):
-    from domain.fund_account import return_percent as band
-    withheld_total = 0
-    for fen in approved:
-        withheld = withheld_part(fen)
-        paid = fen - withheld
-        assert paid + withheld == fen
-        withheld_total += withheld
-    returned = Money(withheld_total).percent_half_up(band(score)).fen
-    forfeited = withheld_total - returned
-    held = withheld_total - returned - forfeited
-    assert returned + forfeited + held == withheld_total and held == 0
-    assert 0 <= returned <= withheld_total
+    """Each amount approved and paid by a Claim, its withheld part booked on
+    the FundAccount and cleared by score: the identities on what they hold
+    (tests/test_money_domain_properties.py drives longer random histories)."""
+    from domain.base import Envelope
+    from domain.claim import Claim
+    from domain.fund_account import FundAccount
+    env = Envelope("li.na", "finance", "c-1")
+    account = FundAccount.open(agreement=AG, institution_code="TY-H001", agency="TY",
+                               agreement_type="MA", year=2025, effective_on=date(2025, 1, 1),
+                               envelope=env)
+    for n, fen in enumerate(approved):
+        month = f"2025-{n + 1:02d}"
+        claim = Claim.submit(agreement=AG, institution_code="TY-H001", agency="TY", month=month,
+                             items=[item("a", "0.01", f"{month}-03")], networked=True,
+                             effective_on=date(2025, n + 2, 1), envelope=env)
+        claim.correct_item(item_id="a", amount_fen=fen, service_date=date(2025, n + 1, 3),
+                           injury=True, reason="金额", corrects="c-0",
+                           effective_on=date(2025, n + 2, 1), envelope=env)
+        claim.approve(effective_on=date(2025, n + 2, 2), envelope=env)
+        batch = claim.pay(batch=1, ref="r", effective_on=date(2025, n + 2, 3), envelope=env)
+        assert batch["approved"] == fen and batch["paid"] + batch["withheld"] == fen
+        account.withhold(claim=f"{AG}:{month}", batch=1, amount_fen=batch["withheld"],
+                         effective_on=date(2025, n + 2, 3), envelope=env)
+    assert account.withheld == sum((fen + 5) // 10 for fen in approved)
+    cleared = account.clear(score=score, assessment="A", ref="r", effective_on=date(2026, 3, 1),
+                            envelope=env)
+    assert account.withheld == account.returned + account.forfeited + account.held
+    assert account.held == 0 and cleared["returned"] == account.returned
+    assert 0 <= account.returned <= account.withheld
 
 
 def test_pay03_sample_size_is_20_percent_rounded_half_up_and_never_empty():
