@@ -18,22 +18,19 @@ A refused question exits 1 with the rule; bad input exits 2.
 """
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Optional
 
 import typer
 
-from adapters.settings import URL_SETTING, StoreUnavailable, open_ledger
+from adapters.cli_audit import DbOption, JsonOption, _date as _day, _echo_json
+from adapters.settings import StoreUnavailable, open_ledger
 from domain.errors import LedgerError
 from domain.service.supervision import SupervisionCommands
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Leads, cases, screening alerts and the random draw (SUP).")
 
-DbOption = typer.Option(None, "--db", help=f"the store: an SQLite file path or a SQLAlchemy "
-                                           f"URL; default ${URL_SETTING} or ledger.sqlite")
-JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
 UserOption = typer.Option("operator", "--user", help="who asks")
 RoleOption = typer.Option("case_officer", "--role", help="the role they ask in")
 
@@ -53,20 +50,6 @@ def _open(db: Optional[str]) -> Any:
     except StoreUnavailable as e:
         typer.echo(str(e), err=True)
         raise typer.Exit(2)
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def _day(text: Optional[str], name: str) -> Optional[date]:
-    if text is None:
-        return None
-    from adapters.boundary import parse_day, printable
-    try:
-        return parse_day(text)
-    except ValueError as e:
-        raise typer.BadParameter(f"{name}: {printable(e)}") from None
 
 
 def _instant(text: Optional[str], name: str) -> Optional[datetime]:

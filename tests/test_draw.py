@@ -16,20 +16,13 @@ from domain.draw import Draw, draw, in_force_on
 from domain.errors import InvalidCommand, RuleViolation
 from tests.builders import effective_agreement, refused
 from tests.conftest import Clerk
-from tests.test_supervision import SupervisedLedger, as_user, staffed_ledger
+# the supervised ledger with its staff accounts, shared with the lead and case tests
+from tests.test_supervision import SupervisedLedger, as_user, clerk, ledger  # noqa: F401
 
 HEAD = hashlib.sha256(b"some chain head").hexdigest()
 POOL = [{"expert": f"E{i}", "conflicts": []} for i in range(1, 6)]
 
 
-@pytest.fixture
-def ledger():
-    return staffed_ledger()
-
-
-@pytest.fixture
-def clerk(ledger):
-    return Clerk(ledger)
 
 
 def province(clerk, n=3):

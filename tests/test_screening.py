@@ -11,26 +11,13 @@ import pytest
 from domain.lead import Viewer
 from domain.money import Money
 from domain.screening import REVIEW_THRESHOLD_FEN, screen
-from tests.builders import effective_agreement, refused
-from tests.test_supervision import AG, as_user, staffed_ledger
-from tests.conftest import Clerk
+from tests.builders import refused
+# the supervised ledger with its staff accounts, shared with the lead and case tests
+from tests.test_supervision import AG, agreement, as_user, clerk, ledger  # noqa: F401
 
 AUDITOR = Viewer("auditor")
 
 
-@pytest.fixture
-def ledger():
-    return staffed_ledger()
-
-
-@pytest.fixture
-def clerk(ledger):
-    return Clerk(ledger)
-
-
-@pytest.fixture
-def agreement(clerk):
-    return effective_agreement(clerk)
 
 
 def item(item_id, yuan, day, practitioner=None, description="住院费用"):
