@@ -6,6 +6,10 @@ months, passes the re-evaluation, joins the rehab pilot), a hearing-aid
 fitter whose re-evaluation fails too (barred for a year), a level-3 general
 hospital exempted under M 16, and refuses a hospital barred under M 11.
 
+It ends with the demo's accounts, one per role (made as the operator's
+``ledger user add`` makes them: account commands on a direct store
+connection), and the one command that serves the store with its console.
+
 Run: bash scripts/demo.sh   (or: .venv/bin/python scripts/demo.py [--db URL])
 """
 from __future__ import annotations
@@ -21,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from adapters.commands import execute  # noqa: E402
 from adapters.describe import describe  # noqa: E402
-from adapters.settings import open_ledger  # noqa: E402
+from adapters.http.service import open_service_ledger  # noqa: E402
 from domain.errors import LedgerError  # noqa: E402
 from adapters.readmodels import (bars_as_of, catch_up, deadlines_as_of,  # noqa: E402
                                  ended_as_of, log_position, positions_as_of, status_as_of,
@@ -393,6 +397,57 @@ def report(ledger, url: str) -> None:
           f"  .venv/bin/ledger ended --db {url}")
 
 
+# One account per role, for signing in to the console. The demo's store is a
+# demonstration: its password is printed, never a real one.
+DEMO_PASSWORD = "demo-password-2025"
+ACCOUNTS = (   # user, agency, role, what they see
+    ("sx.admin", "SX", "administrator", "the province: accounts and every command"),
+    ("ty.officer", "TY", "case_officer", "Taiyuan's institutions and agreements"),
+    ("ty.evaluator", "TY", "evaluator", "Taiyuan's panels and score sheets"),
+    ("sx.finance", "SX", "finance", "the fund's account: positions, reconciliation"),
+    ("jz.finance", "JZ", "finance", "Jinzhong's claims (refused on another agency's)"),
+    ("ty.auditor", "TY", "auditor", "reads Taiyuan, gives no command"),
+    ("sx.investigator", "SX", "investigator", "the province: people and sister institutions"),
+)
+
+
+def accounts(ledger) -> None:
+    """The demo's users, given as `ledger user add` gives them (adapters/cli_service.py)."""
+    from adapters.cli_service import direct_store_actor
+    from adapters.http.credentials import hash_password
+    from domain.base import Context
+    from domain.calendar import today_in_china
+    for n, (user, agency, role, _) in enumerate(ACCOUNTS, 1):
+        if ledger.account(user) is not None:
+            continue
+        ctx = Context(f"demo-user-{n:02d}", today_in_china(), direct_store_actor(),
+                      "administrator", "演示账户")
+        ledger.add_user(ctx, user=user, name=user, agency=agency, roles=[role],
+                        password_hash=hash_password(DEMO_PASSWORD, command_id=ctx.command_id,
+                                                    user=user))
+
+
+def serve_line(url: str, schema: str | None) -> str:
+    """The one command that serves this store with its console: ``ledger
+    serve`` once it mounts the console, until then the console's own app."""
+    http_app, cli = ROOT / "adapters" / "http" / "app.py", ROOT / "adapters" / "cli.py"
+    mounted = http_app.exists() and "adapters.console" in http_app.read_text(encoding="utf-8")
+    served = cli.exists() and "cli_service" in cli.read_text(encoding="utf-8")
+    extra = f" --schema {schema}" if schema else ""
+    if mounted and served:
+        return f".venv/bin/ledger serve --db {url}{extra}"
+    env = f"LEDGER_DATABASE_URL={url}" + (f" LEDGER_SERVICE_SCHEMA={schema}" if schema else "")
+    return f"{env} .venv/bin/python -m uvicorn adapters.console.app:create_app --factory"
+
+
+def print_console(url: str, schema: str | None) -> None:
+    print("\n== The console (sign in at http://127.0.0.1:8000/console/)")
+    print(f"  {serve_line(url, schema)}")
+    print(f"  accounts (password {DEMO_PASSWORD}):")
+    for user, agency, role, what in ACCOUNTS:
+        print(f"    {user:16} {agency}  {role:14} {what}")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=f"sqlite:///{ROOT / 'out' / 'demo.sqlite'}")
@@ -400,12 +455,14 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.db.startswith("sqlite:///"):
         Path(args.db[len("sqlite:///"):]).unlink(missing_ok=True)  # a fresh store every run
-    ledger = open_ledger(args.db, args.schema)
+    ledger = open_service_ledger(args.db, args.schema)
     try:
         demo = Demo(ledger)
         run(demo)
         lifecycle(demo)
         money(demo)
         report(ledger, args.db)
+        accounts(ledger)
     finally:
         ledger.close()
+    print_console(args.db, args.schema)
