@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError, create_model
@@ -37,6 +38,7 @@ from domain.policies.access import RULE, Principal, check_act, choose_role, subj
 from domain.roles import NotPermitted
 
 HANDLER_SECONDS = 60.0
+CONCURRENCY_RETRIES = 5
 # every command the service takes: the ledger's, then the accounts' (until the
 # specs list them too)
 ALL_SPECS = {**SPECS, **{s.name: s for s in account_specs.SPECS if s.name not in SPECS}}
@@ -134,12 +136,27 @@ def _account_command(data: dict[str, Any], name: str) -> tuple[Envelope, dict[st
 def run_one(request: Request, who: Principal, data: dict[str, Any]) -> dict[str, Any]:
     service = request.app.state.service
     prepared = prepare(service, who, data)
-    with service.writing():
-        result = prepared.apply()
+    result = _apply_retrying(service, prepared)
     if prepared.name == "reset_password" and result.get("recorded"):
         service.access.write("unlock", user=data["fields"]["user"],
                              reason=f"password reset by {who.user}")
     return {**result, **prepared.shown_once, "log_position": service.log_position()}
+
+
+def _apply_retrying(service: Any, prepared: Prepared) -> dict[str, Any]:
+    """Apply a command; when another worker saved an aggregate it touches in
+    between (the registry, a fund account), apply it again on the new state:
+    the handler loads its aggregates afresh, and a command record saved
+    meanwhile under the same id is answered as the first answer."""
+    for attempt in range(CONCURRENCY_RETRIES):
+        try:
+            with service.writing():
+                return prepared.apply()
+        except IntegrityError:
+            if attempt == CONCURRENCY_RETRIES - 1:
+                raise Refusal(503, "Busy", "other commands kept changing what this one "
+                              "changes", "give it again with the same id") from None
+    raise AssertionError("unreachable")
 
 
 def refused(request: Request, who: Principal | None, error: Exception) -> JSONResponse:
