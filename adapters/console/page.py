@@ -246,6 +246,7 @@ def layout(ctx: Ctx, title: str, body: str, *, scripts: Sequence[str] = (),
             f'<meta charset="utf-8"><meta name="viewport" content="width=device-width">'
             f'<meta name="csrf-token" content="{h(ctx.csrf)}">'
             f'<title>{h(title)} · {h(t("product", lang))}</title>'
+            f'<link rel="icon" href="data:,">'
             f'<link rel="stylesheet" href="{STATIC}/console.css"></head><body>'
             f'<a class="skip" href="#main">{h(t("skip", lang))}</a>'
             f'<header class="top"><span class="product">{h(t("product", lang))}</span>'

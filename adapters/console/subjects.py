@@ -103,12 +103,9 @@ async def institution(request: Request, code: str, as_of: Optional[str] = Text(1
             one = await ask(questions.application, request, number=a["number"],
                             as_of=ctx.as_of, known_at=ctx.known_at)
             apps.append(one)
-        statuses = {}
-        if ctx.as_of or True:
-            day = ctx.day().isoformat()
-            answer = await ask(questions.status, request, on=day, institution=code,
-                               known_at=ctx.known_at)
-            statuses = {r["agreement"]: r for r in answer["rows"]}
+        answer = await ask(questions.status, request, on=ctx.day().isoformat(),
+                           institution=code, known_at=ctx.known_at)
+        statuses = {r["agreement"]: r for r in answer["rows"]}
         agreements = [{**a, **({"status": statuses[a["agreement"]]["status"],
                                 "why": statuses[a["agreement"]]["why"]}
                                if a["agreement"] in statuses else {})}
@@ -259,7 +256,7 @@ def _periods(ctx: Ctx, periods: list[dict[str, Any]]) -> str:
     """The status over business time: a bar per period (sized by script from
     its days) above the same periods as a table."""
     bars = "".join(
-        f'<li class="period s-{h(str(p["status"]).replace(" ", "-"))}" '
+        f'<li class="period s-{h(str(p["status"]).split(" ")[0])}" '
         f'data-from="{h(p["valid_from"])}" data-to="{h(p["valid_to"] or "")}" '
         f'title="{h(p["why"])}"><span>{h(ctx.word("status", p["status"]))}</span>'
         f'<small>{h(p["valid_from"])}</small></li>' for p in periods)
@@ -312,7 +309,6 @@ async def export_timeline(request: Request, fmt: str, kind: str = Query(..., max
 def download(ctx: Ctx, fmt: str, rows: list[dict[str, Any]], columns: Any, name: str, *,
              question: str) -> Response:
     """Rows as the house CSV (UTF-8 with BOM, CRLF) or xlsx (with what was asked)."""
-    import io
     import tempfile
     from pathlib import Path
     from adapters.exports import to_csv, write_xlsx
@@ -331,6 +327,5 @@ def download(ctx: Ctx, fmt: str, rows: list[dict[str, Any]], columns: Any, name:
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         raise InvalidCommand("an export is .csv or .xlsx", field="format")
-    del io
     return Response(data, media_type=kind, headers={
         "Content-Disposition": f'attachment; filename="{safe}.{fmt}"'})
