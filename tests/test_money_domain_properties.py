@@ -238,3 +238,29 @@ def test_aud06_a_clearing_score_between_bands_is_cleared_on_what_is_held_then():
     assert (c.approved, c.paid, c.withheld) == (133345, 120011, 13334)
     # half of 133.34 = 66.67 forfeited; 80% of the 66.67 left = 53.336 -> 53.34 returned
     assert (a.forfeited, a.returned, a.held) == (6667 + 1333, 5334, 0)
+
+
+def test_aud06_positions_add_every_claim_of_an_agreement_year_and_totals_keep_agencies_apart():
+    """Two months of one agreement-year add up in one row; another agency's
+    agreement is its own row; the fund's total is both, agency ALL."""
+    def claim(agreement, agency, month, fen):
+        c = Claim.submit(agreement=agreement, institution_code="TY-H001", agency=agency,
+                         month=month, items=[{"item_id": "a", "amount_fen": fen,
+                                              "service_date": date(2025, int(month[5:]), 3),
+                                              "injury": True, "practitioner_id": None,
+                                              "description": "费用"}],
+                         networked=True, effective_on=START, envelope=ENV)
+        c.approve(effective_on=START, envelope=ENV)
+        c.pay(batch=1, ref="r", effective_on=START, envelope=ENV)
+        return c
+    claims = [claim("XY-1", "TY", "2025-02", 10001), claim("XY-1", "TY", "2025-03", 20003),
+              claim("XY-9", "DT", "2025-03", 7)]
+    events = [e for c in claims for e in c.collect_events()]
+    rows = positions(build(events))
+    assert [(p.agency, p.agreement, p.claimed, p.approved, p.paid, p.withheld) for p in rows] == [
+        ("DT", "XY-9", 7, 7, 6, 1),
+        ("TY", "XY-1", 30004, 30004, 27004, 3000)]   # 9001 + 18003 paid, 1000 + 2000 withheld
+    from projections.fund import totals
+    per_agency, fund = totals(rows)
+    assert sorted(per_agency) == ["DT", "TY"] and per_agency["TY"].paid == 27004
+    assert (fund.agency, fund.claimed, fund.paid, fund.withheld) == ("ALL", 30011, 27010, 3001)
