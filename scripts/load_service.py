@@ -48,8 +48,8 @@ from adapters.http.credentials import hash_password, new_token  # noqa: E402
 from adapters.http.service import open_service_ledger  # noqa: E402
 from domain.base import Context  # noqa: E402
 
-LEDGER = ("from adapters.cli import app; from adapters.cli_service import register; "
-          "register(app); app()")
+LEDGER = ("import typer; from adapters.cli_service import register; "
+          "app = typer.Typer(); register(app); app()")
 DEFAULT_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 PASSWORD = "load test password, not a real one"
 

@@ -27,9 +27,9 @@ from domain.base import Context
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "admission.jsonl"
 PASSWORD = "correct horse battery staple"
-# until adapters/cli.py registers adapters/cli_service.py, the harness does
-LEDGER = ("from adapters.cli import app; from adapters.cli_service import register; "
-          "register(app); app()")
+# `ledger serve` and `ledger user` alone (adapters/cli.py registers them too)
+LEDGER = ("import typer; from adapters.cli_service import register; "
+          "app = typer.Typer(); register(app); app()")
 USERS = {   # user: (agency, roles)
     "guo.admin": ("SX", ["administrator"]),
     "ty.officer": ("TY", ["case_officer"]),

@@ -143,93 +143,95 @@ ACCOUNT_NAMES = {n for n, s in ALL_SPECS.items() if s.group == "Accounts"}
 
 
 # --- institutions and applications (the fold over the log) -----------------------------------
+async def _folded(request: Request, kind: str, key: str, as_of: Optional[str],
+                  known_at: Optional[str], tell: Any) -> dict[str, Any]:
+    """A subject as it stood, read from the fold if the asker may read it."""
+    who = await bounded(lambda: principal(request))
+    day, instant = _day(as_of, "as_of"), _instant(known_at)
+
+    def work() -> dict[str, Any]:
+        check_read(who, kind, key, _agency(request, kind, key))
+        state, position = _fold(request, day, instant)
+        found = getattr(state, f"{kind}s").get(key)
+        if found is None:
+            raise NotFound(f"unknown {kind} {key!r}", remedy=f"check the {kind}'s code or "
+                                                             "number, and the as_of date")
+        return answer(position, **tell(state, found))
+    return await bounded(work)
+
+
 @router.get("/institutions/{code}", summary="An institution with its people, bar facts, "
                                             "applications and agreements")
 async def institution(request: Request, code: str, as_of: Optional[str] = Day(),
                       known_at: Optional[str] = Instant()) -> dict[str, Any]:
-    who = await bounded(lambda: principal(request))
-    day, instant = _day(as_of, "as_of"), _instant(known_at)
-    return await bounded(lambda: _institution(request, who, code, day, instant))
-
-
-def _institution(request, who, code, day, instant) -> dict[str, Any]:
     from projections.deadlines import agreement_status
-    check_read(who, "institution", code, _agency(request, "institution", code))
-    state, position = _fold(request, day, instant)
-    inst = state.institutions.get(code)
-    if inst is None:
-        raise NotFound(f"unknown institution {code!r}", remedy="check the institution code")
-    return answer(position, institution={**inst.state(), "bar_facts": inst.bar_facts},
-                  applications=[state.applications[n].state() for n in inst.applications
-                                if n in state.applications],
-                  agreements=[agreement_status(state.agreements[n]) for n in inst.agreements
-                              if n in state.agreements])
+    return await _folded(request, "institution", code, as_of, known_at, lambda state, inst: {
+        "institution": {**inst.state(), "bar_facts": inst.bar_facts},
+        "applications": [state.applications[n].state() for n in inst.applications
+                         if n in state.applications],
+        "agreements": [agreement_status(state.agreements[n]) for n in inst.agreements
+                       if n in state.agreements]})
 
 
 @router.get("/applications/{number}", summary="An application with its evaluations")
 async def application(request: Request, number: str, as_of: Optional[str] = Day(),
                       known_at: Optional[str] = Instant()) -> dict[str, Any]:
-    who = await bounded(lambda: principal(request))
-    day, instant = _day(as_of, "as_of"), _instant(known_at)
-    return await bounded(lambda: _application(request, who, number, day, instant))
-
-
-def _application(request, who, number, day, instant) -> dict[str, Any]:
-    check_read(who, "application", number, _agency(request, "application", number))
-    state, position = _fold(request, day, instant)
-    a = state.applications.get(number)
-    if a is None:
-        raise NotFound(f"unknown application {number!r}", remedy="check the application number")
-    return answer(position, application=a.state(), evaluations=[
-        state.evaluations[n].state() for n in a.evaluations if n in state.evaluations])
+    return await _folded(request, "application", number, as_of, known_at, lambda state, a: {
+        "application": a.state(),
+        "evaluations": [state.evaluations[n].state() for n in a.evaluations
+                        if n in state.evaluations]})
 
 
 # --- the read models ------------------------------------------------------------------------------
+async def _from_models(request: Request, day_text: Optional[str], day_name: str,
+                       known_at: Optional[str], after: Optional[int], ask: Any) -> dict[str, Any]:
+    """A question the SQL read models answer: ``ask(who, view, day, position)``
+    at the position the client's last write and ``known_at`` say."""
+    who = await bounded(lambda: principal(request))
+    day, instant = _day(day_text, day_name), _instant(known_at)
+
+    def work() -> dict[str, Any]:
+        view, position = _models(request, after, instant)
+        return answer(position, **ask(who, view, day, position))
+    return await bounded(work)
+
+
 @router.get("/status", summary="Agreements' status on a business date")
 async def status(request: Request, on: str = Query(..., max_length=10),
                  institution: Optional[str] = Code(), agreement: Optional[str] = Code(),
                  known_at: Optional[str] = Instant(), after: Optional[int] = After()
                  ) -> dict[str, Any]:
-    who = await bounded(lambda: principal(request))
-    day, instant = _day(on, "on"), _instant(known_at)
-    return await bounded(lambda: _status(request, who, day, institution, agreement, instant,
-                                         after))
+    return await _from_models(request, on, "on", known_at, after,
+                              lambda who, view, day, position: _status(
+                                  who, view, day, position, institution, agreement))
 
 
-def _status(request, who, day, institution, agreement, instant, after) -> dict[str, Any]:
+def _status(who: Principal, view: Any, day: date, position: int, institution: Optional[str],
+            agreement: Optional[str]) -> dict[str, Any]:
     from adapters.readmodels import status_as_of
-    view, position = _models(request, after, instant)
     rows = status_as_of(view, day, position, agreement=agreement, institution=institution)
-    return answer(position, on=day, rows=_scoped(who, rows, lambda r: r["agency"]))
+    return {"on": day, "rows": _scoped(who, rows, lambda r: r["agency"])}
 
 
 @router.get("/agreements/{number}/status", summary="One agreement's status on a date")
 async def agreement_status(request: Request, number: str, on: str = Query(..., max_length=10),
                            known_at: Optional[str] = Instant(), after: Optional[int] = After()
                            ) -> dict[str, Any]:
-    who = await bounded(lambda: principal(request))
-    day, instant = _day(on, "on"), _instant(known_at)
-
-    def work() -> dict[str, Any]:
-        check_read(who, "agreement", number, _agency(request, "agreement", number))
-        found = _status(request, who, day, None, number, instant, after)
-        if not found["rows"] and _agency(request, "agreement", number) is None:
+    def ask(who: Principal, view: Any, day: date, position: int) -> dict[str, Any]:
+        agency = _agency(request, "agreement", number)
+        if agency is None:
             raise NotFound(f"unknown agreement {number!r}", remedy="check the agreement number")
-        return found
-    return await bounded(work)
+        check_read(who, "agreement", number, agency)
+        return _status(who, view, day, position, None, number)
+    return await _from_models(request, on, "on", known_at, after, ask)
 
 
 @router.get("/deadlines", summary="Open deadlines on a date, overdue ones flagged")
 async def deadlines(request: Request, on: str = Query(..., max_length=10),
                     known_at: Optional[str] = Instant(), after: Optional[int] = After()
                     ) -> dict[str, Any]:
-    who = await bounded(lambda: principal(request))
-    day, instant = _day(on, "on"), _instant(known_at)
-
-    def work() -> dict[str, Any]:
+    def ask(who: Principal, view: Any, day: date, position: int) -> dict[str, Any]:
         from adapters.readmodels import deadlines_as_of
-        view, position = _models(request, after, instant)
-        rows = deadlines_as_of(view, day, position)
         seen: dict[str, Optional[str]] = {}
 
         def agency(row: dict[str, Any]) -> Optional[str]:
@@ -238,8 +240,8 @@ async def deadlines(request: Request, on: str = Query(..., max_length=10),
                 seen[key] = _agency(request, "agreement", key) or \
                     _agency(request, "application", key)
             return seen[key]
-        return answer(position, on=day, rows=_scoped(who, rows, agency))
-    return await bounded(work)
+        return {"on": day, "rows": _scoped(who, deadlines_as_of(view, day, position), agency)}
+    return await _from_models(request, on, "on", known_at, after, ask)
 
 
 @router.get("/positions", summary="Fund positions per agreement and year, agency and fund")
@@ -247,37 +249,29 @@ async def positions(request: Request, as_of: Optional[str] = Day(),
                     known_at: Optional[str] = Instant(), agency: Optional[str] = Code(),
                     agreement: Optional[str] = Code(), after: Optional[int] = After()
                     ) -> dict[str, Any]:
-    who = await bounded(lambda: principal(request))
-    day, instant = _day(as_of, "as_of"), _instant(known_at)
-    allowed = readable_agencies(who)
-    if allowed is not None:
-        if agency is not None:
-            check_read(who, "agency", agency, agency)
-        agency = who.agency
-
-    def work() -> dict[str, Any]:
+    def ask(who: Principal, view: Any, day: Optional[date], position: int) -> dict[str, Any]:
         from adapters.readmodels import positions_as_of
         from projections.fund import as_dict, totals
-        view, position = _models(request, after, instant)
-        rows = positions_as_of(view, day, position, agency=agency, agreement=agreement)
+        chosen = agency
+        if readable_agencies(who) is not None:
+            if agency is not None:
+                check_read(who, "agency", agency, agency)
+            chosen = who.agency
+        rows = positions_as_of(view, day, position, agency=chosen, agreement=agreement)
         per_agency, fund = totals(rows)
-        return answer(position, positions=[as_dict(p) for p in rows],
-                      agencies=[as_dict(p) for p in per_agency.values()], fund=as_dict(fund))
-    return await bounded(work)
+        return {"positions": [as_dict(p) for p in rows],
+                "agencies": [as_dict(p) for p in per_agency.values()], "fund": as_dict(fund)}
+    return await _from_models(request, as_of, "as_of", known_at, after, ask)
 
 
 @router.get("/ended", summary="The public list of ended agreements (TER-03)")
 async def ended(request: Request, as_of: Optional[str] = Day(),
                 known_at: Optional[str] = Instant(), after: Optional[int] = After()
                 ) -> dict[str, Any]:
-    await bounded(lambda: principal(request))
-    day, instant = _day(as_of, "as_of"), _instant(known_at)
-
-    def work() -> dict[str, Any]:
-        from adapters.readmodels import ended_as_of
-        view, position = _models(request, after, instant)
-        return answer(position, rows=ended_as_of(view, day, position))
-    return await bounded(work)
+    from adapters.readmodels import ended_as_of
+    return await _from_models(request, as_of, "as_of", known_at, after,
+                              lambda who, view, day, position: {
+                                  "rows": ended_as_of(view, day, position)})
 
 
 @router.get("/bars", summary="The practitioner bar register (SAN-01)")
@@ -285,15 +279,10 @@ async def bars(request: Request, person: Optional[str] = Code(),
                institution: Optional[str] = Code(), as_of: Optional[str] = Day(),
                known_at: Optional[str] = Instant(), after: Optional[int] = After()
                ) -> dict[str, Any]:
-    await bounded(lambda: principal(request))
-    day, instant = _day(as_of, "as_of"), _instant(known_at)
-
-    def work() -> dict[str, Any]:
-        from adapters.readmodels import bars_as_of
-        view, position = _models(request, after, instant)
-        return answer(position, rows=bars_as_of(view, day, position, person=person,
-                                                institution=institution))
-    return await bounded(work)
+    from adapters.readmodels import bars_as_of
+    return await _from_models(request, as_of, "as_of", known_at, after,
+                              lambda who, view, day, position: {"rows": bars_as_of(
+                                  view, day, position, person=person, institution=institution)})
 
 
 # --- history, case files, verification ----------------------------------------------------------
