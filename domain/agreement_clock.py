@@ -22,6 +22,21 @@ def due_consequences(ag: Any, up_to: date,
     """The next consequence that falls due on or before ``up_to``, as
     (due date, what, details); empty when none. One at a time, because
     each changes what follows (an ending stops every later one)."""
+    return [c for c in _candidates(ag, calendar) if c[0] <= up_to][:1]
+
+
+def next_due_on(ag: Any, calendar: WorkingCalendar) -> date | None:
+    """The first day a consequence can fall due for the agreement as it
+    stands (None: none can until a command changes it). The clock's index
+    (``Registry.due_on``) keeps it, so a tick visits only the agreements with
+    something due: after ``bring_up_to(day)`` it is always later than ``day``,
+    because it is the day ``due_consequences`` would answer next."""
+    candidates = _candidates(ag, calendar)
+    return candidates[0][0] if candidates else None
+
+
+def _candidates(ag: Any, calendar: WorkingCalendar) -> list[tuple[date, str, dict[str, Any]]]:
+    """Every consequence the agreement's state would bring, earliest first."""
     if ag.is_ended:
         return []
     found: list[tuple[date, str, dict[str, Any]]] = []
@@ -34,7 +49,7 @@ def due_consequences(ag: Any, up_to: date,
                 decided = [o["decided_on"] for o in ag.objections.values()]
                 day = max([day, *[d + timedelta(days=1) for d in decided]])
                 found.append((day, "take_effect", {}))
-        return [c for c in found if c[0] <= up_to][:1]
+        return found
     s = ag.suspension
     # SUS-02 / CAL-05 / CAL-06: no resumption application by the end of the
     # last day to act ends the agreement the next day.
@@ -69,4 +84,4 @@ def due_consequences(ag: Any, up_to: date,
         if refused_on is not None:
             found.append((refused_on, "end", {"ground": "EXPIRY"}))
     found.sort(key=lambda c: c[0])
-    return [c for c in found if c[0] <= up_to][:1]
+    return found

@@ -1,4 +1,7 @@
-"""The list of agreements, so that time passing (``tick``) can visit each one."""
+"""The list of agreements, so that time passing (``tick``) can visit each one,
+and the clock's index: for each live agreement, the first day something can
+fall due for it (``agreement_clock.next_due_on``), so that a tick visits only
+the agreements with something due by its date."""
 from __future__ import annotations
 
 from datetime import date
@@ -43,6 +46,7 @@ class Registry(LedgerAggregate):
     @event("AgreementRetired")
     def _retired(self, number: str, effective_on: date, envelope: Envelope) -> None:
         self.ended.append(number)
+        self._forget_due(number)
 
     def reinstate(self, number: str, effective_on: date, envelope: Envelope) -> None:
         """A reversed ending (DIS-01) puts the agreement back under the clock."""
@@ -52,3 +56,57 @@ class Registry(LedgerAggregate):
     @event("AgreementReinstated")
     def _reinstated(self, number: str, effective_on: date, envelope: Envelope) -> None:
         self.ended.remove(number)
+        self._forget_due(number)
+
+    # --- the clock's index ------------------------------------------------------
+    @property
+    def due_on(self) -> dict[str, list]:
+        """number -> [first day something can fall due (ISO) or None, the
+        version of the calendar book it was worked out with]. A registry (or
+        a snapshot of one) from before the index has none: every agreement
+        without an entry is visited by the tick as before, and noted then.
+        Read-only here: only ``DueDatesNoted`` creates it, so a registry whose
+        log has none replays to exactly the state it always had."""
+        return self.__dict__.get("_due_on", {})
+
+    def _forget_due(self, number: str) -> None:
+        if "_due_on" in self.__dict__:
+            self.__dict__["_due_on"].pop(number, None)
+
+    def needs_visit(self, number: str, day: date, calendar_version: int) -> bool:
+        """Whether a tick to ``day`` must load the agreement: unknown, worked
+        out with another calendar, or something due by ``day``."""
+        noted = self.due_on.get(number)
+        if noted is None or noted[1] != calendar_version:
+            return True
+        return noted[0] is not None and noted[0] <= day.isoformat()
+
+    def changed_due(self, dates: dict[str, date | None],
+                    calendar_version: int) -> dict[str, str | None]:
+        """The entries of ``dates`` (for listed, live agreements) that differ
+        from what is noted."""
+        listed, ended = set(self.agreements), set(self.ended)
+        out = {}
+        for number, day in dates.items():
+            iso = day.isoformat() if day is not None else None
+            if number in listed and number not in ended and \
+                    self.due_on.get(number) != [iso, calendar_version]:
+                out[number] = iso
+        return out
+
+    def note_due(self, dates: dict[str, date | None], calendar_version: int,
+                 effective_on: date, envelope: Envelope) -> bool:
+        """Note when something next falls due for these agreements; saved with
+        the agreements it follows from. True when anything changed."""
+        changed = self.changed_due(dates, calendar_version)
+        if changed:
+            self._due_noted(dates=changed, calendar_version=calendar_version,
+                            effective_on=effective_on, envelope=envelope)
+        return bool(changed)
+
+    @event("DueDatesNoted")
+    def _due_noted(self, dates: dict[str, str | None], calendar_version: int,
+                   effective_on: date, envelope: Envelope) -> None:
+        index = self.__dict__.setdefault("_due_on", {})
+        for number, iso in dates.items():
+            index[number] = [iso, calendar_version]

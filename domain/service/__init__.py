@@ -50,7 +50,14 @@ class Ledger(AdmissionCommands, EvaluationCommands, AgreementCommands, ClaimComm
     # How the events' values are stored is the adapters' (adapters/transcodings.py):
     # named by topic, the default every ledger gets (an in-memory one for tests
     # too) unless its environment says otherwise, so the domain imports none of it.
-    env = {"TRANSCODER_TOPIC": "adapters.transcoder:LedgerTranscoder"}
+    env = {"TRANSCODER_TOPIC": "adapters.transcoder:LedgerTranscoder",
+           # The library's aggregate cache, process-wide: a cached aggregate is
+           # brought forward by the events stored since (one indexed read) and
+           # handed out as a copy, so a refused command leaves it untouched and
+           # another process's writes are seen; a write on a copy gone stale
+           # between that read and the commit is refused by the store
+           # (optimistic concurrency) and the command runs again (commanding.py).
+           "AGGREGATE_CACHE_MAXSIZE": "10000"}
 
 
 # Every command, by name: those that keep a command record and the clock.

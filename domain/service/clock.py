@@ -11,12 +11,14 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.agreement import Agreement
+from domain.agreement_clock import next_due_on
 from domain.base import Context, Envelope
-from domain.calendar import YearArrangement
+from domain.calendar import WorkingCalendar, YearArrangement
 from domain.calendar_book import CalendarBook
 from domain.errors import InvalidCommand
 from domain.registry import Registry
-from domain.service.commanding import clock_command, command
+from domain.service.commanding import (RETRIES, clock_command, command, contended,
+                                       pause_before_retry, save_or_lose)
 from domain.service.core import LedgerCore
 
 
@@ -47,28 +49,69 @@ class ClockCommands(LedgerCore):
         the day it fell due. Running it again records nothing new, and keeps
         no command record (``clock_command`` says why). What is recorded is
         stamped role ``system`` whoever lets time pass, since the consequence
-        is the measures', not the officer's; the user and the tick's id stay."""
+        is the measures', not the officer's; the user and the tick's id stay.
+
+        Only the agreements the registry's index says have something due by
+        ``to`` are loaded (or that it knows nothing of yet: those are noted
+        now), so a day with nothing due costs the same at 10 or 10,000 live
+        agreements. An agreement another writer changed meanwhile is loaded
+        again and brought up to date again; a second tick at the same time
+        finds what the first recorded and records nothing twice."""
         try:
-            registry: Registry = self.repository.get(Registry.ID)
+            view: Registry = self.repository.get(Registry.ID, deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return {"command": "tick", "to": to.isoformat(), "recorded": []}
         envelope = Envelope(user=ctx.user, role="system", command_id=ctx.command_id,
                             document="")
+        cal, cal_version = self.calendar_and_version()
         recorded: list[dict[str, Any]] = []
-        for number in list(registry.live):
-            ag = self._get(Agreement, number, "agreement")
-            before = len(ag.pending_events)
-            touched = self._advance(ag, to, envelope)
-            if len(ag.pending_events) == before:
-                continue
-            for e in ag.pending_events:
-                recorded.append({"agreement": number, "event": type(e).__name__,
-                                 "on": e.effective_on.isoformat(),
-                                 "ground": getattr(e, "ground_code", None)})
-            for changed in (ag, *touched):   # a predecessor may end with its successor
-                if isinstance(changed, Agreement) and changed.is_ended:
-                    registry.retire(changed.number, to, envelope)
-            self.save(ag, *touched)
-        if registry.pending_events:
-            self.save(registry)
+        due: dict[str, date | None] = {}
+        ended: list[str] = []
+        for number in [n for n in view.live if view.needs_visit(n, to, cal_version)]:
+            if number in due and (due[number] is None or due[number] > to):
+                continue      # brought up to date already, as a renewal's predecessor
+            visited, saved = self._tick_one(number, to, envelope, cal, recorded)
+            for ag in visited:
+                due[ag.number] = next_due_on(ag, cal)
+                if saved and ag.is_ended:
+                    ended.append(ag.number)
+        self._note_tick(due, ended, cal_version, to, envelope)
         return {"command": "tick", "to": to.isoformat(), "recorded": recorded}
+
+    def _tick_one(self, number: str, to: date, envelope: Envelope, cal: WorkingCalendar,
+                  recorded: list[dict[str, Any]]) -> tuple[list[Agreement], bool]:
+        """One agreement brought up to ``to`` and saved with what it touched
+        (a predecessor may end with its successor): the agreements as they
+        now stand, and whether anything was recorded."""
+        for attempt in range(RETRIES):
+            if attempt:
+                pause_before_retry(attempt - 1)
+            ag = self._get(Agreement, number, "agreement")
+            touched = self._advance(ag, to, envelope, cal)
+            if not ag.pending_events:
+                return [ag], False
+            events = [{"agreement": number, "event": type(e).__name__,
+                       "on": e.effective_on.isoformat(),
+                       "ground": getattr(e, "ground_code", None)} for e in ag.pending_events]
+            saved = [a for a in (ag, *touched) if isinstance(a, Agreement)]
+            if save_or_lose(self, [ag, *touched]):
+                recorded.extend(events)
+                return saved, True
+        raise contended("tick", f"agreement {number}")
+
+    def _note_tick(self, due: dict[str, date | None], ended: list[str], cal_version: int,
+                   to: date, envelope: Envelope) -> None:
+        """The registry after a tick: the ended agreements retired, and when
+        something next falls due for each agreement visited. Every step is
+        idempotent, so a registry another writer changed meanwhile is loaded
+        again and the same steps taken on it."""
+        for attempt in range(RETRIES):
+            if attempt:
+                pause_before_retry(attempt - 1)
+            registry: Registry = self.repository.get(Registry.ID)
+            for number in ended:
+                registry.retire(number, to, envelope)
+            registry.note_due(due, cal_version, to, envelope)
+            if not registry.pending_events or save_or_lose(self, [registry]):
+                return
+        raise contended("tick", "the registry of agreements")

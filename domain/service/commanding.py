@@ -5,7 +5,15 @@ Every recording command goes through ``command``: the role is checked
 the first result and records nothing new, or refused as a ``Conflict`` when
 it was used for a different command; a new id runs the handler and saves its
 aggregates together with the command's own record in one atomic write, so a
-rejected command records nothing. The clock (``tick``) goes through
+rejected command records nothing.
+
+A write that loses a race (another writer stored the next version of one of
+its aggregates first: the store's optimistic concurrency refuses it) is run
+again from the start on fresh copies, a few times with a short random pause
+(``RETRIES``): it then succeeds, or is refused by the rule that now applies
+(an agreement the winner ended refuses a suspension, TER-03), or is answered
+as the winner was when the winner had the same command id. Only a write that
+keeps losing is refused, as ``Contended``; nothing of it is recorded. The clock (``tick``) goes through
 ``clock_command`` instead: the same role check, but no record, because
 letting time pass is idempotent by its nature (see there).
 
@@ -19,6 +27,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import random
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
@@ -37,6 +47,36 @@ if TYPE_CHECKING:
     from domain.service.core import LedgerCore
 
 Handler = Callable[..., tuple[list[LedgerAggregate], dict[str, Any]]]
+
+RETRIES = 5                 # attempts of a write that loses races, in all
+BACKOFF_SECONDS = 0.005     # the first pause's upper bound; doubled each time
+
+
+class Contended(Conflict):
+    """Other writers kept changing what the command writes: after ``RETRIES``
+    attempts nothing of it is recorded, and giving it again is safe."""
+
+
+def pause_before_retry(attempt: int) -> None:
+    """A short random pause, so that two losers do not collide again in step."""
+    time.sleep(random.uniform(0, BACKOFF_SECONDS * (2 ** attempt)))
+
+
+def save_or_lose(app: "LedgerCore", aggregates: list[Any]) -> bool:
+    """Save atomically; False when a concurrent writer stored one of these
+    aggregates' versions first (their cached copies are then dropped)."""
+    try:
+        app.save(*aggregates)
+    except IntegrityError:
+        app.repository.evict(*[a.id for a in aggregates])  # type: ignore[attr-defined]
+        return False
+    return True
+
+
+def contended(name: str, what: str) -> Contended:
+    return Contended(f"{name}: {what} kept changing under other writers; after {RETRIES} "
+                     "attempts nothing of it is recorded",
+                     remedy="give the command again (with the same id: it is safe)")
 
 
 def _plain(value: Any) -> Any:
@@ -93,23 +133,24 @@ def command(method: Handler) -> Callable[..., dict[str, Any]]:
     def handle(self: "LedgerCore", ctx: Context, **args: Any) -> dict[str, Any]:
         check_role(name, ctx.role)
         fp = fingerprint(name, ctx, args)
-        earlier = command_record(self, ctx.command_id)
-        if earlier is not None:
-            return replay_answer(earlier, fp, name)
-        aggregates, result = method(self, ctx, **args)
-        result = _plain({"command": name, "command_id": ctx.command_id, **result})
-        record = CommandRecord.handled(command_id=ctx.command_id, name=name, fingerprint=fp,
-                                       result=result, effective_on=ctx.effective_on,
-                                       envelope=ctx.envelope)
-        try:
-            self.save(*aggregates, record)
-        except IntegrityError:
-            # Someone else handled the same command id first: answer as they did.
+        for attempt in range(RETRIES):
+            if attempt:
+                pause_before_retry(attempt - 1)
+            # Each attempt from the start: a race lost may have been lost to
+            # the same command id, answered then as the winner was.
             earlier = command_record(self, ctx.command_id)
-            if earlier is None:
-                raise
-            return replay_answer(earlier, fp, name)
-        return {**result, "recorded": True}
+            if earlier is not None:
+                return replay_answer(earlier, fp, name)
+            aggregates, result = method(self, ctx, **args)
+            aggregates = [*aggregates, *self._due_notes(aggregates, ctx)]
+            result = _plain({"command": name, "command_id": ctx.command_id, **result})
+            record = CommandRecord.handled(command_id=ctx.command_id, name=name,
+                                           fingerprint=fp, result=result,
+                                           effective_on=ctx.effective_on,
+                                           envelope=ctx.envelope)
+            if save_or_lose(self, [*aggregates, record]):
+                return {**result, "recorded": True}
+        raise contended(name, "what it changes")
 
     handle.is_command = True  # type: ignore[attr-defined]
     handle.keeps_record = True  # type: ignore[attr-defined]

@@ -6,13 +6,16 @@ are composed into ``Ledger`` in ``domain/service/__init__.py``.
 """
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import date
 from typing import Any, Iterator, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.persistence import Transcoder
 
 from domain.agreement import Agreement
+from domain.agreement_clock import next_due_on
 from domain.application import Application as AdmissionApplication
 from domain.base import Context, Envelope, LedgerAggregate
 from domain.calendar import WorkingCalendar
@@ -26,10 +29,64 @@ from domain.registry import Registry
 from domain.service.values import require_value_transcodings
 
 A = TypeVar("A", bound=LedgerAggregate)
+_NO_CALENDAR = WorkingCalendar()
+
+
+class LedgerRepository(Repository):
+    """The library's repository, asking the snapshot store only for the
+    aggregates the ledger snapshots (``Ledger.snapshotting_intervals``: the
+    Registry). Every other load would otherwise begin with a look-up that
+    never finds anything."""
+
+    snapshotted: frozenset = frozenset({Registry.ID})
+
+    def get(self, aggregate_id, *, version=None, projector_func=None,  # type: ignore[override]
+            fastforward_skipping: bool = False, deepcopy_from_cache: bool = True):
+        # A cached aggregate is handed out as a copy made by pickling (two to
+        # three times quicker than deepcopy on these plain dicts and lists).
+        kwargs = {"projector_func": projector_func} if projector_func is not None else {}
+        found = super().get(aggregate_id, version=version, deepcopy_from_cache=False,
+                            fastforward_skipping=fastforward_skipping, **kwargs)
+        if version is None and self.cache and deepcopy_from_cache and self.deepcopy_from_cache:
+            try:
+                return pickle.loads(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+            except (pickle.PicklingError, TypeError, AttributeError):
+                return copy.deepcopy(found)
+        return found
+
+    def evict(self, *aggregate_ids: Any) -> None:
+        """Forget cached copies that proved stale (another writer got there first)."""
+        if self.cache:
+            for aggregate_id in aggregate_ids:
+                try:
+                    self.cache.get(aggregate_id, evict=True)
+                except KeyError:
+                    pass
+
+    def _reconstruct_aggregate(self, aggregate_id, version, projector_func):  # type: ignore[override]
+        if aggregate_id in self.snapshotted:
+            return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
+        aggregate = projector_func(None, self.event_store.get(originator_id=aggregate_id,
+                                                              lte=version))
+        if aggregate is None:
+            raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} "
+                                         "not found.")
+        return aggregate
 
 
 class LedgerCore(Application):
     """Loading and saving for the handlers; no command of its own."""
+
+    def construct_repository(self) -> Repository:
+        # The library's own, with its settings (the aggregate cache among them,
+        # Ledger.env); only the snapshot look-ups differ (LedgerRepository).
+        base = super().construct_repository()
+        repository = LedgerRepository(base.event_store, snapshot_store=base.snapshot_store,
+                                      fastforward=base.fastforward,
+                                      fastforward_skipping=base.fastforward_skipping,
+                                      deepcopy_from_cache=base.deepcopy_from_cache)
+        repository.cache = base.cache
+        return repository
 
     def construct_transcoder(self) -> Transcoder:
         # The stored form of the ledger's values is the adapters' business
@@ -75,13 +132,49 @@ class LedgerCore(Application):
         except AggregateNotFoundError:
             return Registry.open(ctx.effective_on, ctx.envelope)
 
+    def _due_notes(self, aggregates: list[LedgerAggregate], ctx: Context,
+                   envelope: Envelope | None = None) -> list[LedgerAggregate]:
+        """The registry, when the clock's index must change with these
+        aggregates: for every agreement among them that changed, the first day
+        something can now fall due for it (``next_due_on``), saved with it in
+        the same write. Empty when nothing changed (the common case: a claim,
+        a review); the registry is then only read, never copied."""
+        changed = [a for a in aggregates if isinstance(a, Agreement) and a.pending_events]
+        if not changed:
+            return []
+        cal, cal_version = self.calendar_and_version()
+        dates = {a.number: next_due_on(a, cal) for a in changed}
+        registry = next((a for a in aggregates if isinstance(a, Registry)), None)
+        if registry is None:
+            try:
+                current: Registry = self.repository.get(Registry.ID, deepcopy_from_cache=False)
+            except AggregateNotFoundError:
+                return []     # no agreement listed yet: nothing to index
+            if not current.changed_due(dates, cal_version):
+                return []
+            registry = self.repository.get(Registry.ID)
+            extra: list[LedgerAggregate] = [registry]
+        else:
+            extra = []
+        registry.note_due(dates, cal_version, ctx.effective_on, envelope or ctx.envelope)
+        return extra
+
     # --- the calendar and the log ----------------------------------------------------
     def calendar(self) -> WorkingCalendar:
+        return self.calendar_and_version()[0]
+
+    def calendar_and_version(self) -> tuple[WorkingCalendar, int]:
+        """The working calendar and the version of the book it is made from
+        (0: no year loaded). Made once per version of the book: the book is
+        asked only whether it has changed, and never copied for that."""
         try:
-            book: CalendarBook = self.repository.get(CalendarBook.ID)
+            book: CalendarBook = self.repository.get(CalendarBook.ID, deepcopy_from_cache=False)
         except AggregateNotFoundError:
-            return WorkingCalendar()
-        return book.calendar()
+            return _NO_CALENDAR, 0
+        made = self.__dict__.get("_calendar_made")
+        if made is None or made[1] != book.version:
+            made = self.__dict__["_calendar_made"] = (book.calendar(), book.version)
+        return made
 
     def read_log(self, start: int = 1, *, batch: int = 1000) -> Iterator[tuple[int, Any]]:
         """Every stored event in log order with its notification id."""
@@ -106,9 +199,9 @@ class LedgerCore(Application):
         touched = self._advance(agreement, ctx.effective_on, self._clock(ctx))
         return agreement, touched
 
-    def _advance(self, agreement: Agreement, up_to: date,
-                 envelope: Envelope) -> list[LedgerAggregate]:
-        cal = self.calendar()
+    def _advance(self, agreement: Agreement, up_to: date, envelope: Envelope,
+                 cal: WorkingCalendar | None = None) -> list[LedgerAggregate]:
+        cal = cal or self.calendar()
         touched: list[LedgerAggregate] = []
         for day, what, _ in agreement.bring_up_to(up_to, cal, envelope):
             if what == "take_effect" and agreement.renewal_of:
