@@ -41,7 +41,8 @@ from domain.base import Envelope  # noqa: E402
 from domain.calendar import add_months  # noqa: E402
 from domain.claim import Claim  # noqa: E402
 
-__all__ = ["month_of_claims", "live_claimants", "latest_business_date", "write_commands"]
+__all__ = ["month_of_claims", "live_claimants", "latest_business_date", "next_month",
+           "write_commands"]
 
 ITEMS = (8, 25, 25)      # low, high, mode: as scripts/generate_province.py
 NON_INJURY = 0.07
@@ -72,12 +73,21 @@ def live_claimants(ledger, month: date) -> list[dict[str, Any]]:
     from domain.registry import Registry
     registry = ledger.repository.get(Registry.ID)
     days = [month + timedelta(days=k) for k in range((add_months(month, 1) - month).days)]
+    # What the run's own clock will have recorded by the end of the next
+    # month (an ending, a successor taking effect) decides which days may be
+    # settled: each agreement is brought up to then in memory, never saved.
+    until = add_months(month, 2) - timedelta(days=1)
+    envelope = Envelope(user="bench", role="system", command_id="bench-preview")
+    agreements: dict[str, Any] = {}
+    for number in registry.live:
+        ag = agreements.get(number) or ledger.repository.get(Agreement.id_for(number))
+        agreements[number] = ag
+        for predecessor in ledger._advance(ag, until, envelope):   # ended by its successor
+            agreements[predecessor.number] = predecessor
     out = []
     institutions: dict[str, Any] = {}
     for number in registry.live:
-        ag = ledger.repository.get(Agreement.id_for(number))
-        if ag.is_ended:
-            continue
+        ag = agreements[number]
         open_days = [d for d in days if ag.settles_on(d)[0]]
         if not open_days:
             continue
