@@ -19,8 +19,9 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.test_http_server import Server
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -44,8 +45,9 @@ def _playwright():
     return sync_playwright
 
 
-class ConsoleServer:
-    """The service with its console, in a process of its own."""
+class ConsoleServer(Server):
+    """The service with its console, in a process of its own (uvicorn on the
+    console's app factory; waited for and stopped as ``ledger serve`` is)."""
 
     def __init__(self, url: str, schema: str | None = None, key: Path | None = None) -> None:
         from tests.test_http_server import free_port
@@ -62,27 +64,7 @@ class ConsoleServer:
             [sys.executable, "-m", "uvicorn", "adapters.console.app:create_app", "--factory",
              "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the server stopped: " + self.process.stdout.read())
-            try:
-                if httpx.get(self.base + "/console/login", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the console did not start within 60 s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self._wait()
 
 
 def build_demo(url: str, schema: str | None = None) -> str:
@@ -154,6 +136,16 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def across_the_suspension(page) -> None:
+    """On XY-TY-2025-001's page, the time machine's as-of before and after its
+    suspension of 2025-06-02 (M38-2) shows active, then suspended."""
+    for day, status in (("2025-05-15", "active"), ("2025-06-15", "suspended")):
+        page.fill("#as-of", day)
+        with page.expect_navigation():
+            page.click("#apply-time")
+        assert f"as_of={day}" in page.url and status_shown(page) == status
+
+
 def status_shown(page) -> str:
     """The agreement page's status code, without its kind: 'suspended (mandatory)'."""
     return page.get_attribute("#status-now", "data-status").split(" (")[0]
@@ -207,14 +199,7 @@ def test_moving_as_of_across_a_suspension_changes_the_status(browser, demo):
     context, page = sign_in(browser, server, "ty.auditor")
     try:
         page.goto(server.base + "/console/agreements/XY-TY-2025-001")
-        page.fill("#as-of", "2025-05-15")
-        with page.expect_navigation():
-            page.click("#apply-time")
-        assert "as_of=2025-05-15" in page.url and status_shown(page) == "active"
-        page.fill("#as-of", "2025-06-15")        # suspended on 2025-06-02 (M38-2)
-        with page.expect_navigation():
-            page.click("#apply-time")
-        assert status_shown(page) == "suspended"
+        across_the_suspension(page)
         assert "2025-06-15" in page.locator("#view-banner").inner_text()
         assert page.locator("#status-line li.s-suspended").count() == 2
         shoot(page, "agreement")
@@ -424,9 +409,8 @@ def test_a_case_file_exported_checks_against_the_public_key_and_an_edited_one_do
                                                                     1), encoding="utf-8")
         page.set_input_files("#proof-file", str(edited))
         page.click("#verify-go")
-        page.wait_for_function("document.getElementById('verify-verdict') && "
-                               "document.getElementById('verify-verdict').textContent !== '核验通过'")
-        assert page.locator("#verify-verdict").inner_text() == "核验未通过"
+        from playwright.sync_api import expect   # waits; the page's policy forbids eval
+        expect(page.locator("#verify-verdict")).to_have_text("核验未通过")
     finally:
         context.close()
 
@@ -444,15 +428,10 @@ def test_the_main_flow_on_postgresql(browser):
             for step in (lambda: page.click("text=查找机构"),
                          lambda: page.fill("#q", "TY-H001") or page.keyboard.press("Enter"),
                          lambda: page.click(".search-results >> text=TY-H001"),
-                         lambda: page.click("table.agreements >> text=XY-TY-2025-001"),
-                         lambda: page.fill("#as-of", "2025-05-15") or page.click("#apply-time")):
+                         lambda: page.click("table.agreements >> text=XY-TY-2025-001")):
                 with page.expect_navigation():
                     step()
-            assert status_shown(page) == "active"
-            page.fill("#as-of", "2025-06-15")
-            with page.expect_navigation():
-                page.click("#apply-time")
-            assert status_shown(page) == "suspended"
+            across_the_suspension(page)
         finally:
             context.close()
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Optional
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
@@ -76,18 +76,20 @@ def timeline_section(ctx: Ctx, kind: str, key: str, found: dict[str, Any],
             + '</section>')
 
 
-def _filters(**given: Optional[str]) -> dict[str, str]:
+def timeline_filters(date_from: Optional[str] = Query(None, alias="from", max_length=10),
+                     to: Optional[str] = Text(10), type: Optional[str] = Text(80),
+                     user: Optional[str] = Text(), role: Optional[str] = Text(32)
+                     ) -> dict[str, str]:
+    """The timeline's filters from the URL (a dependency of each page that shows one)."""
+    given = {"from": date_from, "to": to, "type": type, "user": user, "role": role}
     return {k: v for k, v in given.items() if v}
 
 
 # --- an institution -----------------------------------------------------------------------------
 @router.get("/institutions/{code}")
 async def institution(request: Request, code: str, as_of: Optional[str] = Text(10),
-                      known_at: Optional[str] = Text(40), date_from: Optional[str] =
-                      Query(None, alias="from", max_length=10), to: Optional[str] = Text(10),
-                      type: Optional[str] = Text(80), user: Optional[str] = Text(),
-                      role: Optional[str] = Text(32)) -> Any:
-    f = _filters(**{"from": date_from, "to": to, "type": type, "user": user, "role": role})
+                      known_at: Optional[str] = Text(40),
+                      f: dict[str, str] = Depends(timeline_filters)) -> Any:
 
     async def build(ctx: Ctx) -> Any:
         ctx.params = dict(f)
@@ -211,11 +213,8 @@ def _score_sheet(ctx: Ctx, ev: dict[str, Any]) -> str:
 # --- an agreement --------------------------------------------------------------------------------
 @router.get("/agreements/{number}")
 async def agreement(request: Request, number: str, as_of: Optional[str] = Text(10),
-                    known_at: Optional[str] = Text(40), date_from: Optional[str] =
-                    Query(None, alias="from", max_length=10), to: Optional[str] = Text(10),
-                    type: Optional[str] = Text(80), user: Optional[str] = Text(),
-                    role: Optional[str] = Text(32)) -> Any:
-    f = _filters(**{"from": date_from, "to": to, "type": type, "user": user, "role": role})
+                    known_at: Optional[str] = Text(40),
+                    f: dict[str, str] = Depends(timeline_filters)) -> Any:
 
     async def build(ctx: Ctx) -> Any:
         ctx.params = dict(f)
@@ -268,11 +267,8 @@ def _periods(ctx: Ctx, periods: list[dict[str, Any]]) -> str:
 
 # --- a person ----------------------------------------------------------------------------------
 @router.get("/persons/{person}")
-async def person(request: Request, person: str, date_from: Optional[str] =
-                 Query(None, alias="from", max_length=10), to: Optional[str] = Text(10),
-                 type: Optional[str] = Text(80), user: Optional[str] = Text(),
-                 role: Optional[str] = Text(32)) -> Any:
-    f = _filters(**{"from": date_from, "to": to, "type": type, "user": user, "role": role})
+async def person(request: Request, person: str,
+                 f: dict[str, str] = Depends(timeline_filters)) -> Any:
 
     async def build(ctx: Ctx) -> Any:
         ctx.params = dict(f)
@@ -291,10 +287,7 @@ async def person(request: Request, person: str, date_from: Optional[str] =
 @router.get("/export/timeline.{fmt}")
 async def export_timeline(request: Request, fmt: str, kind: str = Query(..., max_length=16),
                           key: str = Query(..., max_length=64),
-                          date_from: Optional[str] = Query(None, alias="from", max_length=10),
-                          to: Optional[str] = Text(10), type: Optional[str] = Text(80),
-                          user: Optional[str] = Text(), role: Optional[str] = Text(32)) -> Any:
-    f = _filters(**{"from": date_from, "to": to, "type": type, "user": user, "role": role})
+                          f: dict[str, str] = Depends(timeline_filters)) -> Any:
 
     async def build(ctx: Ctx) -> Any:
         from domain.errors import InvalidCommand
