@@ -203,7 +203,7 @@ def subject_questions(url: str, n: int, seed: int, budget: float) -> dict[str, A
     for kind in KINDS:
         pool = subjects(url, kind)
         chosen = [rng.choice(pool) for _ in range(n)] if pool else []
-        r = in_fresh_child(_ask, url, kind, chosen, budget)
+        r = in_child(_ask, url, kind, chosen, budget, start="forkserver")
         ms = r.pop("ms")
         r.update(p50_ms=statistics.median(ms) if ms else None,
                  p99_ms=percentile(ms, 99) if ms else None, max_ms=max(ms) if ms else None)
@@ -253,29 +253,15 @@ def _child_entry(results: Any, work: Callable[..., Any], args: tuple) -> None:
         results.put((False, traceback.format_exc()))
 
 
-def in_fresh_child(work: Callable[..., Any], *args: Any) -> Any:
-    """``work(*args)`` (a module-level function) in a process forked from
-    multiprocessing's fork server, an interpreter started small: what the
-    child's ``getrusage`` reports as its peak is its own work's, not the
-    bench's memory copied at the fork."""
+def in_child(work: Callable[..., Any], *args: Any, start: str = "fork") -> Any:
+    """``work(*args)`` in a forked process; its result (a failure stops the
+    bench). ``start="forkserver"`` forks it from multiprocessing's fork
+    server, an interpreter started small (``work`` must then be a
+    module-level function): what the child's ``getrusage`` reports as its
+    peak is its own work's, not the bench's memory copied at the fork."""
     import multiprocessing
-    ctx = multiprocessing.get_context("forkserver")
+    ctx = multiprocessing.get_context(start)
     results = ctx.Queue()
-    child = ctx.Process(target=_child_entry, args=(results, work, args))
-    child.start()
-    ok, result = results.get()
-    child.join()
-    if not ok:
-        raise SystemExit(f"a measurement in a child process failed:\n{result}")
-    return result
-
-
-def in_child(work: Callable[..., Any], *args: Any) -> Any:
-    """``work(*args)`` in a forked process; its result (a failure stops the bench)."""
-    import multiprocessing
-    ctx = multiprocessing.get_context("fork")
-    results = ctx.Queue()
-
     child = ctx.Process(target=_child_entry, args=(results, work, args))
     child.start()
     ok, result = results.get()
@@ -286,4 +272,4 @@ def in_child(work: Callable[..., Any], *args: Any) -> Any:
 
 
 __all__ = ["month_file", "run_month", "tick_costs", "subject_questions", "startup", "in_child",
-           "in_fresh_child", "percentile"]
+           "percentile"]
