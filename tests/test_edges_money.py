@@ -537,7 +537,7 @@ def test_dep04_an_odd_deposit_is_returned_half_up_and_the_rest_forfeited_to_the_
                                                                                    returned):
     acc = account()
     _withheld(acc, 5000, 5001)                # 100.01 yuan held
-    cleared = acc.clear(score=Decimal(score), assessment="ASM-1", ref="清算-1",
+    cleared = acc.clear(score=Decimal(score), assessment="评估-2025-001", ref="清算-1",
                         effective_on=date(2026, 3, 1), envelope=ENV)
     # 90% of 100.01 = 90.009 -> 90.01; 80% = 80.008 -> 80.01; 70% = 70.007 -> 70.01
     assert (cleared["returned"], cleared["forfeited"]) == (returned, 10001 - returned)
