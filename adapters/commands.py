@@ -14,17 +14,21 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Literal
+import time
+from datetime import date
+from typing import Any, Iterable, Iterator, Literal
 
+from eventsourcing.persistence import IntegrityError
 from pydantic import Field, ValidationError
 
 from adapters.boundary import BusinessDay, Code, Name, check_tree, load_line, printable
 from adapters.specs import MODELS
 from adapters.specs.types import Strict, _to_domain
 from domain.base import ROLES, Context
-from domain.errors import InvalidCommand
+from domain.errors import InvalidCommand, LedgerError
 from domain.rules import is_rule
-from domain.service import Ledger
+from domain.service import Ledger, unit_of_work
+from domain.service.unit_of_work import MustRunAlone
 
 
 class Actor(Strict):
@@ -119,3 +123,130 @@ def apply_parsed(ledger: Ledger, env: Envelope, fields: Strict, *,
                             "system"), to=env.date)
     handler = getattr(ledger, env.command)
     return handler(ctx, **domain_args(env, fields))
+
+
+# --- a run of command lines -----------------------------------------------------------------
+BATCH_COMMANDS = 200     # commands of one transaction at most
+BATCH_SECONDS = 0.05     # and about this long, so answers keep coming while a file runs
+
+Answer = dict[str, Any] | LedgerError
+NumberedLine = tuple[Any, "str | dict[str, Any] | LedgerError"]
+
+
+def apply_lines(ledger: Ledger, numbered_lines: Iterable[NumberedLine], *,
+                batch: int = BATCH_COMMANDS, seconds: float = BATCH_SECONDS
+                ) -> Iterator[tuple[Any, Answer]]:
+    """Apply command lines in order, as ``ledger run`` does: ``(key, line)``
+    in, ``(key, answer)`` out, the answer the ledger's result or the
+    ``LedgerError`` that refused the line (a line ``command_lines`` could not
+    read comes in as its refusal and goes out as it). The clock is advanced
+    to each new date before that date's first command (``execute``).
+
+    The lines are applied in units of work of up to ``batch`` commands or
+    about ``seconds`` (domain/service/unit_of_work.py), each written in one
+    transaction; a line's answer is given only after the unit holding it is
+    written, so nothing answered can be undone, and a caller that stops at a
+    refusal leaves every later line unapplied. A refused line ends its unit:
+    what came before it is written and the refusal answered, exactly as one
+    write a command would have left the store. A unit that loses a race at
+    its write is discarded and its lines applied again one by one (each
+    with the retry of ``commanding.py``). ``batch=1``: every line on its own."""
+    run = _Run(ledger)
+    lines = iter(numbered_lines)
+    while True:
+        answered = False
+        for key, answer in (run.alone_lines(lines) if batch <= 1 else
+                            run.unit(lines, batch, seconds)):
+            answered = True
+            yield key, answer
+        if not answered:
+            return
+
+
+class _Run:
+    """One run's lines and its clock: the last date the clock was advanced
+    to (only a line applied moves it, as a line given alone always did)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.clock: date | None = None
+
+    def alone(self, env: Envelope, fields: Strict) -> Answer:
+        advance = self.clock is None or env.date > self.clock
+        try:
+            result = apply_parsed(self.ledger, env, fields, advance_clock=advance)
+        except LedgerError as e:
+            return e
+        self.clock = env.date if advance else self.clock
+        return result
+
+    def alone_lines(self, lines: Iterator[NumberedLine]) -> Iterator[tuple[Any, Answer]]:
+        for key, line in lines:
+            parsed = _parsed(line)
+            yield key, parsed if isinstance(parsed, LedgerError) else self.alone(*parsed)
+
+    def unit(self, lines: Iterator[NumberedLine], batch: int, seconds: float
+             ) -> Iterator[tuple[Any, Answer]]:
+        """One unit of work: its lines applied, written, then answered; then
+        the line that ended it early, if one did."""
+        ledger, clock_before = self.ledger, self.clock
+        applied: list[tuple[Any, tuple[Envelope, Strict], dict[str, Any]]] = []
+        # the line that ended the unit early: (key, its command or None, its
+        # refusal or None: then it is given alone once the unit is written)
+        last: tuple[Any, tuple[Envelope, Strict] | None, LedgerError | None] | None = None
+        unit = unit_of_work.begin(ledger)
+        started = time.perf_counter()
+        try:
+            for key, line in lines:
+                parsed = _parsed(line)
+                if isinstance(parsed, LedgerError):
+                    last = key, None, parsed
+                    break
+                env, fields = parsed
+                advance = self.clock is None or env.date > self.clock
+                unit.start_command()
+                try:
+                    result = apply_parsed(ledger, env, fields, advance_clock=advance)
+                except LedgerError as e:
+                    unit.tainted = True       # it may have changed mapped aggregates
+                    last = key, parsed, e
+                    break
+                except MustRunAlone:
+                    unit.tainted = True
+                    last = key, parsed, None
+                    break
+                self.clock = env.date if advance else self.clock
+                applied.append((key, parsed, result))
+                if unit.handed_out_changed():
+                    unit.tainted = True
+                    break
+                if len(applied) >= batch or time.perf_counter() - started >= seconds:
+                    break
+            unit_of_work.commit(ledger, unit)
+        except IntegrityError:
+            # lost a race at the write: nothing of the unit was written, so
+            # each line is applied again alone and answered as it is written;
+            # a refusal is asked again too, as it was judged on the unit's state
+            self.clock = clock_before
+            for key, parsed, _ in applied:
+                yield key, self.alone(*parsed)
+            if last is not None:
+                key, parsed, refusal = last
+                yield key, refusal if parsed is None else self.alone(*parsed)
+            return
+        finally:
+            unit_of_work.close(ledger)
+        for key, _, result in applied:
+            yield key, result
+        if last is not None:
+            key, parsed, refusal = last
+            yield key, refusal if refusal is not None else self.alone(*parsed)
+
+
+def _parsed(line: "str | dict[str, Any] | LedgerError") -> tuple[Envelope, Strict] | LedgerError:
+    if isinstance(line, LedgerError):
+        return line
+    try:
+        return parse(line)
+    except LedgerError as e:
+        return e

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import threading
 from datetime import date
 from typing import Any, Iterator, TypeVar
 
@@ -26,6 +27,7 @@ from domain.institution import Institution
 from domain.person import Person
 from domain.reconciliation import StatementImport
 from domain.registry import Registry
+from domain.service.unit_of_work import MustRunAlone, UnitOfWork
 from domain.service.values import require_value_transcodings
 
 A = TypeVar("A", bound=LedgerAggregate)
@@ -40,8 +42,27 @@ class LedgerRepository(Repository):
 
     snapshotted: frozenset = frozenset({Registry.ID})
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._local = threading.local()
+
+    @property
+    def unit(self) -> UnitOfWork | None:
+        """The unit of work open in this thread (unit_of_work.py), if any."""
+        return getattr(self._local, "unit", None)
+
+    @unit.setter
+    def unit(self, unit: UnitOfWork | None) -> None:
+        self._local.unit = unit
+
     def get(self, aggregate_id, *, version=None, projector_func=None,  # type: ignore[override]
             fastforward_skipping: bool = False, deepcopy_from_cache: bool = True):
+        unit = self.unit if version is None else None
+        if unit is not None:
+            # the open unit's own aggregate, as its earlier commands left it
+            mapped = unit.mapped(aggregate_id)
+            if mapped is not None:
+                return mapped
         # A cached aggregate is handed out as a copy made by pickling (two to
         # three times quicker than deepcopy on these plain dicts and lists).
         kwargs = {"projector_func": projector_func} if projector_func is not None else {}
@@ -95,6 +116,15 @@ class LedgerCore(Application):
         transcoder = super().construct_transcoder()
         require_value_transcodings(transcoder)
         return transcoder
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """The library's atomic write; inside a unit of work (unit_of_work.py)
+        the events are collected for the unit's one write instead."""
+        unit = self.repository.unit   # type: ignore[attr-defined]
+        if unit is None:
+            return super().save(*objs, **kwargs)
+        unit.stage(objs)
+        return []
 
     # --- finding aggregates by business key ----------------------------------------
     def _find(self, cls: type[A], key: str, what: str) -> A | None:
@@ -177,7 +207,12 @@ class LedgerCore(Application):
         return made
 
     def read_log(self, start: int = 1, *, batch: int = 1000) -> Iterator[tuple[int, Any]]:
-        """Every stored event in log order with its notification id."""
+        """Every stored event in log order with its notification id. Inside a
+        unit of work holding events not yet written the log would lack them:
+        the command is given again alone (``MustRunAlone``)."""
+        unit = self.repository.unit   # type: ignore[attr-defined]
+        if unit is not None and unit.events:
+            raise MustRunAlone("the log is read while a unit of work holds unwritten events")
         position = start
         while True:
             notifications = self.recorder.select_notifications(start=position, limit=batch)
