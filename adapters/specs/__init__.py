@@ -14,19 +14,20 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.specs import (admission, agreements, clock, disputes, institutions, money,
-                            sanctions)
+                            sanctions, supervision)
 from adapters.specs.spec import Spec
 
 # in the order the reference lists them
 SPECS: dict[str, Spec] = {s.name: s for module in (clock, institutions, admission, agreements,
-                                                   money, sanctions, disputes)
+                                                   money, sanctions, disputes, supervision)
                           for s in module.SPECS}
 MODELS = {name: spec.model for name, spec in SPECS.items()}
 # the reference's groups, in its order
 GROUPS = ("Calendar", "Institutions and people", "Applications", "Evaluation", "Rehab pilot",
           "Agreements: signing and effect", "Agreements: changes, renewal, early end",
           "Suspension and findings", "Termination", "Claims and payment",
-          "Recovery, assessment and deposit", "Practitioner bars", "Disputes", "Time")
+          "Recovery, assessment and deposit", "Practitioner bars", "Disputes",
+          "Screening and the draw", "Leads and cases", "Time")
 assert {s.group for s in SPECS.values()} == set(GROUPS), "every spec's group is listed"
 
 

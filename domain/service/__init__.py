@@ -15,6 +15,7 @@ record) is in ``commanding.py``; the handlers are in one module per subject:
 ``claims``          claims, payment, recovery, assessment, deposits, bank statements
 ``sanctions``       practitioner bars
 ``disputes``        disputes and their outcome
+``supervision``     leads, cases, expert pools, screening, the random draw
 ``clock``           the calendar and time passing (``tick``)
 ==================  ===============================================================
 
@@ -36,13 +37,14 @@ from domain.service.disputes import DisputeCommands
 from domain.service.evaluation import EvaluationCommands
 from domain.policies.agreements import excellent_years_considered
 from domain.service.sanctions import SanctionCommands
+from domain.service.supervision import SupervisionCommands
 
 __all__ = ["COMMANDS", "Ledger", "_plain", "clock_command", "command",
            "excellent_years_considered", "fingerprint"]
 
 
 class Ledger(AdmissionCommands, EvaluationCommands, AgreementCommands, ClaimCommands,
-             SanctionCommands, DisputeCommands, ClockCommands):
+             SanctionCommands, DisputeCommands, SupervisionCommands, ClockCommands):
     """The agreement ledger's application service."""
 
     name = "Ledger"
