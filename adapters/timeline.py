@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from domain.grounds import ground
 from projections.status import LedgerState, apply
@@ -150,6 +150,32 @@ RULES: dict[str, tuple[str, ...]] = {
     "CommandRecord.Handled": ("AUD-04",),
     # the bank statement reconciled against the ledger's payments and returns
     "StatementImport.Imported": ("AUD-06", "PAY-06", "DEP-01"),
+    # the clock's index of what falls due next (kept with the agreements it follows)
+    "Registry.DueDatesNoted": (),
+    # service accounts (domain/account.py): who may do what is itself on record
+    "Account.Added": ("AUD-04",),
+    "Account.RoleGranted": ("AUD-04",),
+    "Account.RoleRevoked": ("AUD-04",),
+    "Account.ProvinceReadChanged": ("AUD-04",),
+    "Account.PasswordSet": ("AUD-04",),
+    "Account.TokenIssued": ("AUD-04",),
+    "Account.TokenRevoked": ("AUD-04",),
+    # supervision: leads, cases, the double-random draw, expert pools (SUP-01..08)
+    "Lead.Received": ("SUP-01", "SUP-02"),
+    "Lead.JoinedCase": ("SUP-01", "SUP-04"),
+    "Lead.SetAside": ("SUP-01",),
+    "Case.Opened": ("SUP-04",),
+    "Case.LeadAdded": ("SUP-04",),
+    "Case.Assigned": ("SUP-04",),
+    "Case.StepRecorded": ("SUP-04",),
+    "Case.ExplanationRequested": ("SUP-05", "CAL-02"),
+    "Case.ExplanationReceived": ("SUP-05",),
+    "Case.Closed": ("SUP-04", "SUP-05"),
+    "Draw.Published": ("SUP-07", "SUP-08"),
+    "ExpertPool.Opened": ("SUP-08",),
+    "ExpertPool.ExpertAdded": ("SUP-08",),
+    "ExpertPool.ExpertRemoved": ("SUP-08",),
+    "ExpertPool.ConflictDeclared": ("SUP-08",),
 }
 
 _SUSPENSION_RULE = {"voluntary": "SUS-02", "mandatory": "SUS-03", "disciplinary": "SUS-04"}
@@ -269,6 +295,13 @@ def rules_for(e: Any, aggregate: Any = None) -> tuple[str, ...]:
     elif kind == "Assessment.Recorded":
         if e.veto_failed:
             add("ASM-02")
+    elif kind == "Lead.Received":
+        if e.source == "screening":
+            add("SUP-06")             # an alert of the screening rules
+        elif e.source == "draw":
+            add("SUP-07")
+        if getattr(e, "complainant", None):
+            add("SUP-03")             # personal data shown to investigators only
     seen: list[str] = []
     for r in rules:
         if r and r not in seen:
@@ -436,21 +469,31 @@ _SKIP = {"originator_id", "originator_version", "timestamp", "originator_topic",
          "effective_on"}
 
 
-def _short(value: Any, width: int = 60) -> str:
+def _short(value: Any, width: int = 60, revive: Callable[[Any], Any] | None = None) -> str:
+    """A value in at most ``width`` characters; an object or array whose JSON
+    is longer says how many fields or items it has. ``revive`` turns a value
+    left as parsed (``shallow_event``) into what the transcoder decodes, as
+    far as it is read."""
     if isinstance(value, (date, datetime)):
         text = value.isoformat()
     elif isinstance(value, Decimal):
         text = str(value)
     elif isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
-        if len(text) > width:
+        if revive is not None:
+            value = revive(value)
+        text = _json_within(value, width, sort_keys=True)
+        if text is None:
             text = f"{{{len(value)} fields}}"
     elif isinstance(value, (list, tuple)):
+        if revive is not None and isinstance(value, list):
+            value = _Revived(value, revive)
         if all(isinstance(v, (str, int, Decimal)) for v in value):
             text = "[" + ", ".join(str(v) for v in value) + "]"
+            if len(text) > width:
+                text = None
         else:
-            text = json.dumps(value, ensure_ascii=False, default=str)
-        if len(text) > width:
+            text = _json_within(value, width)
+        if text is None:
             text = f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
     elif value is None:
         text = "-"
@@ -459,10 +502,54 @@ def _short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def summarize(e: Any, width: int = 300) -> str:
+class _Revived:
+    """A parsed array whose items are revived as they are first read."""
+
+    def __init__(self, items: list[Any], revive: Callable[[Any], Any]) -> None:
+        self.items, self.revive, self.done = items, revive, 0
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        for i in range(len(self.items)):
+            if i >= self.done:
+                self.items[i] = self.revive(self.items[i])
+                self.done = i + 1
+            yield self.items[i]
+
+
+def _json_within(value: Any, width: int, sort_keys: bool = False) -> str | None:
+    """``json.dumps(value, ensure_ascii=False, default=str, sort_keys=...)``,
+    or None as soon as it is sure to be longer than ``width``: the text is
+    built item by item (the encoder's own separators, ", " and ": "), so a
+    claim's twenty items are not all written only to be abridged."""
+    def dumps(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, default=str, sort_keys=sort_keys)
+    if isinstance(value, dict):
+        if not all(type(k) is str for k in value):
+            text = dumps(value)
+            return text if len(text) <= width else None
+        pairs = sorted(value.items()) if sort_keys else value.items()
+        pieces = (f"{dumps(k)}: {dumps(v)}" for k, v in pairs)
+        ends = "{}"
+    else:
+        pieces = (dumps(v) for v in value)
+        ends = "[]"
+    parts: list[str] = []
+    length = 2
+    for piece in pieces:
+        length += len(piece) + (2 if parts else 0)
+        if length > width:
+            return None
+        parts.append(piece)
+    return ends[0] + ", ".join(parts) + ends[1]
+
+
+def summarize(e: Any, width: int = 300, revive: Callable[[Any], Any] | None = None) -> str:
     """``field=value`` for the event's own fields, long values abridged."""
     names = [f.name for f in fields(e)] if is_dataclass(e) else list(vars(e))
-    parts = [f"{n}={_short(getattr(e, n))}" for n in names if n not in _SKIP]
+    parts = [f"{n}={_short(getattr(e, n), revive=revive)}" for n in names if n not in _SKIP]
     text = "; ".join(parts)
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -526,6 +613,11 @@ class Timeline:
     state: LedgerState
     linked: dict[str, list[str]] = field(default_factory=dict)  # person: code -> roles
     event_ids: list[int] = field(default_factory=list)           # every row's notification id
+    total: int | None = None   # the rows before paging (``timeline``'s limit), or None
+
+    def __post_init__(self) -> None:
+        if self.total is None:
+            self.total = len(self.rows)
 
 
 def build_timeline(log: Iterable[tuple[int, Any]], subject: Subject | str, *,
@@ -587,57 +679,82 @@ def _via(subject: Subject, rel: Relations, spanning: set[str],
 def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = None,
              date_to: date | None = None, types: Sequence[str] = (),
              users: Sequence[str] = (), roles: Sequence[str] = (),
-             known_at: datetime | None = None, position: int | None = None) -> Timeline:
+             known_at: datetime | None = None, position: int | None = None,
+             limit: int | None = None, offset: int = 0) -> Timeline:
     """The subject's timeline from the read models, as known at ``known_at``
     (or at log ``position``): the rows ``build_timeline`` gives for the log
-    recorded by then. ``Timeline.state`` is left empty (``subject_state``)."""
+    recorded by then; with ``limit``, the page of that many rows from
+    ``offset`` on (``Timeline.total`` counts them all), and only the page's
+    events are summarised. ``Timeline.state`` is left empty
+    (``subject_state``)."""
     from adapters.readmodels import catch_up, log_position, view_for
-    from adapters.readmodels.subjects import subject_events
+    from adapters.readmodels.subjects import NotPlain, revive, shallow_event, subject_events
     subject = Subject.parse(subject) if isinstance(subject, str) else subject
     check_types(types)
+    if limit is not None and limit < 0 or offset < 0:
+        raise ValueError("a page's limit and offset are not negative")
     catch_up(ledger)
     view = view_for(ledger)
     if position is None:
         position = log_position(view, known_at)
     found = subject_events(ledger, view, subject.kind, subject.key, position)
-    chosen = [(nid, e, via) for nid, e in found.events
-              if (via := found.via(nid)) is not None
-              and _wanted(e, date_from, date_to, types, users, roles)]
-    summaries = {nid: summarize(e) for nid, e, _ in chosen}   # before any fold below
-    rules = _rules_in_order(ledger, found.events, found.whole, position)
+    mapper = ledger.mapper
+    chosen = []
+    for nid, stored in found.events:
+        via = found.via(nid)
+        if via is None:
+            continue
+        e = shallow_event(mapper, stored)
+        if _wanted(e, date_from, date_to, types, users, roles):
+            chosen.append((nid, stored, e, via))
+    total = len(chosen)
+    page = chosen[offset:] if limit is None else chosen[offset:offset + limit]
+    rules = _rules_in_order(ledger, found.events, found.whole, position,
+                            {nid for nid, _, e, _ in page if event_type(e) in STATEFUL})
     rows = []
-    for nid, e, via in chosen:
+    for nid, stored, e, via in page:
+        try:
+            summary = summarize(e, revive=lambda v: revive(mapper, v))
+        except NotPlain:   # a value only the library's decoder may read
+            e = mapper.to_domain_event(stored)
+            summary = summarize(e)
         name, key = found.label(nid)
-        rows.append(_row(nid, e, name, key, summaries[nid], rules.get(nid) or rules_for(e),
-                         via))
+        rows.append(_row(nid, e, name, key, summary, rules.get(nid) or rules_for(e), via))
     return Timeline(subject, rows, LedgerState(), found.linked,
-                    [r.notification_id for r in rows])
+                    [r.notification_id for r in rows], total)
 
 
 def _rules_in_order(ledger: Any, events: list[tuple[int, Any]], whole: set[str],
-                    position: int) -> dict[int, tuple[str, ...]]:
-    """The rule ids of the events that need their aggregate's state then
-    (``STATEFUL``): each such aggregate folded over its own events."""
-    from adapters.readmodels.subjects import read_events
-    needing = {str(e.originator_id) for _, e in events if event_type(e) in STATEFUL}
+                    position: int, wanted: set[int]) -> dict[int, tuple[str, ...]]:
+    """The rule ids of the events ``wanted`` that need their aggregate's state
+    then (``STATEFUL``): each such aggregate folded over its own events
+    (stored, decoded here in full)."""
+    from adapters.readmodels.subjects import read_stored
+    needing = {str(stored.originator_id) for nid, stored in events if nid in wanted}
     if not needing:
         return {}
-    own = {oid: [] for oid in needing}
-    for nid, e in events:
-        if str(e.originator_id) in own:
-            own[str(e.originator_id)].append((nid, e))
+    own: dict[str, list[tuple[int, Any]]] = {oid: [] for oid in needing}
+    for nid, stored in events:
+        if str(stored.originator_id) in own:
+            own[str(stored.originator_id)].append((nid, stored))
     partial = sorted(needing - whole)   # met through one event only: read in full
     if partial:
         own.update({oid: [] for oid in partial})
-        for nid, e in read_events(ledger, position, aggregates=partial):
-            own[str(e.originator_id)].append((nid, e))
+        for nid, stored in read_stored(ledger, position, aggregates=partial):
+            own[str(stored.originator_id)].append((nid, stored))
+    to_domain = ledger.mapper.to_domain_event
     rules = {}
     for stream in own.values():
         aggregate = None
-        for nid, e in stream:
+        last = max(nid for nid, _ in stream if nid in wanted) if any(
+            nid in wanted for nid, _ in stream) else 0
+        for nid, stored in stream:
+            if nid > last:
+                break
+            e = to_domain(stored)
             aggregate = e.mutate(None) if aggregate is None else (e.apply(aggregate) or
                                                                   aggregate)
-            if event_type(e) in STATEFUL:
+            if nid in wanted:
                 rules[nid] = rules_for(e, aggregate)
     return rules
 

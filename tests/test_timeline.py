@@ -171,7 +171,7 @@ def test_aud04_ledger_history_prints_and_exports_a_persons_timeline(scene, cli_d
     result = runner.invoke(app, ["history", "--person", "P-ZHANG", "--csv", str(csv_path),
                                  "--xlsx", str(xlsx_path), "--db", cli_db])
     assert result.exit_code == 0, result.output
-    assert "Agreement.Suspended" in result.output and "TY-H002 (investor)" in result.output
+    assert "中止或暂停协议" in result.output and "TY-H002 (投资人)" in result.output
     assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert load_workbook(xlsx_path)["timeline"].max_row == \
         len(timeline(scene, "person:P-ZHANG").rows) + 1
@@ -191,3 +191,42 @@ def test_aud04_ledger_history_prints_and_exports_a_persons_timeline(scene, cli_d
 def test_recorded_instants_are_shown_in_china_time():
     assert SHANGHAI.utcoffset(datetime(2025, 7, 1)).total_seconds() == 8 * 3600
     assert event_type(type("X", (), {})()) == "X"
+
+
+def test_aud04_a_page_of_the_timeline_is_that_slice_of_the_whole(scene):
+    whole = timeline(scene, "institution:TY-H001")
+    assert whole.total == len(whole.rows) > 6
+    page = timeline(scene, "institution:TY-H001", limit=3, offset=2)
+    assert page.rows == whole.rows[2:5] and page.total == whole.total
+    assert page.event_ids == [r.notification_id for r in whole.rows[2:5]]
+    assert timeline(scene, "institution:TY-H001", offset=len(whole.rows)).rows == []
+    with pytest.raises(ValueError, match="not negative"):
+        timeline(scene, "institution:TY-H001", limit=-1)
+
+
+def test_aud04_a_summary_abridges_exactly_as_the_whole_json_would():
+    """``_short`` writes an object or array item by item and stops once it is
+    longer than its width: the same text as writing it all, at every length
+    around the width (a claim's items are abridged without writing them)."""
+    import json
+    from decimal import Decimal
+
+    from adapters.timeline import _short
+
+    def whole(value, width=60):
+        if isinstance(value, dict):
+            text = json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+            text = text if len(text) <= width else f"{{{len(value)} fields}}"
+        elif all(isinstance(v, (str, int, Decimal)) for v in value):
+            text = "[" + ", ".join(str(v) for v in value) + "]"
+            text = text if len(text) <= width else f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
+        else:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+            text = text if len(text) <= width else f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
+        return text if len(text) <= width else text[: width - 1] + "…"
+    for n in range(0, 12):
+        for value in ({f"k{i}": "x" * n for i in range(3)}, {"b": [1, {"z": n, "a": "é"}], "a": n},
+                      ["y" * n, "z"], [{"item": "x" * n, "amount": Decimal("1.50")}] * 2,
+                      [date(2025, 1, n + 1)] * 4, ["中" * n] * 3, [Decimal("10.0")] * n, []):
+            for width in (20, 40, 60):
+                assert _short(value, width) == whole(value, width), (value, width)

@@ -17,8 +17,8 @@ those (``adapters/readmodels/subjects.py``).
 Handlers: ``AboutRows._about`` (the replayed aggregates: agreements,
 people, applications, evaluations, with their state at hand),
 ``_about_logged`` (institutions, disputes, agencies, the registry and
-assessments, which the rebuild routes to the replaying partition for it,
-decoded but not replayed) and ``_about_money`` (a claim's or a fund
+assessments, read from their stored JSON, neither decoded nor replayed:
+the rebuild's money partitions share them by aggregate id) and ``_about_money`` (a claim's or a fund
 account's creation, from the stored JSON the posting rules read).
 """
 from __future__ import annotations
@@ -86,6 +86,7 @@ class AboutRows:
     """The handlers of ``ReadModels`` (a part of it) that make subject rows."""
 
     named_seen: set[tuple[str, str]]   # (agreement, practitioner) pairs written
+    keys: dict[str, str]               # institutions' and agencies' codes by aggregate id
 
     def _about(self, aggregate: Any, e: Any, n: int) -> None:
         """An agreement's, person's, application's or evaluation's event, the
@@ -118,55 +119,57 @@ class AboutRows:
                       institution=aggregate.institution_code,
                       application=aggregate.application_no))
 
-    def _about_logged(self, e: Any, n: int) -> None:
+    def _about_logged(self, name: str, originator_id: str, version: int,
+                      fields: dict[str, Any], n: int) -> None:
         """An institution's, dispute's, agency's, the registry's or an
-        assessment's event (not replayed: its own fields say what it is about)."""
+        assessment's event (not replayed: its own fields say what it is
+        about): ``fields`` is the stored JSON as parsed (the rebuild's and
+        catch-up's path: no domain event is made) or a domain event's
+        ``__dict__``; the fields read here are strings and integers, the
+        same either way."""
         add = self.batch.about.append
-        name = type(e).__qualname__
         kind = name.split(".", 1)[0]
-        oid, created = e.originator_id, hasattr(e, "originator_topic")
+        oid, created = originator_id, "originator_topic" in fields
+        get = fields.get
         if kind == "Institution":
-            key = e.code if created else self._key_of(oid, e)
+            key = fields["code"] if created else self._key_of(oid, version)
             if created:
                 add(_rows(n, oid, kind, key, WHOLE, institution=key))
-                self.batch.names.append((key, e.name, n))
-                people = [p["person_id"] for p in e.people]
+                self.batch.names.append((key, fields["name"], n))
+                people = [p["person_id"] for p in fields["people"]]
             else:
-                people = [getattr(e, "person_id", None)]
-                if name == "Institution.FactsAmended" and "name" in e.changes:
-                    self.batch.names.append((key, e.changes["name"], n))
+                people = [get("person_id")]
+                if name == "Institution.FactsAmended" and "name" in fields["changes"]:
+                    self.batch.names.append((key, fields["changes"]["name"], n))
             for person in _distinct(people):
                 add(_rows(n, oid, kind, key, ONE, person=person))
             if name == "Institution.AgreementSigned":
-                add(_rows(n, oid, kind, key, ONE, agreement=e.number))
+                add(_rows(n, oid, kind, key, ONE, agreement=fields["number"]))
         elif kind == "Dispute" and created:
-            add(_rows(n, oid, kind, e.number, WHOLE, institution=e.institution_code,
-                      agreement=e.agreement or None, person=e.person_id or None))
+            add(_rows(n, oid, kind, fields["number"], WHOLE,
+                      institution=fields["institution_code"],
+                      agreement=get("agreement") or None, person=get("person_id") or None))
         elif kind == "Assessment" and created:
-            add(_rows(n, oid, kind, f"{e.agreement}:{e.year}", WHOLE,
-                      institution=e.institution_code, agreement=e.agreement))
+            add(_rows(n, oid, kind, f"{fields['agreement']}:{fields['year']}", WHOLE,
+                      institution=fields["institution_code"], agreement=fields["agreement"]))
         elif kind == "Agency":
-            key = e.code if created else self._key_of(oid, e)
-            code = getattr(e, "institution_code", None)
+            key = fields["code"] if created else self._key_of(oid, version)
+            code = get("institution_code")
             if code:
                 add(_rows(n, oid, kind, key, ONE, institution=code))
         elif kind == "Registry":
-            number = getattr(e, "number", None)
-            if number:
-                self.position = n
-                ag = self._aggregate_by_key(Agreement, number)
-                add(_rows(n, oid, kind, "agreements", ONE,
-                          institution=ag.institution_code if ag is not None else None,
-                          agreement=number))
+            number = get("number")
+            if number:   # its institution is the agreement's, found when asked (``listings``)
+                add(_rows(n, oid, kind, "agreements", ONE, agreement=number))
         if created and kind in ("Institution", "Agency"):
             self.keys[oid] = key
 
-    def _key_of(self, originator_id: UUID, e: Any) -> str:
+    def _key_of(self, originator_id: str, version: int) -> str:
         """An institution's or agency's code, remembered from its creation or
-        read from the store as it stood before ``e``."""
+        read from the store as it stood before this event (``version``)."""
         key = self.keys.get(originator_id)
         if key is None:
-            key = self._stored_aggregate(originator_id, e.originator_version - 1).code
+            key = self._stored_aggregate(originator_id, version - 1).code
             self.keys[originator_id] = key
         return key
 
@@ -183,8 +186,8 @@ class AboutRows:
             # claim naming them; the timeline reads that agreement's
             # submissions for the ones that do (``subjects``)
             named, seen = self.batch.named, self.named_seen
-            for person in _distinct(i.get("practitioner_id") for i in payload["items"]):
-                if (agreement, person) not in seen:
+            for person in {i.get("practitioner_id") for i in payload["items"]}:
+                if person and (agreement, person) not in seen:   # any order: written sorted
                     seen.add((agreement, person))
                     named.setdefault((agreement, person), n)
         else:
@@ -221,6 +224,31 @@ def about_rows(view: ReadModelView, position: int, **subjects: Sequence[str] | s
     return rows
 
 
+def listings(view: ReadModelView, position: int, rows: list[dict[str, Any]]
+             ) -> list[dict[str, Any]]:
+    """The registry's rows about the agreements among ``rows`` (an
+    institution's, read by ``about_rows``), each naming the agreement's
+    institution: a listing is about the institution whose agreement it
+    lists, once that agreement was signed (as ``relations`` reads it off the
+    fold). The rows name only the agreement, so that whichever partition of
+    a rebuild writes them need not know every agreement."""
+    signed = {r["agreement"]: (r["notification_id"], r["institution"]) for r in rows
+              if r["scope"] == WHOLE and r["aggregate"] == "Agreement"}
+    if not signed:
+        return []
+    t = view.t["about"]
+    found = []
+    with view.engine.connect() as conn:
+        for chunk in (sorted(signed)[i:i + 500] for i in range(0, len(signed), 500)):
+            q = sa.select(t).where(t.c.agreement.in_(chunk)).where(
+                t.c.aggregate == "Registry").where(t.c.notification_id <= position)
+            for r in conn.execute(q).mappings():
+                since, code = signed[r["agreement"]]
+                if since < r["notification_id"]:
+                    found.append(dict(r, institution=code))
+    return found
+
+
 def names_of(view: ReadModelView, institutions: Iterable[str],
              position: int | None = None) -> dict[str, str]:
     """Each institution's name as last recorded (by ``position`` when given)."""
@@ -240,11 +268,14 @@ def names_of(view: ReadModelView, institutions: Iterable[str],
     return {code: name for code, (_, name) in out.items()}
 
 
-def named_upsert(name: str, mark: str) -> str:
-    """SQL: add an (agreement, person, position) row to ``rm_named``, keeping
-    the earliest position: partitions may meet the same pair in either order."""
+def named_upsert(name: str, mark: str | None = None) -> str:
+    """SQL: add (agreement, person, position) rows to ``rm_named``, keeping
+    the earliest position: partitions may meet the same pair in either order.
+    With ``mark``, one row of parameters; without, psycopg2's ``VALUES %s``
+    of many (``execute_values``)."""
+    values = f"({mark}, {mark}, {mark})" if mark else "%s"
     return (f"INSERT INTO {name} AS t (agreement, person, notification_id) VALUES "
-            f"({mark}, {mark}, {mark}) ON CONFLICT (person, agreement) DO UPDATE SET "
+            f"{values} ON CONFLICT (person, agreement) DO UPDATE SET "
             f"notification_id = CASE WHEN excluded.notification_id < t.notification_id "
             f"THEN excluded.notification_id ELSE t.notification_id END")
 

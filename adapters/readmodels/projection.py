@@ -14,6 +14,7 @@ import orjson
 import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent, Tracking
 from eventsourcing.projection import Projection
+from eventsourcing.utils import resolve_topic
 
 from adapters.readmodels.about import AboutRows
 from adapters.readmodels.bars import BarRows
@@ -61,7 +62,7 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, Abou
         self.position = 0                # the notification being applied
         self.batch = Batch()
         self.routes: dict[str, tuple[str, int]] = {}   # stored topic -> (event name, how)
-        self.keys: dict[Any, str] = {}   # institutions' and agencies' codes (``about``)
+        self.keys: dict[str, str] = {}   # institutions' and agencies' codes (``about``)
         self.named_seen = set()
 
     # --- eventsourcing's Projection interface (the continuous runner) -----------
@@ -89,13 +90,15 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, Abou
         elif kind in REPLAYED_KINDS:
             self._replayed(e, notification_id)
         elif kind in LINKED_KINDS:
-            self._about_logged(e, notification_id)
+            self._about_logged(name, str(e.originator_id), e.originator_version, e.__dict__,
+                               notification_id)
 
     # what each stored topic needs (``_route``): its log only, a posting rule that
     # moves nothing (a claim's sample and its reviews, a booked deposit: more than
     # half of a province's events), a posting rule, its aggregate replayed, or
-    # decoded for the subjects it names
-    LOG_ONLY, NO_POSTING, MONEY, REPLAY, LINKED = range(5)
+    # read for the subjects it names (from its stored JSON, or decoded and upcast
+    # first when its event class has a later version than 1)
+    LOG_ONLY, NO_POSTING, MONEY, REPLAY, LINKED, LINKED_UPCAST = range(6)
 
     def _route(self, topic: str) -> tuple[str, int]:
         name = topic.rpartition(":")[2]
@@ -105,6 +108,8 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, Abou
         else:
             how = self.REPLAY if kind in REPLAYED_KINDS else \
                 self.LINKED if kind in LINKED_KINDS else self.LOG_ONLY
+            if how == self.LINKED and getattr(resolve_topic(topic), "class_version", 1) > 1:
+                how = self.LINKED_UPCAST
         self.routes[topic] = (name, how)
         return name, how
 
@@ -129,8 +134,10 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, Abou
             self._money(name, originator_id, version, payload, day, notification_id,
                         "originator_topic" in payload, topic, state)
         elif how == self.LINKED:
-            self._about_logged(self._event(topic, originator_id, version, payload, state),
-                               notification_id)
+            self._about_logged(name, originator_id, version, payload, notification_id)
+        elif how == self.LINKED_UPCAST:   # an older version of its event: as decoded
+            e = self._event(topic, originator_id, version, payload, state)
+            self._about_logged(name, originator_id, version, e.__dict__, notification_id)
         else:
             self._replayed(self._event(topic, originator_id, version, payload, state),
                            notification_id)

@@ -26,7 +26,7 @@ from domain.service import Ledger
 from projections import postings
 
 REPLAY_PARTITION, LOG_PARTITION = 0, 1   # the others (2 ..) share the money events
-PARTITION_LAYOUT = "3"   # recorded in a rebuild's plan: resume only what this layout began
+PARTITION_LAYOUT = "4"   # recorded in a rebuild's plan: resume only what this layout began
 
 
 def _partition_sql(dialect: str, k: int, partitions: int) -> str:
@@ -35,27 +35,26 @@ def _partition_sql(dialect: str, k: int, partitions: int) -> str:
     - 0: the aggregates that are replayed (agreements, people, applications,
       evaluations, the calendar book: their read-model subjects depend on
       each other, as an evaluation's deadlines are its application's and a
-      calendar load recomputes provisional ones), and the few decoded for
-      the subjects they name (institutions, disputes, agencies, the
-      registry, assessments: a registry listing is about its agreement's
-      institution, which this partition has at hand);
+      calendar load recomputes provisional ones): the longest partition;
     - 1: every event that only makes a log row (a sample, its reviews, a
-      booked deposit, an institution's or the registry's events: more than
-      half of a province), written by SQL alone (``_log_rows_sql``);
-    - 2 and on: the claims' and fund accounts' events that post money, split
-      by their aggregate id's last byte.
+      booked deposit: more than half of a province), written by SQL alone
+      (``_log_rows_sql``);
+    - 2 and on: the claims' and fund accounts' events that post money, and
+      the few read for the subjects they name (institutions, disputes,
+      agencies, the registry, assessments: ``about``), split by their
+      aggregate id's last byte.
 
     Each aggregate's events, and each read-model subject's rows, so belong
     to exactly one partition."""
-    replayed = " OR ".join(_starts_with(dialect, p)
-                           for p in _topic_prefixes(REPLAYED + LINKED))
+    replayed = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(REPLAYED))
+    linked = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(LINKED))
     money = " OR ".join(_starts_with(dialect, p) for p in _topic_prefixes(MONEY))
     silent = ", ".join(f"'{t}'" for t in _no_posting_topics())
-    posting = f"({money}) AND topic NOT IN ({silent})"
+    posting = f"(({money}) AND topic NOT IN ({silent}) OR {linked})"
     if k == REPLAY_PARTITION:
         return f" AND ({replayed})"
     if k == LOG_PARTITION:
-        return f" AND NOT ({replayed}) AND NOT ({posting})"
+        return f" AND NOT ({replayed}) AND NOT {posting}"
     shares = partitions - 2
     lo, hi = 256 * (k - 2) // shares, 256 * (k - 1) // shares
     if dialect == "sqlite":   # the 16 bytes of the id as a BLOB: compare its last byte

@@ -3,7 +3,7 @@
 Money events (claims, fund accounts) go through the posting rules
 (``positions``); the replayed kinds are decoded and replayed by their
 aggregate's own event bodies (``status``, ``deadlines``, ``ended``,
-``bars``, ``about``); the linked kinds are decoded for the subjects they
+``bars``, ``about``); the linked kinds are read for the subjects they
 name (``about``); every other event only gets its log row (``log``).
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ MONEY_KINDS = tuple(cls.__name__ for cls in MONEY)
 # status, deadlines, public list, bars: by the aggregate's own event bodies
 REPLAYED = (Agreement, Person, Application, Evaluation, CalendarBook)
 REPLAYED_KINDS = tuple(cls.__name__ for cls in REPLAYED)
-# decoded, not replayed, for what they say they are about (``about``): few
-# events, which the rebuild routes to the replaying partition
+# read from their stored JSON, not replayed, for what they say they are about
+# (``about``): few events, which the rebuild's money partitions share
 LINKED = (Institution, Dispute, Agency, Registry, Assessment)
 LINKED_KINDS = tuple(cls.__name__ for cls in LINKED)
 

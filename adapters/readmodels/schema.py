@@ -100,11 +100,17 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
                     *(("about", c) for c in ("institution", "agreement", "person",
                                              "application")))
     LOG_ORDER_INDEXES = (("postings", "notification_id"),)
+    # SQLite builds the indexes at the end one after another, on the rebuild's
+    # critical path: the subject index's few rows (one per aggregate or link)
+    # cost less kept up to date by the partitions as they write them
+    SQLITE_KEPT = ("about",)
 
     def drop_bulk_indexes(self) -> None:
         drop = self.BULK_INDEXES
         if self.engine.dialect.name == "postgresql":
             drop += self.LOG_ORDER_INDEXES
+        else:
+            drop = tuple((t, c) for t, c in drop if t not in self.SQLITE_KEPT)
         for table, column in drop:
             for index in self.t[table].indexes:
                 if index.columns[0].name == column:

@@ -21,7 +21,7 @@ import orjson
 import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent
 
-from adapters.readmodels.about import ONE, WHOLE, about_rows, named_agreements
+from adapters.readmodels.about import ONE, WHOLE, about_rows, listings, named_agreements
 
 if TYPE_CHECKING:
     from adapters.readmodels.schema import ReadModelView
@@ -34,12 +34,12 @@ SUBJECT_AGGREGATE = {"institution": "Institution", "agreement": "Agreement",
 SPANNING_ROLES = ("legal_representative", "principal", "actual_controller", "investor")
 
 
-def read_events(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
+def read_stored(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
                 notifications: Iterable[int] = (), first_only: bool = False
-                ) -> list[tuple[int, Any]]:
-    """(notification id, domain event) of the given aggregates (every event,
+                ) -> list[tuple[int, StoredEvent]]:
+    """(notification id, stored event) of the given aggregates (every event,
     or only their creation) and single notifications, recorded by
-    ``position``, in log order."""
+    ``position``, in log order; not decoded (``decode``, ``read_events``)."""
     table = ledger.recorder.events_record_cls.__table__
     ids = sorted({UUID(str(a)) for a in aggregates})
     numbers = sorted(set(notifications))
@@ -58,12 +58,20 @@ def read_events(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
     engine = ledger.recorder.datastore.engine
     with engine.connect() as conn:
         found = conn.execute(q).all()
+    out = {nid: StoredEvent(originator_id=oid, originator_version=version, topic=topic,
+                            state=state)
+           for nid, oid, version, topic, state in found}
+    return sorted(out.items(), key=lambda item: item[0])
+
+
+def read_events(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
+                notifications: Iterable[int] = (), first_only: bool = False
+                ) -> list[tuple[int, Any]]:
+    """(notification id, domain event), as ``read_stored`` selects them."""
     to_domain = ledger.mapper.to_domain_event
-    out = {}
-    for nid, oid, version, topic, state in found:
-        out[nid] = to_domain(StoredEvent(originator_id=oid, originator_version=version,
-                                         topic=topic, state=state))
-    return sorted(out.items())
+    return [(nid, to_domain(stored)) for nid, stored in read_stored(
+        ledger, position, aggregates=aggregates, notifications=notifications,
+        first_only=first_only)]
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
@@ -86,7 +94,7 @@ class SubjectEvents:
     kind: str
     key: str
     position: int
-    events: list[tuple[int, Any]]
+    events: list[tuple[int, StoredEvent]]   # stored, in log order (not decoded)
     rows_of: dict[int, list[dict[str, Any]]]          # notification id -> its about rows
     linked: dict[str, list[str]] = field(default_factory=dict)   # a person's institutions
     spanning: set[str] = field(default_factory=set)
@@ -115,6 +123,8 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
     rows = about_rows(view, position, **{kind: key})
     if known(rows, kind, key) is None:
         raise LookupError(f"unknown {kind} {key!r}")
+    if kind == "institution":
+        rows += listings(view, position, rows)
     linked: dict[str, list[str]] = {}
     spanning: set[str] = set()
     extra: list[tuple[int, Any]] = []
@@ -122,13 +132,14 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
         linked = person_links(ledger, known(rows, kind, key)["originator_id"], position)
         spanning = {c for c, roles in linked.items() if set(roles) & set(SPANNING_ROLES)}
         if spanning:
-            rows += about_rows(view, position, institution=sorted(spanning))
+            theirs = about_rows(view, position, institution=sorted(spanning))
+            rows += theirs + listings(view, position, theirs)
         extra = _practitioner_claims(ledger, view, key, position)
         rows += [dict(r, scope=ONE, person=key, institution=None, agreement=None)
                  for r in _claim_rows(view, extra, position)]
     whole = {r["originator_id"] for r in rows if r["scope"] == WHOLE}
     single = {r["notification_id"] for r in rows if r["scope"] == ONE}
-    events = read_events(ledger, position, aggregates=whole, notifications=single)
+    events = read_stored(ledger, position, aggregates=whole, notifications=single)
     by_aggregate: dict[str, list[dict[str, Any]]] = {}
     by_event: dict[int, list[dict[str, Any]]] = {}
     seen = set()
@@ -142,7 +153,7 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
         else:
             by_event.setdefault(r["notification_id"], []).append(r)
     rows_of = {nid: by_aggregate.get(str(e.originator_id), []) + by_event.get(nid, [])
-               for nid, e in events}
+               for nid, e in events}   # a stored event's originator id is a UUID too
     return SubjectEvents(kind, key, position, events, rows_of, linked, spanning, whole)
 
 
@@ -225,3 +236,57 @@ def subject_state(ledger: Any, view: ReadModelView, position: int, *,
             aggregates.add(r["originator_id"])
     return build((e for _, e in read_events(ledger, position, aggregates=aggregates)),
                  as_of=as_of)
+
+
+# --- decoding for the timeline -------------------------------------------------------------
+def shallow_event(mapper: Any, stored: StoredEvent) -> Any:
+    """``mapper.to_domain_event(stored)`` with only the top-level values
+    revived (instants, dates, amounts, the envelope): arrays and plain
+    objects stay as parsed, for ``revive`` to turn when they are read (a
+    claim's summary reads its first items, not its twenty). For reading
+    only: never apply it to an aggregate. Anything but this transcoder's
+    plain JSON of an event's current version is decoded the library's whole
+    way (``to_domain_event``)."""
+    from eventsourcing.persistence import find_id_convertor
+    from eventsourcing.utils import resolve_topic
+
+    from adapters.transcoder import LedgerTranscoder, _NotPlain
+    transcoder = mapper.transcoder
+    if mapper.cipher or mapper.compressor or not isinstance(transcoder, LedgerTranscoder):
+        return mapper.to_domain_event(stored)
+    cls = resolve_topic(stored.topic)
+    try:
+        state = orjson.loads(stored.state)
+        if state.get("class_version", 1) != getattr(cls, "class_version", 1):
+            raise _NotPlain   # upcast: the library's way
+        for k, v in state.items():
+            t = type(v)
+            if t is dict and len(v) == 2 and "_type_" in v and "_data_" in v:
+                data = v["_data_"]
+                found = transcoder.names.get(v["_type_"]) if type(data) is str else None
+                state[k] = found.decode(data) if found is not None else transcoder._revive(v)
+            elif t is float:
+                raise _NotPlain
+    except (_NotPlain, orjson.JSONDecodeError):
+        return mapper.to_domain_event(stored)
+    state.pop("class_version", None)
+    state["originator_id"] = find_id_convertor(cls, type(stored.originator_id))(
+        stored.originator_id)
+    state["originator_version"] = stored.originator_version
+    event = object.__new__(cls)
+    object.__setattr__(event, "__dict__", state)
+    return event
+
+
+def revive(mapper: Any, value: Any) -> Any:
+    """A value ``shallow_event`` left as parsed, as the transcoder decodes it
+    (``NotPlain`` when only the library's own decoder may say)."""
+    from adapters.transcoder import _NotPlain
+    try:
+        return mapper.transcoder._revive(value)
+    except _NotPlain:
+        raise NotPlain from None
+
+
+class NotPlain(Exception):
+    """A value the fast decoder cannot vouch for: decode the whole event."""

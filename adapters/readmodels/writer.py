@@ -49,9 +49,13 @@ class BatchWriter:
             if batch.named:
                 cursor = session.connection().connection.dbapi_connection.cursor()
                 try:
-                    mark = "?" if self.engine.dialect.name == "sqlite" else "%s"
-                    cursor.executemany(named_upsert(self._name_of("named"), mark),
-                                       [(a, p, n) for (a, p), n in sorted(batch.named.items())])
+                    rows = [(a, p, n) for (a, p), n in sorted(batch.named.items())]
+                    if self.engine.dialect.name == "sqlite":
+                        cursor.executemany(named_upsert(self._name_of("named"), "?"), rows)
+                    else:   # a statement a page of rows: a round trip each was most of it
+                        from psycopg2.extras import execute_values
+                        execute_values(cursor, named_upsert(self._name_of("named")), rows,
+                                       page_size=2000)
                 finally:
                     cursor.close()
             for key, values in batch.ended_updates:
