@@ -45,8 +45,9 @@ def test_aud04_a_command_is_stamped_with_the_signed_in_user_and_their_role(serve
         answer = c.post("/commands/register_institution", json=register())
         assert answer.status_code == 200, answer.text
         assert answer.json()["recorded"] is True
-        history = c.get("/history", params={"institution": "TY-N001"}).json()
-    first = history["rows"][0]
+        history = c.get("/history", params={"institution": "TY-N001"})
+        assert history.status_code == 200, history.text
+    first = history.json()["rows"][0]
     assert (first["user"], first["role"]) == ("ty.officer", "case_officer")
 
 

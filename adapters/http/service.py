@@ -35,7 +35,7 @@ SCHEMA_SETTING = "LEDGER_SERVICE_SCHEMA"
 SECRET_SETTING = "LEDGER_SESSION_SECRET"
 TICK_SETTING = "LEDGER_SERVICE_TICK"
 KEY_SETTING = "LEDGER_SIGNING_KEY"
-WAIT_SECONDS = 5.0        # how long a question waits for its turn to catch the read models up
+WAIT_SECONDS = 10.0       # how long a question waits for its turn to catch the read models up
 
 
 def read_models_lock_key(schema: str | None) -> int:
