@@ -18,19 +18,28 @@ Every command that reads the store takes ``--db`` like the rest of the CLI.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
-from adapters.settings import URL_SETTING, open_ledger
 
-DbOption = typer.Option(None, "--db", help=f"the store: an SQLite file path or a SQLAlchemy "
-                                           f"URL; default ${URL_SETTING} or ledger.sqlite")
+from adapters.cli_common import (DbOption, KnownAtOption, LimitOption, PageOption,
+                                 parse_date, parse_instant, refuse, show_list)
+
 JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
+NOT_TRUSTED = ("the signature is only self-consistent: it verifies with the key the file "
+               "carries ({fingerprint}), which anyone can make; give --pubkey with the "
+               "agency's public key (ledger-signing.pub) to know the agency signed it")
 
 
-def _open(db: Optional[str], *, create: bool = False):
+def open_ledger(url: Optional[str] = None, **kw: Any):   # type: ignore[no-untyped-def]
+    """adapters.settings.open_ledger, imported when a command opens the store
+    (tests route it into their schema by replacing this name)."""
+    from adapters.settings import open_ledger as open_store
+    return open_store(url, **kw)
+
+
+def _open(db: Optional[str], *, create: bool = False):   # type: ignore[no-untyped-def]
     """The store; only init-store may make a new one (a question never does)."""
     return open_ledger(db, create=create)
 
@@ -39,19 +48,13 @@ def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _date(text: Optional[str], name: str) -> Optional[date]:
-    if text is None:
-        return None
-    from adapters.boundary import parse_day, printable
-    try:
-        return parse_day(text)
-    except ValueError as e:
-        raise typer.BadParameter(f"{name}: {printable(e)}") from None
+# the names supervision's commands share (adapters/cli_supervision.py)
+_date, _instant = parse_date, parse_instant
 
 
-def _instant(text: Optional[str]) -> Optional[datetime]:
-    from adapters.cli import _parse_instant   # the one --known-at parser
-    return _parse_instant(text)
+def _label(key: str, **values: Any) -> str:
+    from adapters.labels import label
+    return label(key, **values)
 
 
 def _private_key(path: Path):
@@ -86,14 +89,20 @@ def verify_command(no_seal: bool = typer.Option(False, "--no-seal",
 
     New events are sealed only when everything before them verified clean,
     and each only once it decodes. Exit 1 names the first event whose stored
-    form does not match, or the first new event the ledger cannot read."""
+    form does not match, or the first new event the ledger cannot read.
+
+    Example: `ledger verify --chain-only`
+    """
     from adapters.integrity import verify
+    from adapters.progress import progress
     ledger = _open(db)
     models = None
     try:
-        report = verify(ledger, seal_unsealed=not no_seal)
-        if report.ok and not chain_only:
-            models = _verify_read_models(ledger)
+        with progress(_label("cli.verifying_chain")) as steps:
+            report = verify(ledger, seal_unsealed=not no_seal)
+            if report.ok and not chain_only:
+                steps.say(_label("cli.verifying_models"))
+                models = _verify_read_models(ledger)
     finally:
         ledger.close()
     if models is not None and models.get("unreadable"):
@@ -145,7 +154,10 @@ def seal_command(db: Optional[str] = DbOption) -> None:
 
     Each new event is sealed only once it decodes; exit 1 names the first
     that does not (nothing from it on is sealed). Prefer `ledger verify`,
-    which checks first and then seals."""
+    which checks first and then seals.
+
+    Example: `ledger seal`
+    """
     from adapters.integrity import seal
     ledger = _open(db)
     try:
@@ -160,7 +172,10 @@ def seal_command(db: Optional[str] = DbOption) -> None:
 def init_store_command(role: str = typer.Option("ledger_app", "--role",
                                                 help="application role for the DBA's SQL"),
                        db: Optional[str] = DbOption) -> None:
-    """Create the chain table and the append-only triggers (idempotent)."""
+    """Create the chain table and the append-only triggers (idempotent).
+
+    Example: `ledger init-store --db ledger.sqlite`
+    """
     from adapters.integrity import engine_of, init_store, revoke_sql
     ledger = _open(db, create=True)
     try:
@@ -179,7 +194,10 @@ def init_store_command(role: str = typer.Option("ledger_app", "--role",
 
 def keygen_command(out_dir: Path = typer.Option(..., "--out-dir", help="folder for the keys"),
                    name: str = typer.Option("ledger-signing", "--name")) -> None:
-    """Generate an Ed25519 signing key pair: NAME.key (private, 0600) and NAME.pub."""
+    """Generate an Ed25519 signing key pair: NAME.key (private, 0600) and NAME.pub.
+
+    Example: `ledger keygen --out-dir ~/ledger-keys`
+    """
     from adapters.integrity import generate_key, key_fingerprint, public_key_b64, save_keypair
     key = generate_key()
     try:
@@ -202,7 +220,10 @@ def checkpoint_export(key: Path = typer.Option(..., "--key", help="Ed25519 priva
     """Verify the store, then write a signed checkpoint of the whole log.
 
     The checkpoint holds the event count, chain head, Merkle root, time,
-    public key and Ed25519 signature."""
+    public key and Ed25519 signature.
+
+    Example: `ledger checkpoint export --key ~/ledger-keys/ledger-signing.key --out cp.json`
+    """
     from adapters.integrity import IntegrityProblem, export_checkpoint, key_fingerprint
     private = _private_key(key)
     ledger = _open(db)
@@ -224,7 +245,13 @@ def checkpoint_check(file: Path = typer.Argument(..., help="checkpoint JSON file
                      pubkey: Optional[Path] = typer.Option(None, "--pubkey",
                                                            help="the trusted public key (PEM)"),
                      as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """Check that the store still holds what a checkpoint signed."""
+    """Check that the store still holds what a checkpoint signed.
+
+    Without --pubkey the signature is checked only against the key the
+    checkpoint carries: self-consistent, not proof of who signed it.
+
+    Example: `ledger checkpoint check cp.json --pubkey ~/ledger-keys/ledger-signing.pub`
+    """
     from adapters.integrity import check_checkpoint
     try:
         checkpoint = json.loads(file.read_text(encoding="utf-8"))
@@ -237,11 +264,16 @@ def checkpoint_check(file: Path = typer.Argument(..., help="checkpoint JSON file
         report = check_checkpoint(ledger, checkpoint, trusted)
     finally:
         ledger.close()
+    caveat = NOT_TRUSTED.format(fingerprint=report.fingerprint) \
+        if trusted is None and report.ok else None
     if as_json:
         _echo_json({"ok": report.ok, "failures": report.failures, "count": report.count,
-                    "fingerprint": report.fingerprint, "message": report.message()})
+                    "fingerprint": report.fingerprint, "trusted_key": trusted is not None,
+                    "message": report.message() + (f" Only {caveat}." if caveat else "")})
     else:
         typer.echo(report.message())
+        if caveat:
+            typer.echo(f"Only {caveat}.")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -257,91 +289,120 @@ def _subject(institution: Optional[str], agreement: Optional[str], person: Optio
 
 
 def history_command(
-        institution: Optional[str] = typer.Option(None, "--institution", help="institution code"),
-        agreement: Optional[str] = typer.Option(None, "--agreement", help="agreement number"),
-        person: Optional[str] = typer.Option(None, "--person",
+        institution: Optional[str] = typer.Option(None, "--institution", metavar="CODE",
+                                                  help="institution code"),
+        agreement: Optional[str] = typer.Option(None, "--agreement", metavar="NUMBER",
+                                                help="agreement number"),
+        person: Optional[str] = typer.Option(None, "--person", metavar="ID",
                                              help="person id: spans linked institutions"),
-        date_from: Optional[str] = typer.Option(None, "--from", help="business date from"),
-        date_to: Optional[str] = typer.Option(None, "--to", help="business date to"),
-        types: Optional[List[str]] = typer.Option(None, "--type",
+        date_from: Optional[str] = typer.Option(None, "--from", metavar="DATE",
+                                                help="business date from"),
+        date_to: Optional[str] = typer.Option(None, "--to", metavar="DATE",
+                                              help="business date to"),
+        types: Optional[List[str]] = typer.Option(None, "--type", metavar="TYPE",
                                                   help="event type, e.g. Agreement.Suspended, "
                                                        "Suspended or Agreement (repeatable)"),
-        users: Optional[List[str]] = typer.Option(None, "--user",
+        users: Optional[List[str]] = typer.Option(None, "--user", metavar="USER",
                                                   help="only events recorded by this user "
                                                        "(repeatable)"),
-        roles: Optional[List[str]] = typer.Option(None, "--role",
+        roles: Optional[List[str]] = typer.Option(None, "--role", metavar="ROLE",
                                                   help="only events recorded in this role "
                                                        "(repeatable)"),
-        known_at: Optional[str] = typer.Option(None, "--known-at",
-                                               help="as the ledger knew it at this instant, "
-                                                    "e.g. 2025-03-01T12:00:00+08:00"),
-        csv_out: Optional[Path] = typer.Option(None, "--csv", help="write CSV (UTF-8 with BOM)"),
-        xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", help="write an .xlsx workbook"),
+        known_at: Optional[str] = KnownAtOption, limit: int = LimitOption,
+        page: int = PageOption,
+        csv_out: Optional[Path] = typer.Option(None, "--csv", metavar="FILE",
+                                               help="also write every row as CSV (UTF-8 with "
+                                                    "BOM, opens in Excel)"),
+        xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", metavar="FILE",
+                                                help="also write every row as an .xlsx "
+                                                     "workbook"),
         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """An investigator's timeline of an institution, agreement or person (AUD-04).
 
-    Each event with who recorded it (user, role), when (UTC and Asia/Shanghai),
-    the business date, the command, the document and the rules involved. A
-    person's timeline spans every institution they represent or invest in."""
-    from adapters.casefile import ledger_version
-    from adapters.timeline import check_types, timeline, write_csv, write_xlsx
+    Each event with who recorded it (user, role), when (China time), the
+    business date, the command, the document and the rules involved. A
+    person's timeline spans every institution they represent or invest in.
+
+    Example: `ledger history --person 11140100MB1957330X --from 2025-01-01 --xlsx p.xlsx`
+    """
+    from adapters.lists import TIMELINE
+    from adapters.progress import progress
+    from adapters.tables import Column
+    from adapters.timeline import check_types, timeline
     subject = _subject(institution, agreement, person)
     start, end = _date(date_from, "--from"), _date(date_to, "--to")
     instant = _instant(known_at)
     try:
         check_types(types or ())
     except ValueError as e:
-        typer.echo(f"ledger history: {e}", err=True)
-        raise typer.Exit(2)
+        refuse(f"ledger history: {_closest_types(types or ())}{e}")
     ledger = _open(db)
     try:
-        tl = timeline(ledger, subject, date_from=start, date_to=end, types=types or (),
-                      users=users or (), roles=roles or (), known_at=instant)
+        with progress(_label("cli.reading", subject=str(subject))):
+            try:
+                tl = timeline(ledger, subject, date_from=start, date_to=end,
+                              types=types or (), users=users or (), roles=roles or (),
+                              known_at=instant)
+            finally:   # before the first event (the subject unknown then): say when that was
+                if instant is not None:
+                    from adapters.cli_queries import _position
+                    from adapters.readmodels import view_for
+                    _position(view_for(ledger), instant, known_at)
     except LookupError as e:
-        typer.echo(str(e).strip("'\""), err=True)
-        raise typer.Exit(1)
+        refuse(str(e).strip("'\""), 1)
     finally:
         ledger.close()
-    if csv_out is not None:
-        write_csv(tl.rows, csv_out)
-    if xlsx_out is not None:
-        write_xlsx(tl.rows, xlsx_out, about={
-            "subject": str(subject), "from": str(start or ""), "to": str(end or ""),
-            "types": ", ".join(types or []), "rows": len(tl.rows),
-            "linked institutions": tl.linked,
-            "generated (UTC)": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "ledger version": ledger_version()})
+    rows = [r.as_dict() for r in tl.rows]
+    columns = TIMELINE + ((Column("via", "code", header="cli.via"),)
+                          if subject.kind == "person" else ())
+    asked = " ".join(["history", f"--{subject.kind}", subject.key]
+                     + [f"--from {start}"] * bool(start) + [f"--to {end}"] * bool(end)
+                     + [f"--type {t}" for t in types or ()])
     if as_json:
+        from adapters.cli_common import write_list
+        from adapters.lists import Page
+        write_list(rows, columns, question=asked, store=db, csv=csv_out, xlsx=xlsx_out,
+                   known_at=known_at, sheet="timeline")
         _echo_json({"subject": str(subject), "linked_institutions": tl.linked,
-                    "rows": [r.as_dict() for r in tl.rows]})
+                    "rows": Page(limit, page).of(rows)})
         return
-    typer.echo(f"history of {subject}: {len(tl.rows)} event(s)")
     if tl.linked:
-        typer.echo("linked institutions: " + "; ".join(
-            f"{c} ({', '.join(roles)})" for c, roles in tl.linked.items()))
-    for r in tl.rows:
-        typer.echo(f"#{r.notification_id}  {r.effective_on or '-'}  {r.event}  {r.key}"
-                   f"  [{' '.join(r.rules) or '-'}]")
-        typer.echo(f"    by {r.user} ({r.role}), command {r.command_id}, document "
-                   f"{r.document or '-'}, recorded "
-                   f"{r.recorded_shanghai.strftime('%Y-%m-%d %H:%M:%S')} Asia/Shanghai"
-                   f" ({r.recorded_utc.strftime('%H:%M:%S')} UTC)")
-        typer.echo(f"    via {r.via}: {r.summary}" if subject.kind == "person"
-                   else f"    {r.summary}")
-    for path in (csv_out, xlsx_out):
-        if path is not None:
-            typer.echo(f"written to {path}")
+        from adapters.labels import word
+        typer.echo(_label("cli.linked", institutions="; ".join(
+            f"{c} ({', '.join(word('person_role', r) for r in roles)})"
+            for c, roles in tl.linked.items())))
+    show_list(rows, columns, title=_label("cli.title_history", subject=subject, n=len(rows)),
+              question=asked, store=db, limit=limit, page=page, csv=csv_out, xlsx=xlsx_out,
+              known_at=known_at, sheet="timeline")
+
+
+def _closest_types(given: Any) -> str:
+    """"did you mean" for a mistyped event type, before the list of all."""
+    import difflib
+    from adapters.timeline import RULES
+    names = set(RULES) | {n.split(".")[0] for n in RULES} | {n.split(".")[-1] for n in RULES}
+    hints = []
+    for t in given:
+        close = difflib.get_close_matches(t, names, n=3, cutoff=0.6)
+        if t not in names and close:
+            hints.append(f"{t!r}: did you mean {' or '.join(map(repr, close))}? ")
+    return "".join(hints)
 
 
 # --- case files ------------------------------------------------------------------------------------
-def export_case_command(subject: str = typer.Argument(..., help="institution:CODE, "
+def export_case_command(subject: str = typer.Argument(..., metavar="KIND:KEY",
+                                                    help="institution:CODE, "
                                                               "agreement:NUMBER or person:ID"),
                         out: Path = typer.Option(..., "--out", help="case file to write (.json)"),
                         key: Path = typer.Option(..., "--key", help="Ed25519 private key (PEM)"),
                         db: Optional[str] = DbOption) -> None:
-    """Write a signed case file for a subject that verifies offline."""
+    """Write a signed case file for a subject that verifies offline.
+
+    Example: `ledger export-case institution:TY-H001 --out TY-H001.case.json --key ledger-signing.key`
+    """
     from adapters.casefile import export_case
     from adapters.integrity import IntegrityProblem, key_fingerprint
+    from adapters.progress import progress
     from adapters.timeline import Subject
     try:
         parsed = Subject.parse(subject)
@@ -350,7 +411,8 @@ def export_case_command(subject: str = typer.Argument(..., help="institution:COD
     private = _private_key(key)
     ledger = _open(db)
     try:
-        manifest = export_case(ledger, parsed, out, private)
+        with progress(_label("cli.exporting", subject=str(parsed))):
+            manifest = export_case(ledger, parsed, out, private)
     except (IntegrityProblem, LookupError) as e:
         typer.echo(str(e).strip("'\""), err=True)
         raise typer.Exit(1)
@@ -365,14 +427,25 @@ def verify_case_command(file: Path = typer.Argument(..., help="case file"),
                         pubkey: Optional[Path] = typer.Option(None, "--pubkey",
                                                               help="the trusted public key"),
                         as_json: bool = JsonOption) -> None:
-    """Check a case file offline (no database); exit 1 names what failed."""
+    """Check a case file offline (no database); exit 1 names what failed.
+
+    Without --pubkey the signature is checked only against the key the file
+    carries: self-consistent, not proof of who signed it.
+
+    Example: `ledger verify-case TY-H001.case.json --pubkey ledger-signing.pub`
+    """
     from adapters.casefile import verify_case
     report = verify_case(file, _public_key(pubkey))
+    caveat = NOT_TRUSTED.format(fingerprint=report.fingerprint) \
+        if pubkey is None and report.ok else None
     if as_json:
         _echo_json({"ok": report.ok, "subject": report.subject, "events": report.events,
-                    "fingerprint": report.fingerprint, "failures": report.failures})
+                    "fingerprint": report.fingerprint, "failures": report.failures,
+                    "trusted_key": pubkey is not None})
     else:
         typer.echo(report.message())
+        if caveat:
+            typer.echo(f"Only {caveat}.")
     if not report.ok:
         raise typer.Exit(1)
 

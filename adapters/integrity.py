@@ -722,15 +722,59 @@ def install_append_only(ledger: Any) -> list[str]:
     raise NotImplementedError(f"append-only triggers for {engine.dialect.name} are not written")
 
 
+def _set_up(ledger: Any) -> tuple[bool, bool]:
+    """(chain table and every trigger present, events left unsealed): one
+    connection, one catalogue query and one query on two maxima, what
+    opening an already set-up store costs (issue #14 point 4)."""
+    from adapters.append_only import _trigger_names
+    engine = engine_of(ledger)
+    events, chain = events_table(ledger), chain_table(ledger)
+    if engine.dialect.name == "sqlite":
+        wanted = [_trigger_names(t.name)[op] for t in (events, chain)
+                  for op in ("update", "delete")]
+        catalogue = sa.text("SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND "
+                            "name = :chain) OR (type = 'trigger' AND name IN :names)"
+                            ).bindparams(sa.bindparam("names", expanding=True))
+        params: dict[str, Any] = {"chain": chain.name, "names": wanted}
+    elif engine.dialect.name == "postgresql":
+        wanted = [_trigger_names(t.name)[op] for t in (events, chain)
+                  for op in ("update_delete", "truncate")]
+        catalogue = sa.text(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = COALESCE(:schema, current_schema()) AND c.relname = :chain "
+            "UNION ALL SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = COALESCE(:schema, current_schema()) "
+            "AND c.relname IN (:events, :chain) AND t.tgname IN :names AND NOT t.tgisinternal"
+        ).bindparams(sa.bindparam("names", expanding=True))
+        params = {"schema": chain.schema, "chain": chain.name, "events": events.name,
+                  "names": wanted}
+    else:
+        return False, True
+    with engine.connect() as conn:
+        found = sum(int(n) for n in conn.execute(catalogue, params).scalars())
+        if found != len(wanted) + 1:
+            return False, True
+        last_event, last_sealed = conn.execute(sa.select(
+            sa.select(sa.func.max(events.c.id)).scalar_subquery(),
+            sa.select(sa.func.max(chain.c.notification_id)).scalar_subquery())).one()
+    unsealed = last_event is not None and (last_sealed is None or last_event > last_sealed)
+    return True, unsealed
+
+
 def init_store(ledger: Any, *, seal_unsealed: bool = True) -> dict[str, Any]:
     """Create the chain table and the append-only triggers if missing, then
     (``seal_unsealed``) seal what a killed earlier process left unsealed,
     each event only once it reads (:func:`seal_pending`). Idempotent and
-    cheap once done (a table check, a catalogue query and one query on two
-    maxima), so it runs on every opening of the store (``open_ledger``)."""
-    created = ensure_chain_table(ledger)
-    triggers = install_append_only(ledger)
-    pending = seal_pending(ledger) if seal_unsealed else None
+    cheap once done (:func:`_set_up`: one connection, two queries), so it
+    runs on every opening of the store (``open_ledger``)."""
+    done, unsealed = _set_up(ledger)
+    if done:
+        created, triggers = False, []
+    else:
+        created = ensure_chain_table(ledger)
+        triggers = install_append_only(ledger)
+    pending = seal_pending(ledger) if seal_unsealed and unsealed else None
     return {"chain_table": chain_table_name(ledger), "chain_table_created": created,
             "triggers_installed": triggers, "sealed_now": pending.sealed if pending else 0,
             "not_sealed": pending.blocked.message() if pending and pending.blocked else None}

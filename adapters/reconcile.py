@@ -46,7 +46,6 @@ digits and is refused.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import re
@@ -518,17 +517,10 @@ def report_rows(r: Reconciliation) -> list[dict[str, Any]]:
     return out
 
 
-def _safe(value: Any) -> Any:
-    """A cell a spreadsheet would run as a formula is written as text: the
-    findings CSV carries text copied from the bank's file."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=FIELDS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({k: _safe(v) for k, v in r.items()} for r in rows)
-    return buf.getvalue()
+    """The findings as the house CSV (adapters/exports.py: UTF-8 text, CRLF,
+    plain decimal amounts) under the catalogue's headers; text from the
+    bank's file that a spreadsheet would run as a formula stays text."""
+    from adapters.exports import to_csv as house_csv
+    from adapters.lists import FINDINGS, guarded
+    return house_csv(guarded(rows, FINDINGS), FINDINGS)

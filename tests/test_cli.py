@@ -191,10 +191,12 @@ def test_run_advances_the_clock_so_a_later_command_sees_the_automatic_ending(tmp
 def test_tick_records_due_consequences_once_and_the_public_list_shows_them(tmp_path, db, store):
     assert run(tmp_path, db, _sign_and_notice_lines()).exit_code == 0
     first = runner.invoke(app, ["tick", "--to", "2025-12-31", "--db", db])
-    assert "2025-08-29  XY-9: Ended (AUTO-SUS-180)" in first.output, first.output
+    assert "2025-08-29  XY-9: 协议终止 (AUTO-SUS-180)" in first.output, first.output
     n = count(store)
     second = runner.invoke(app, ["tick", "--to", "2025-12-31", "--db", db])
-    assert "Nothing fell due" in second.output and count(store) == n
+    assert "截至 2025-12-31 没有到期事项" in second.output and count(store) == n
+    english = runner.invoke(app, ["--lang", "en", "tick", "--to", "2025-12-31", "--db", db])
+    assert "Nothing fell due up to 2025-12-31" in english.output
     listed = json.loads(runner.invoke(app, ["ended", "--db", db, "--json"]).output)
     assert [(r["agreement"], r["ground"], r["breach"]) for r in listed] == \
         [("XY-9", "AUTO-SUS-180", False)]
