@@ -125,7 +125,9 @@ class Account(LedgerAggregate):
 
     @event("RoleRevoked")
     def _role_revoked(self, role: str, effective_on: date, envelope: Envelope) -> None:
-        self.roles = [r for r in self.roles if r != role]
+        # revoke_role found it held; roles are kept without repeats (sorted set)
+        self.roles = [*self.roles]
+        self.roles.remove(role)
 
     # --- reading the whole province (an agency's auditor, when granted) ---------------
     def grant_province_read(self, effective_on: date, envelope: Envelope) -> None:

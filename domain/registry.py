@@ -46,7 +46,7 @@ class Registry(LedgerAggregate):
     @event("AgreementRetired")
     def _retired(self, number: str, effective_on: date, envelope: Envelope) -> None:
         self.ended.append(number)
-        self._forget_due(number)
+        self.__dict__.get("_due_on", {}).pop(number, None)   # its noted date, if any
 
     def reinstate(self, number: str, effective_on: date, envelope: Envelope) -> None:
         """A reversed ending (DIS-01) puts the agreement back under the clock."""
@@ -56,7 +56,7 @@ class Registry(LedgerAggregate):
     @event("AgreementReinstated")
     def _reinstated(self, number: str, effective_on: date, envelope: Envelope) -> None:
         self.ended.remove(number)
-        self._forget_due(number)
+        self.__dict__.get("_due_on", {}).pop(number, None)   # noted again by the next tick
 
     # --- the clock's index ------------------------------------------------------
     @property
@@ -68,10 +68,6 @@ class Registry(LedgerAggregate):
         Read-only here: only ``DueDatesNoted`` creates it, so a registry whose
         log has none replays to exactly the state it always had."""
         return self.__dict__.get("_due_on", {})
-
-    def _forget_due(self, number: str) -> None:
-        if "_due_on" in self.__dict__:
-            self.__dict__["_due_on"].pop(number, None)
 
     def needs_visit(self, number: str, day: date, calendar_version: int) -> bool:
         """Whether a tick to ``day`` must load the agreement: unknown, worked

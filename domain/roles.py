@@ -17,6 +17,10 @@ MONEY = ("submit_claim", "draw_sample", "review_sampled_item", "query_claim_item
 # duties); finance staff and administrators do.
 PAYEE_ACCOUNT = ("record_payee_account",)
 PAYEE_ACCOUNT_ROLES = ("finance", "administrator")
+# Who may use the ledger is an administrator's business (AUD-04: who recorded
+# what holds only if accounts are kept by those answerable for them).
+ACCOUNTS = ("add_user", "grant_role", "revoke_role", "grant_province_read",
+            "revoke_province_read", "reset_password", "issue_token", "revoke_token")
 
 
 class NotPermitted(LedgerError):
@@ -32,6 +36,9 @@ def check_role(command: str, role: str) -> None:
             return
         raise NotPermitted("the system role only lets time pass (tick)",
                            remedy="give the command as the officer responsible for it")
+    if command in ACCOUNTS and role != "administrator":
+        raise NotPermitted(f"the {role} role may not manage accounts ({command})", rule="AUD-04",
+                           remedy="give the command as an administrator")
     if command in PAYEE_ACCOUNT and role not in PAYEE_ACCOUNT_ROLES:
         raise NotPermitted(f"the {role} role may not record where the fund pays an "
                            f"institution ({command})",

@@ -20,7 +20,7 @@ AG = "XY-2025-001"
 # --- the audit: what an @event body may do ---------------------------------------------
 # Plain assignment, and these container operations on the event's own values.
 ASSIGNING_CALLS = {"event", "append", "extend", "update", "pop", "remove", "dict", "list",
-                   "set", "int", "isoformat", "items", "get", "join", "enumerate"}
+                   "set", "int", "isoformat", "items", "get", "join", "enumerate", "sorted", "setdefault"}
 # Bodies that still branch, and why that is no decision of a rule.
 ALLOWED = {
     # addressing: the entry the event names, by its key (the public method found it)

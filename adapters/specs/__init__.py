@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.specs import (admission, agreements, clock, disputes, institutions, money,
-                            sanctions, supervision)
+from adapters.specs import (accounts, admission, agreements, clock, disputes, institutions,
+                            money, sanctions, supervision)
 from adapters.specs.spec import Spec
 
 # in the order the reference lists them
 SPECS: dict[str, Spec] = {s.name: s for module in (clock, institutions, admission, agreements,
-                                                   money, sanctions, disputes, supervision)
+                                                   money, sanctions, disputes, supervision,
+                                                   accounts)
                           for s in module.SPECS}
 MODELS = {name: spec.model for name, spec in SPECS.items()}
 # the reference's groups, in its order
@@ -27,7 +28,7 @@ GROUPS = ("Calendar", "Institutions and people", "Applications", "Evaluation", "
           "Agreements: signing and effect", "Agreements: changes, renewal, early end",
           "Suspension and findings", "Termination", "Claims and payment",
           "Recovery, assessment and deposit", "Practitioner bars", "Disputes",
-          "Screening and the draw", "Leads and cases", "Time")
+          "Screening and the draw", "Leads and cases", "Time", "Accounts")
 assert {s.group for s in SPECS.values()} == set(GROUPS), "every spec's group is listed"
 
 

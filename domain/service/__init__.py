@@ -16,6 +16,7 @@ record) is in ``commanding.py``; the handlers are in one module per subject:
 ``sanctions``       practitioner bars
 ``disputes``        disputes and their outcome
 ``supervision``     leads, cases, expert pools, screening, the random draw
+``accounts``        users, their agency and roles, passwords, tokens
 ``clock``           the calendar and time passing (``tick``)
 ==================  ===============================================================
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from domain.registry import Registry
+from domain.service.accounts import AccountCommands
 from domain.service.admission import AdmissionCommands
 from domain.service.agreements import AgreementCommands
 from domain.service.claims import ClaimCommands
@@ -44,7 +46,8 @@ __all__ = ["COMMANDS", "Ledger", "_plain", "clock_command", "command",
 
 
 class Ledger(AdmissionCommands, EvaluationCommands, AgreementCommands, ClaimCommands,
-             SanctionCommands, DisputeCommands, SupervisionCommands, ClockCommands):
+             SanctionCommands, DisputeCommands, SupervisionCommands, ClockCommands,
+             AccountCommands):
     """The agreement ledger's application service."""
 
     name = "Ledger"
