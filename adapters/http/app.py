@@ -94,6 +94,9 @@ def create_app(service: Any = None) -> Any:
         return JSONResponse(body_of(e), status_code=500)
 
     app.openapi = lambda: _openapi(app)   # type: ignore[method-assign]
+    # the auditors' console (adapters/console): pages over the same routes
+    from adapters.console import mount
+    mount(app)
     return Hardening(app)
 
 
