@@ -588,17 +588,13 @@ def check_types(types: Sequence[str]) -> None:
 
 def _wanted(e: Any, date_from: date | None, date_to: date | None, types: Sequence[str],
             users: Sequence[str], roles: Sequence[str]) -> bool:
-    eff = getattr(e, "effective_on", None)
-    if date_from and (eff is None or eff < date_from):
-        return False
-    if date_to and (eff is None or eff > date_to):
-        return False
     env = getattr(e, "envelope", None)
     if users and getattr(env, "user", "") not in users:
         return False
     if roles and getattr(env, "role", "") not in roles:
         return False
-    return _type_matches(event_type(e), types)
+    return _wanted_by(event_type(e), getattr(e, "effective_on", None), date_from, date_to,
+                      types)
 
 
 # the events whose rule ids depend on their aggregate's state (``rules_for``)
@@ -688,7 +684,8 @@ def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = No
     events are summarised. ``Timeline.state`` is left empty
     (``subject_state``)."""
     from adapters.readmodels import catch_up, log_position, view_for
-    from adapters.readmodels.subjects import NotPlain, revive, shallow_event, subject_events
+    from adapters.readmodels.subjects import (NotPlain, business_dates, revive, shallow_event,
+                                              subject_events, with_states)
     subject = Subject.parse(subject) if isinstance(subject, str) else subject
     check_types(types)
     if limit is not None and limit < 0 or offset < 0:
@@ -697,20 +694,35 @@ def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = No
     view = view_for(ledger)
     if position is None:
         position = log_position(view, known_at)
-    found = subject_events(ledger, view, subject.kind, subject.key, position)
+    # which events make rows is known before any is read: the subject index
+    # says which are about the subject, the stored topic names the event and
+    # the log row holds its business date; only a user or role filter reads
+    # the events themselves (their envelope)
+    by_envelope = bool(users or roles)
+    found = subject_events(ledger, view, subject.kind, subject.key, position,
+                           with_state=by_envelope)
     mapper = ledger.mapper
+    members = [(nid, stored, via) for nid, stored in found.events
+               if (via := found.via(nid)) is not None]
+    days = business_dates(view, (nid for nid, _, _ in members)) \
+        if (date_from or date_to) and not by_envelope else {}
     chosen = []
-    for nid, stored in found.events:
-        via = found.via(nid)
-        if via is None:
-            continue
-        e = shallow_event(mapper, stored)
-        if _wanted(e, date_from, date_to, types, users, roles):
-            chosen.append((nid, stored, e, via))
+    for nid, stored, via in members:
+        if by_envelope:
+            e = shallow_event(mapper, stored)
+            if _wanted(e, date_from, date_to, types, users, roles):
+                chosen.append((nid, stored, e, via))
+        elif _wanted_by(_event_name(stored.topic), days.get(nid), date_from, date_to, types):
+            chosen.append((nid, stored, None, via))
     total = len(chosen)
     page = chosen[offset:] if limit is None else chosen[offset:offset + limit]
-    rules = _rules_in_order(ledger, found.events, found.whole, position,
-                            {nid for nid, _, e, _ in page if event_type(e) in STATEFUL})
+    if not by_envelope:   # only the page's events are read
+        stored_page = with_states(ledger, [(nid, stored) for nid, stored, _, _ in page])
+        page = [(nid, stored, shallow_event(mapper, stored), via)
+                for (nid, stored), (_, _, _, via) in zip(stored_page, page)]
+    rules = _rules_in_order(ledger, position,
+                            {nid: stored.originator_id for nid, stored, e, _ in page
+                             if event_type(e) in STATEFUL})
     rows = []
     for nid, stored, e, via in page:
         try:
@@ -724,30 +736,22 @@ def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = No
                     [r.notification_id for r in rows], total)
 
 
-def _rules_in_order(ledger: Any, events: list[tuple[int, Any]], whole: set[str],
-                    position: int, wanted: set[int]) -> dict[int, tuple[str, ...]]:
-    """The rule ids of the events ``wanted`` that need their aggregate's state
-    then (``STATEFUL``): each such aggregate folded over its own events
-    (stored, decoded here in full)."""
+def _rules_in_order(ledger: Any, position: int, wanted: dict[int, Any]
+                    ) -> dict[int, tuple[str, ...]]:
+    """The rule ids of the events ``wanted`` (notification id: aggregate id)
+    that need their aggregate's state then (``STATEFUL``): each such
+    aggregate folded over its own events, read and decoded in full."""
     from adapters.readmodels.subjects import read_stored
-    needing = {str(stored.originator_id) for nid, stored in events if nid in wanted}
-    if not needing:
+    if not wanted:
         return {}
-    own: dict[str, list[tuple[int, Any]]] = {oid: [] for oid in needing}
-    for nid, stored in events:
-        if str(stored.originator_id) in own:
-            own[str(stored.originator_id)].append((nid, stored))
-    partial = sorted(needing - whole)   # met through one event only: read in full
-    if partial:
-        own.update({oid: [] for oid in partial})
-        for nid, stored in read_stored(ledger, position, aggregates=partial):
-            own[str(stored.originator_id)].append((nid, stored))
+    own: dict[str, list[tuple[int, Any]]] = {}
+    for nid, stored in read_stored(ledger, max(wanted), aggregates=set(wanted.values())):
+        own.setdefault(str(stored.originator_id), []).append((nid, stored))
     to_domain = ledger.mapper.to_domain_event
     rules = {}
     for stream in own.values():
         aggregate = None
-        last = max(nid for nid, _ in stream if nid in wanted) if any(
-            nid in wanted for nid, _ in stream) else 0
+        last = max((nid for nid, _ in stream if nid in wanted), default=0)
         for nid, stored in stream:
             if nid > last:
                 break
@@ -757,6 +761,29 @@ def _rules_in_order(ledger: Any, events: list[tuple[int, Any]], whole: set[str],
             if nid in wanted:
                 rules[nid] = rules_for(e, aggregate)
     return rules
+
+
+_NAMES: dict[str, str] = {}
+
+
+def _event_name(topic: str) -> str:
+    """``Aggregate.Event`` of a stored topic: its class's (a renamed event's
+    old topic resolves to its class, ``register_topic``)."""
+    name = _NAMES.get(topic)
+    if name is None:
+        from eventsourcing.utils import resolve_topic
+        name = _NAMES[topic] = resolve_topic(topic).__qualname__
+    return name
+
+
+def _wanted_by(kind: str, eff: date | None, date_from: date | None, date_to: date | None,
+               types: Sequence[str]) -> bool:
+    """``_wanted`` without users or roles, from the event's name and date."""
+    if date_from and (eff is None or eff < date_from):
+        return False
+    if date_to and (eff is None or eff > date_to):
+        return False
+    return _type_matches(kind, types)
 
 
 # --- exports ---------------------------------------------------------------------------------

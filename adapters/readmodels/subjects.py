@@ -35,11 +35,12 @@ SPANNING_ROLES = ("legal_representative", "principal", "actual_controller", "inv
 
 
 def read_stored(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
-                notifications: Iterable[int] = (), first_only: bool = False
-                ) -> list[tuple[int, StoredEvent]]:
+                notifications: Iterable[int] = (), first_only: bool = False,
+                with_state: bool = True) -> list[tuple[int, StoredEvent]]:
     """(notification id, stored event) of the given aggregates (every event,
     or only their creation) and single notifications, recorded by
-    ``position``, in log order; not decoded (``decode``, ``read_events``)."""
+    ``position``, in log order; not decoded (``read_events``). Without
+    ``with_state`` each has an empty state (``with_states`` reads it)."""
     table = ledger.recorder.events_record_cls.__table__
     ids = sorted({UUID(str(a)) for a in aggregates})
     numbers = sorted(set(notifications))
@@ -51,7 +52,8 @@ def read_stored(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
     if not tests:
         return []
     q = sa.select(table.c.id, table.c.originator_id, table.c.originator_version,
-                  table.c.topic, table.c.state).where(table.c.id <= position)
+                  table.c.topic, table.c.state if with_state else sa.literal(b"")
+                  ).where(table.c.id <= position)
     q = q.where(sa.or_(*tests))
     if first_only:
         q = q.where(table.c.originator_version == 1)
@@ -62,6 +64,20 @@ def read_stored(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
                             state=state)
            for nid, oid, version, topic, state in found}
     return sorted(out.items(), key=lambda item: item[0])
+
+
+def with_states(ledger: Any, events: list[tuple[int, StoredEvent]]
+                ) -> list[tuple[int, StoredEvent]]:
+    """The same stored events with their states, read by notification id."""
+    table = ledger.recorder.events_record_cls.__table__
+    states = {}
+    with ledger.recorder.datastore.engine.connect() as conn:
+        for chunk in _chunks(sorted(nid for nid, _ in events)):
+            states.update(conn.execute(sa.select(table.c.id, table.c.state).where(
+                table.c.id.in_(chunk))).all())
+    return [(nid, StoredEvent(originator_id=e.originator_id,
+                              originator_version=e.originator_version, topic=e.topic,
+                              state=states[nid])) for nid, e in events]
 
 
 def read_events(ledger: Any, position: int, *, aggregates: Iterable[str] = (),
@@ -117,9 +133,10 @@ class SubjectEvents:
 
 
 def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
-                   position: int) -> SubjectEvents:
+                   position: int, *, with_state: bool = True) -> SubjectEvents:
     """Every event about an institution, agreement or person recorded by
-    ``position`` (LookupError when the subject was not known by then)."""
+    ``position`` (LookupError when the subject was not known by then); with
+    empty states unless ``with_state`` (``read_stored``)."""
     rows = about_rows(view, position, **{kind: key})
     if known(rows, kind, key) is None:
         raise LookupError(f"unknown {kind} {key!r}")
@@ -139,7 +156,8 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
                  for r in _claim_rows(view, extra, position)]
     whole = {r["originator_id"] for r in rows if r["scope"] == WHOLE}
     single = {r["notification_id"] for r in rows if r["scope"] == ONE}
-    events = read_stored(ledger, position, aggregates=whole, notifications=single)
+    events = read_stored(ledger, position, aggregates=whole, notifications=single,
+                         with_state=with_state)
     by_aggregate: dict[str, list[dict[str, Any]]] = {}
     by_event: dict[int, list[dict[str, Any]]] = {}
     seen = set()
@@ -155,6 +173,18 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
     rows_of = {nid: by_aggregate.get(str(e.originator_id), []) + by_event.get(nid, [])
                for nid, e in events}   # a stored event's originator id is a UUID too
     return SubjectEvents(kind, key, position, events, rows_of, linked, spanning, whole)
+
+
+def business_dates(view: ReadModelView, notifications: Iterable[int]) -> dict[int, Any]:
+    """Each event's business date from its log row (``rm_log``), by
+    notification id: the date filters need no event decoded."""
+    t = view.t["log"]
+    out = {}
+    with view.engine.connect() as conn:
+        for chunk in _chunks(sorted(set(notifications))):
+            out.update(conn.execute(sa.select(t.c.notification_id, t.c.effective_on).where(
+                t.c.notification_id.in_(chunk))).all())
+    return out
 
 
 def person_links(ledger: Any, person_aggregate: str, position: int) -> dict[str, list[str]]:
