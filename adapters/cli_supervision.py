@@ -14,16 +14,24 @@
 Each takes ``--db`` and ``--json``; the questions about leads take ``--user``
 and ``--role`` (who asks: personal data is shown only to investigators and
 auditors, SUP-03; a user with an account reads their agency's, SUP-02).
-A refused question exits 1 with the rule; bad input exits 2.
+The lists take ``--csv FILE`` and ``--xlsx FILE`` (every row, the console's
+columns: adapters/console/views.py; an institution's writes its leads, and
+its cases beside them as ``NAME-cases.csv``/``.xlsx``). A refused question
+exits 1 with the rule; bad input exits 2.
 """
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from pathlib import Path
+from typing import Any, Optional, Sequence
 
 import typer
 
 from adapters.cli_audit import DbOption, JsonOption, _date as _day, _echo_json
+from adapters.cli_common import CsvOption, XlsxOption, write_list
+from adapters.console.views import (SUP_ALERT_COUNTS, SUP_ALERTS, SUP_CASES, SUP_DRAW,
+                                    SUP_INSTITUTION_CASES, SUP_LEADS, alert_rows, case_rows,
+                                    draw_rows, institution_case_rows, lead_rows)
 from adapters.settings import StoreUnavailable, open_ledger
 from domain.errors import LedgerError
 from domain.service.supervision import SupervisionCommands
@@ -74,15 +82,38 @@ def _ask(db: Optional[str], question) -> Any:
         ledger.close()
 
 
+def _files(rows: list[dict[str, Any]], columns: Sequence[Any], question: str,
+           db: Optional[str], csv: Optional[Path], xlsx: Optional[Path], *,
+           as_of: Any = None, known_at: Any = None) -> list[Path]:
+    """Every row to the files asked for (adapters/exports through cli_common)."""
+    return write_list(rows, columns, question=question, store=db, csv=csv, xlsx=xlsx,
+                      as_of=as_of, known_at=known_at, sheet="supervision")
+
+
+def _beside(path: Optional[Path], suffix: str) -> Optional[Path]:
+    """``leads.csv`` -> ``leads-cases.csv``: a second list's file next to the first."""
+    return None if path is None else path.with_name(f"{path.stem}-{suffix}{path.suffix}")
+
+
+def _say_written(files: Sequence[Path]) -> None:
+    from adapters.labels import label
+    for path in files:
+        typer.echo(label("cli.written", path=path))
+
+
 @app.command("cases")
 def cases_command(on: Optional[str] = typer.Option(None, "--on", help="the day (default today "
                                                                      "in China)"),
                   user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                  csv: Optional[Path] = CsvOption, xlsx: Optional[Path] = XlsxOption,
                   db: Optional[str] = DbOption) -> None:
-    """Open cases and their deadlines (SUP-04, SUP-05)."""
+    """Open cases and their deadlines (SUP-04, SUP-05); a row per deadline in
+    the files."""
     from domain.calendar import today_in_china
     day = _day(on, "--on") or today_in_china()
     rows = _ask(db, lambda ledger: ledger.open_cases(ledger.viewer(user, role), day))
+    files = _files(case_rows(rows), SUP_CASES, f"supervision cases --on {day}", db, csv, xlsx,
+                   as_of=day)
     if as_json:
         _echo_json(rows)
         return
@@ -95,15 +126,23 @@ def cases_command(on: Optional[str] = typer.Option(None, "--on", help="the day (
             flag = " OVERDUE" if d["overdue"] else ""
             flag += " (provisional, CAL-01)" if d["provisional"] else ""
             typer.echo(f"    due {d['due']} [{d['rule']}] {d['what']}{flag}")
+    _say_written(files)
 
 
 @app.command("institution")
 def institution_command(code: str = typer.Argument(..., help="the institution's code"),
                         user: str = UserOption, role: str = RoleOption,
-                        as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """An institution's leads and cases (SUP-02, SUP-03)."""
+                        as_json: bool = JsonOption, csv: Optional[Path] = CsvOption,
+                        xlsx: Optional[Path] = XlsxOption,
+                        db: Optional[str] = DbOption) -> None:
+    """An institution's leads and cases (SUP-02, SUP-03); the files hold its
+    leads, and its cases in NAME-cases beside them."""
     found = _ask(db, lambda ledger: ledger.institution_supervision(code,
                                                                    ledger.viewer(user, role)))
+    question = f"supervision institution {code} --role {role}"
+    files = _files(lead_rows(found["leads"]), SUP_LEADS, question, db, csv, xlsx) + \
+        _files(institution_case_rows(found["cases"]), SUP_INSTITUTION_CASES, question, db,
+               _beside(csv, "cases"), _beside(xlsx, "cases"))
     if as_json:
         _echo_json(found)
         return
@@ -119,6 +158,7 @@ def institution_command(code: str = typer.Argument(..., help="the institution's 
     for c in found["cases"]:
         typer.echo(f"  case {c['case']}  {c['status']}  opened {c['opened_on']}  "
                    f"leads {', '.join(c['leads'])}")
+    _say_written(files)
 
 
 @app.command("alerts")
@@ -128,12 +168,16 @@ def alerts_command(rule: Optional[str] = typer.Option(None, "--rule", help="one 
                        None, "--known-at", help="re-run the rules on the log as known at this "
                                                 "instant (ISO 8601 with offset); records nothing"),
                    user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                   csv: Optional[Path] = CsvOption, xlsx: Optional[Path] = XlsxOption,
                    db: Optional[str] = DbOption) -> None:
     """Screening alerts by rule and agency (SUP-06)."""
     instant = _instant(known_at, "--known-at")
+    question = "supervision alerts" + (f" --rule {rule}" if rule else "") + \
+        (f" --agency {agency}" if agency else "")
     if instant is None:
         rows = _ask(db, lambda ledger: ledger.alerts_by_rule(ledger.viewer(user, role),
                                                              rule=rule, agency=agency))
+        files = _files(rows, SUP_ALERT_COUNTS, question, db, csv, xlsx)
         if as_json:
             _echo_json(rows)
             return
@@ -142,10 +186,12 @@ def alerts_command(rule: Optional[str] = typer.Option(None, "--rule", help="one 
         for r in rows:
             typer.echo(f"{r['rule']}  {r['agency']}  {r['alerts']} alert(s): "
                        f"{', '.join(r['leads'])}")
+        _say_written(files)
         return
     alerts = _ask(db, lambda ledger: [a.as_dict() for a in ledger.screening_alerts(
         ledger.viewer(user, role), [rule] if rule else [], known_at=instant)
         if agency is None or a.agency == agency])
+    files = _files(alert_rows(alerts), SUP_ALERTS, question, db, csv, xlsx, known_at=instant)
     if as_json:
         _echo_json(alerts)
         return
@@ -154,6 +200,7 @@ def alerts_command(rule: Optional[str] = typer.Option(None, "--rule", help="one 
         rests = ", ".join(f"#{r['notification_id']} {r['event']}" for r in a["rests_on"])
         typer.echo(f"  {a['rule']}  {a['institution']} ({a['agency']})  {a['what']}  "
                    f"[rests on {rests}]")
+    _say_written(files)
 
 
 def chain_value(ledger: Any, position: int) -> str:
@@ -174,6 +221,29 @@ def chain_value(ledger: Any, position: int) -> str:
     return row.chain
 
 
+def seed_fields(ledger: Any, at: datetime) -> dict[str, Any]:
+    """The seed fields of a publish_draw command for the stated instant
+    ``at``: the chain head after the last event recorded by then (SUP-07).
+    LookupError when that event is not sealed."""
+    position = ledger.log_position_at(at)
+    return {"seed_head": chain_value(ledger, position), "seed_position": position,
+            "seed_instant": at.isoformat()}
+
+
+def checked_proof(ledger: Any, number: str) -> dict[str, Any]:
+    """A draw's proof (domain/service/supervision.py's draw_proof) with the
+    check only the adapters can make: its seed is the hash chain's value
+    after the event it names. The CLI, the API and the console answer this."""
+    proof = ledger.draw_proof(number)
+    try:
+        head = chain_value(ledger, proof["seed"]["position"])
+    except LookupError:
+        head = None
+    proof["checks"]["seed_is_chain_head"] = head == proof["seed"]["head"]
+    proof["ok"] = all(proof["checks"].values())
+    return proof
+
+
 @app.command("seed")
 def seed_command(instant: str = typer.Option(..., "--instant", help="the stated instant "
                                                                     "(ISO 8601 with offset)"),
@@ -183,37 +253,25 @@ def seed_command(instant: str = typer.Option(..., "--instant", help="the stated 
     at = _instant(instant, "--instant")
     ledger = _open(db)
     try:
-        position = ledger.log_position_at(at)
-        head = chain_value(ledger, position)
+        fields = seed_fields(ledger, at)
     except LookupError as e:
         typer.echo(str(e).strip("'\""), err=True)
         raise typer.Exit(1)
     finally:
         ledger.close()
-    _echo_json({"seed_head": head, "seed_position": position, "seed_instant": at.isoformat()})
+    _echo_json(fields)
 
 
 @app.command("proof")
 def proof_command(number: str = typer.Argument(..., help="the draw's number"),
-                  as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
+                  as_json: bool = JsonOption, csv: Optional[Path] = CsvOption,
+                  xlsx: Optional[Path] = XlsxOption, db: Optional[str] = DbOption) -> None:
     """A draw's proof (SUP-07): its seed, population, pool and result; the
     draw re-run from its event and from the log as known when it was
     recorded; and its seed checked against the hash chain. Exit 1 when any
-    check fails."""
-    ledger = _open(db)
-    try:
-        proof = ledger.draw_proof(number)
-        try:
-            head = chain_value(ledger, proof["seed"]["position"])
-        except LookupError:
-            head = None
-    except LedgerError as e:
-        typer.echo(str(e), err=True)
-        raise typer.Exit(1)
-    finally:
-        ledger.close()
-    proof["checks"]["seed_is_chain_head"] = head == proof["seed"]["head"]
-    proof["ok"] = all(proof["checks"].values())
+    check fails. --csv/--xlsx write its result (target, inspectors)."""
+    proof = _ask(db, lambda ledger: checked_proof(ledger, number))
+    files = _files(draw_rows(proof), SUP_DRAW, f"supervision proof {number}", db, csv, xlsx)
     if as_json:
         _echo_json(proof)
     else:
@@ -230,6 +288,7 @@ def proof_command(number: str = typer.Argument(..., help="the draw's number"),
             typer.echo(f"  {i}. {r['institution']}: {', '.join(r['inspectors'])}")
         typer.echo("  checks: " + ", ".join(f"{k} {'ok' if v else 'FAILED'}"
                                            for k, v in proof["checks"].items()))
+        _say_written(files)
     if not proof["ok"]:
         raise typer.Exit(1)
 

@@ -1,8 +1,14 @@
 """The console's tables: each view's columns, once, for its page and for its
 CSV and xlsx exports (adapters/exports.py: the house conventions), so a
-downloaded file holds what the page showed, under the same headers."""
+downloaded file holds what the page showed, under the same headers. The
+supervision answers nest (a case's deadlines, a lead's complainant, a
+draw's result), so their flat rows are made here too, for the console and
+``ledger supervision --csv/--xlsx`` alike."""
 from __future__ import annotations
 
+from typing import Any
+
+from adapters.labels import word
 from adapters.tables import Column
 
 STATUS = (Column("agreement", "code"), Column("institution", "code"),
@@ -75,3 +81,61 @@ STATUS_CHANGES = (Column("agreement", "code"), Column("institution", "code"),
                   Column("before", "word", group="status", header="console.before"),
                   Column("after", "word", group="status", header="console.after"),
                   Column("why", "text"))
+
+# --- supervision (SUP; adapters/http/supervision.py answers them) -----------------------------
+SUP_CASES = (Column("case", "code"), Column("institution", "code"), Column("agency", "code"),
+             Column("opened_on", "date"), Column("leads", "text"),
+             Column("assigned_to", "text"), Column("due", "date"), Column("rule", "code"),
+             Column("what", "text"), Column("overdue", "bool", header="console.overdue"),
+             Column("provisional", "bool", header="cli.provisional"))
+SUP_LEADS = (Column("lead", "code"), Column("source", "word", group="lead_source"),
+             Column("received_on", "date", header="column.received"),
+             Column("status", "word", group="lead_status"), Column("case", "code"),
+             Column("agreement", "code"), Column("allegation", "text"),
+             Column("reporter", "word", group="reporter"), Column("complainant", "text"),
+             Column("origin", "code"))
+SUP_INSTITUTION_CASES = (Column("case", "code"), Column("status", "word", group="case_status"),
+                         Column("opened_on", "date"), Column("closed_on", "date"),
+                         Column("leads", "text"), Column("assigned_to", "text"),
+                         Column("summary", "text"), Column("outcomes", "text"))
+SUP_ALERT_COUNTS = (Column("rule", "code"), Column("agency", "code"),
+                    Column("alerts", "int"), Column("leads", "text"))
+SUP_ALERTS = (Column("rule", "code"), Column("institution", "code"), Column("agency", "code"),
+              Column("agreement", "code"), Column("what", "text"), Column("rests_on", "text"))
+SUP_DRAW = (Column("rank", "int"), Column("institution", "code"),
+            Column("inspectors", "text"))
+
+
+def case_rows(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Open cases, a row per deadline (a case with none has one row without)."""
+    rows = []
+    for c in cases:
+        head = {k: c.get(k) for k in ("case", "institution", "agency", "opened_on", "leads",
+                                      "assigned_to")}
+        rows += [{**head, **d} for d in c["deadlines"]] or [head]
+    return rows
+
+
+def lead_rows(leads: list[dict[str, Any]], lang: str | None = None) -> list[dict[str, Any]]:
+    """An institution's leads, the complainant as one text (redacted as the
+    answer was, SUP-03)."""
+    return [{**lead, "complainant": "; ".join(f"{word('complainant', k, lang)} {v}"
+                                              for k, v in (lead["complainant"] or {}).items())}
+            for lead in leads]
+
+
+def institution_case_rows(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**c, "closed_on": (c["closed"] or {}).get("on"),
+             "outcomes": "; ".join(f"{o['kind']} {o['subject']} {o['ref']}"
+                                   for o in (c["closed"] or {}).get("outcomes", []))
+             or (c["closed"] or {}).get("reason", "")} for c in cases]
+
+
+def alert_rows(alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Alerts as a re-run raised them, each with the events it rests on."""
+    return [{**a, "rests_on": ", ".join(f"#{r['notification_id']} {r['event']}"
+                                        for r in a["rests_on"])} for a in alerts]
+
+
+def draw_rows(proof: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"rank": i, **r} for i, r in enumerate(proof["result"], start=1)]

@@ -24,7 +24,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.http import auth, commands, questions, reconcile
+from adapters.http import auth, commands, questions, reconcile, supervision
 from adapters.http.errors import Refusal, body_of, status_of
 from adapters.http.hardening import Hardening
 from domain.errors import LedgerError
@@ -54,7 +54,8 @@ def create_app(service: Any = None) -> Any:
                               "and questions of the event-sourced ledger. Sign in with POST "
                               "/login (a cookie session and a CSRF token) or send a token "
                               "as `Authorization: Bearer`.")
-    for router in (auth.router, commands.router, questions.router, reconcile.router):
+    for router in (auth.router, commands.router, questions.router, reconcile.router,
+                   supervision.router):
         app.include_router(router)
 
     @app.exception_handler(Refusal)
