@@ -13,8 +13,10 @@ valid; nothing is recorded.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import time
+from collections import deque
 from datetime import date
 from typing import Any, Iterable, Iterator, Literal
 
@@ -27,8 +29,9 @@ from adapters.specs.types import Strict, _to_domain
 from domain.base import ROLES, Context
 from domain.errors import InvalidCommand, LedgerError
 from domain.rules import is_rule
+from domain.command_record import CommandRecord
 from domain.service import Ledger, unit_of_work
-from domain.service.unit_of_work import MustRunAlone
+from domain.service.unit_of_work import MustRunAlone, UnitOfWork
 
 
 class Actor(Strict):
@@ -170,6 +173,26 @@ class _Run:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.clock: date | None = None
+        # lines read (and parsed) ahead of the unit that will apply them, with
+        # the id of each one's command record
+        self.ahead: deque[tuple[Any, tuple[Envelope, Strict] | LedgerError, Any]] = deque()
+
+    def read_ahead(self, lines: Iterator[NumberedLine], batch: int, unit: UnitOfWork) -> None:
+        """Up to ``batch`` lines parsed, and in one query which of their
+        command ids the store has not recorded yet: the unit need not ask
+        for each (its ``absent`` entries; one recorded meanwhile by another
+        writer makes the unit's write lose, and its lines are given alone).
+        Reading ahead applies nothing."""
+        for key, line in itertools.islice(lines, max(0, batch - len(self.ahead))):
+            parsed = _parsed(line)
+            record_id = None if isinstance(parsed, LedgerError) else \
+                CommandRecord.id_for(parsed[0].id)
+            self.ahead.append((key, parsed, record_id))
+        recorded = getattr(self.ledger.recorder, "recorded_originators", None)
+        if recorded is None:
+            return
+        ids = {record_id for _, _, record_id in self.ahead if record_id is not None}
+        unit.absent.update(ids - recorded(ids))
 
     def alone(self, env: Envelope, fields: Strict) -> Answer:
         advance = self.clock is None or env.date > self.clock
@@ -195,10 +218,11 @@ class _Run:
         # refusal or None: then it is given alone once the unit is written)
         last: tuple[Any, tuple[Envelope, Strict] | None, LedgerError | None] | None = None
         unit = unit_of_work.begin(ledger)
-        started = time.perf_counter()
         try:
-            for key, line in lines:
-                parsed = _parsed(line)
+            self.read_ahead(lines, batch, unit)
+            started = time.perf_counter()
+            while self.ahead:
+                key, parsed, _ = self.ahead.popleft()
                 if isinstance(parsed, LedgerError):
                     last = key, None, parsed
                     break
@@ -208,17 +232,16 @@ class _Run:
                 try:
                     result = apply_parsed(ledger, env, fields, advance_clock=advance)
                 except LedgerError as e:
-                    unit.tainted = True       # it may have changed mapped aggregates
+                    unit.refused()       # it may have changed what it was handed
                     last = key, parsed, e
                     break
                 except MustRunAlone:
-                    unit.tainted = True
+                    unit.refused()
                     last = key, parsed, None
                     break
                 self.clock = env.date if advance else self.clock
                 applied.append((key, parsed, result))
                 if unit.handed_out_changed():
-                    unit.tainted = True
                     break
                 if len(applied) >= batch or time.perf_counter() - started >= seconds:
                     break
@@ -235,7 +258,7 @@ class _Run:
                 yield key, refusal if parsed is None else self.alone(*parsed)
             return
         finally:
-            unit_of_work.close(ledger)
+            unit_of_work.discard(ledger, unit)   # nothing left of it once written
         for key, _, result in applied:
             yield key, result
         if last is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import struct
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -54,19 +54,68 @@ class DriverSelect:
                                          desc=desc, limit=limit)
         uid = originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
         sql, params = _select_sql(self._table_name(), dialect, uid, gt, lte, desc, limit)
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            try:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
-        finally:
-            raw.close()
+        rows = self._read(engine, [(sql, params)])
         return [StoredEvent(originator_id=uid, originator_version=v, topic=t,
                             state=bytes(s) if not isinstance(s, bytes) else s)
                 for v, t, s in rows]
+
+    def recorded_originators(self, originator_ids: Iterable[UUID]) -> set[UUID]:
+        """Which of these aggregates have events stored, in one query (a run
+        of command lines asks it for its command ids at once: each miss
+        would otherwise be a look-up of its own)."""
+        ids = list(originator_ids)
+        engine = self.datastore.engine
+        dialect = engine.dialect.name if engine is not None else ""
+        if not ids:
+            return set()
+        if dialect not in ("sqlite", "postgresql") or transactions.get(None) is not None:
+            return {i for i in ids if self.select_events(i, limit=1)}
+        name = self._table_name()
+        parts = [ids[start:start + 500] for start in range(0, len(ids), 500)]
+        if dialect == "sqlite":
+            rows = self._read(engine, [(f"SELECT DISTINCT originator_id FROM {name} WHERE "
+                                        f"originator_id IN ({', '.join('?' * len(part))})",
+                                        [i.bytes for i in part]) for part in parts])
+            found = {UUID(bytes=bytes(row[0])) for row in rows}
+        else:
+            rows = self._read(engine, [(f"SELECT DISTINCT originator_id FROM {name} WHERE "
+                                        "originator_id = ANY(%s::uuid[])",
+                                        ([str(i) for i in part],)) for part in parts])
+            found = {UUID(str(row[0])) for row in rows}
+        return found
+
+    @staticmethod
+    def _read(engine: Any, queries: list[tuple[str, Any]]) -> list[Any]:
+        """The rows of these queries on one pooled connection. On PostgreSQL
+        the connection is put in autocommit for them: a read alone needs no
+        transaction, and psycopg2 would otherwise send BEGIN before it and the
+        pool a ROLLBACK after it, three round trips for one (measured in
+        docs/performance.md, "Commands")."""
+        raw = engine.raw_connection()
+        try:
+            dbapi = raw.dbapi_connection
+            switched = (engine.dialect.name == "postgresql"
+                        and getattr(dbapi, "autocommit", None) is False)
+            if switched:
+                dbapi.autocommit = True
+            try:
+                cursor = raw.cursor()
+                try:
+                    rows: list[Any] = []
+                    for sql, params in queries:
+                        cursor.execute(sql, params)
+                        rows.extend(cursor.fetchall())
+                    return rows
+                finally:
+                    cursor.close()
+            finally:
+                if switched:
+                    try:
+                        dbapi.autocommit = False
+                    except Exception:  # noqa: BLE001 - a broken connection: never reused
+                        raw.invalidate()
+        finally:
+            raw.close()
 
     def _table_name(self) -> str:
         name = self.__dict__.get("_driver_table_name")

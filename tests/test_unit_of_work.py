@@ -175,6 +175,7 @@ def test_a_month_of_claims_in_units_with_refusals_and_repeats_inside_them(two_le
     reused["id"] = first["id"]                              # an id used for another command
     lines[submit + 3:submit + 3] = [("twice", twice), ("repeat", first), ("reused", reused),
                                     ("broken", '{"id": "x", "command": "no_such"}')]
+    lines.append(("repeat-later", first))                 # in another unit: from the store
     expected = line_by_line(alone, lines)
     got = in_units(units, lines, batch=50, seconds=60)
     assert got == expected
@@ -183,6 +184,7 @@ def test_a_month_of_claims_in_units_with_refusals_and_repeats_inside_them(two_le
     assert answers["repeat"]["recorded"] is False
     assert {k: v for k, v in answers["repeat"].items() if k not in ("line", "recorded")} == \
         {k: v for k, v in answers[lines[submit][0]].items() if k not in ("line", "recorded")}
+    assert answers["repeat-later"] == {**answers["repeat"], "line": "repeat-later"}
     assert answers["reused"]["rejected"]["error"] == "Conflict"
     assert answers["broken"]["rejected"]["error"] == "InvalidCommand"
     assert_same_store(alone, units)
@@ -305,14 +307,18 @@ def test_a_unit_that_loses_a_race_at_its_write_is_applied_again_line_by_line(sto
         assert [c["command"] for c in reviews[:1]] == ["review_sampled_item"]
         list(apply_lines(ours, [("submit", submit), ("draw", draw)]))
 
-        def lines():
-            yield "review-1", reviews[0]
-            # the other writer changes the same claim after our unit read it
-            from adapters.commands import execute
-            execute(theirs, {**reviews[1], "id": "theirs"})
-            yield "review-2", reviews[1]
-            yield "review-3", reviews[2]
+        real_review = ours.review_sampled_item
 
+        def review_then_theirs(ctx, **args):
+            answer = real_review(ctx, **args)
+            if ctx.command_id == reviews[0]["id"]:
+                # the other writer changes the same claim after our unit read it
+                from adapters.commands import execute
+                execute(theirs, {**reviews[1], "id": "theirs"})
+            return answer
+
+        ours.review_sampled_item = review_then_theirs
+        lines = [("review-1", reviews[0]), ("review-2", reviews[1]), ("review-3", reviews[2])]
         lost = []
         real_commit = unit_of_work.commit
 
@@ -325,7 +331,7 @@ def test_a_unit_that_loses_a_race_at_its_write_is_applied_again_line_by_line(sto
 
         unit_of_work.commit = commit
         try:
-            answers = list(apply_lines(ours, lines(), batch=200, seconds=60))
+            answers = list(apply_lines(ours, lines, batch=200, seconds=60))
         finally:
             unit_of_work.commit = real_commit
         assert lost, "the unit's write did not lose the race"
@@ -340,3 +346,26 @@ def test_a_unit_that_loses_a_race_at_its_write_is_applied_again_line_by_line(sto
     finally:
         ours.close()
         theirs.close()
+
+
+def test_a_unit_broken_off_by_an_unexpected_error_writes_nothing_and_leaves_no_trace(ledger):
+    """Not a refusal (a bug, an interrupt): the error goes to the caller,
+    nothing of the unit is written and the cache holds none of its changes."""
+    from domain.claim import Claim
+    commands = _claims_of_one_agreement(ledger)
+    submit, draw = commands[0], commands[1]
+    list(apply_lines(ledger, [("submit", submit)]))
+    claim_id = Claim.id_for(Claim.key(draw["fields"]["agreement"], draw["fields"]["month"]))
+    real = type(ledger).draw_sample
+
+    def draw_then_break(ctx, **args):
+        real(ledger, ctx, **args)                # the unit's claim now holds a drawn sample
+        raise KeyboardInterrupt
+
+    ledger.draw_sample = draw_then_break
+    with pytest.raises(KeyboardInterrupt):
+        list(apply_lines(ledger, [("draw", draw)]))
+    del ledger.draw_sample
+    assert ledger.repository.get(claim_id).sample is None
+    assert _records(ledger, [draw]) == {draw["id"]: False}
+    assert list(apply_lines(ledger, [("draw", draw)]))[0][1]["recorded"] is True

@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import random
 import time
 from datetime import date, datetime
@@ -79,10 +80,23 @@ def contended(name: str, what: str) -> Contended:
                      remedy="give the command again (with the same id: it is safe)")
 
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
+
+def _str_key(item: tuple[Any, Any]) -> str:
+    return str(item[0])
+
+
 def _plain(value: Any) -> Any:
     """A JSON-able, canonical form of a command's arguments or result."""
+    if type(value) in _AS_IS:   # most values: every command's fingerprint walks its fields
+        return value
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        if all(type(k) is str for k in value):
+            ordered = sorted(value.items(), key=operator.itemgetter(0))
+        else:
+            ordered = sorted(value.items(), key=_str_key)
+        return {str(k): _plain(v) for k, v in ordered}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_plain(v) for v in value]
         return sorted(items, key=json.dumps) if isinstance(value, (set, frozenset)) else items

@@ -59,10 +59,14 @@ class LedgerRepository(Repository):
             fastforward_skipping: bool = False, deepcopy_from_cache: bool = True):
         unit = self.unit if version is None else None
         if unit is not None:
-            # the open unit's own aggregate, as its earlier commands left it
-            mapped = unit.mapped(aggregate_id)
-            if mapped is not None:
-                return mapped
+            # the open unit's own object: loaded once, as its commands leave it
+            return unit.get(aggregate_id, lambda: self._get_stored(
+                aggregate_id, projector_func, fastforward_skipping, deepcopy_from_cache=False))
+        return self._get_stored(aggregate_id, projector_func, fastforward_skipping,
+                                deepcopy_from_cache, version)
+
+    def _get_stored(self, aggregate_id, projector_func, fastforward_skipping: bool,  # type: ignore[no-untyped-def]
+                    deepcopy_from_cache: bool, version=None):
         # A cached aggregate is handed out as a copy made by pickling (two to
         # three times quicker than deepcopy on these plain dicts and lists).
         kwargs = {"projector_func": projector_func} if projector_func is not None else {}

@@ -2,39 +2,47 @@
 issue #14): a commit to disk is most of what one command costs
 (docs/performance.md, "Commands"), so a run of command lines shares it.
 
-While a unit is open on a ledger (in the thread that opened it), ``save``
-writes nothing: it collects each aggregate's new events, in the order the
-writes would have been made one by one, and keeps the aggregate in the
-unit's identity map. ``repository.get`` reads that map first, so every later
-command of the unit checks its rules against the state the earlier ones
-left, and a repeated command id finds the record an earlier command of the
-unit made. ``commit`` writes every collected event in one atomic insert:
-the log holds the same events, in the same order, as if each save had been
-its own write, and the snapshots are taken as ``Application.save`` takes
-them. A lost race (another writer stored a version of one of these
-aggregates first) raises the store's ``IntegrityError`` from ``commit``
-with nothing written; the caller applies the unit's commands again one by
-one (``adapters/commands.py``), each with its own retry (``commanding.py``).
+While a unit is open on a ledger, ``save`` writes nothing: it collects each
+aggregate's new events, in the order the writes would have been made one by
+one. ``repository.get`` answers from the unit's identity map: an aggregate
+is loaded once per unit (brought forward by the events stored since, as
+the cache does), and every later command of the unit gets that same object,
+so each checks its rules against the state the earlier ones left, and a
+repeated command id finds the record an earlier command of the unit made.
+An aggregate the store did not have is not asked for again (``absent``).
+``commit`` writes every collected event in one atomic insert: the log holds
+the same events, in the same order, as if each save had been its own
+write, and the snapshots are taken as ``Application.save`` takes them.
 
-What the unit cannot see: the log itself. A command that reads it
+What a unit read may be changed by another writer meanwhile, as between a
+command's read and its write: a write on it is refused at commit
+(optimistic concurrency) with the store's ``IntegrityError``, nothing of
+the unit is written, and the caller applies the unit's commands again one
+by one (``adapters/commands.py``), each with its own retry
+(``commanding.py``); a read-only look-up sees the store as it was when the
+unit asked.
+
+The map's objects are the aggregate cache's own (no copy is made for each
+command: copying was a fifth of a command's time), so whatever may have
+changed them without being written leaves the cache: all of them when the
+unit is discarded, and those a refused command was handed (an agreement
+brought up to date, then a rule broken; ``suspect``) when the caller
+writes what came before it and ends the unit. A unit is for a ledger that
+serves one thread while it is open (``ledger run``), since another thread
+would read those objects from the cache.
+
+What the unit cannot see is the log itself. A command that reads it
 (screening, the draw's seed) while the unit holds events not yet written
 would read a log without them, so ``read_log`` refuses with
-``MustRunAlone`` and the caller commits first and gives that command alone.
-
-An aggregate handed out from the map is the map's own object, not a copy:
-a command refused after changing one (an agreement brought up to date,
-then a rule broken) leaves the map wrong, so the caller then commits what
-the unit collected before that command and drops the map
-(``UnitOfWork.tainted``); ``handed_out_changed`` finds a command that changed
-a mapped aggregate without saving it.
+``MustRunAlone`` and the caller writes the unit first and gives that
+command alone.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 from uuid import UUID
 
-from eventsourcing.application import ProcessingEvent
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError, ProcessingEvent
 
 if TYPE_CHECKING:
     from domain.service.core import LedgerCore
@@ -47,13 +55,16 @@ class MustRunAlone(Exception):
 
 class UnitOfWork:
     """The events collected for one write, and the identity map of the
-    aggregates they came from."""
+    aggregates the unit's commands were handed."""
 
     def __init__(self) -> None:
         self.identity: dict[UUID, Any] = {}
+        # ids the store had no aggregate for when the unit asked (a practitioner
+        # never registered, a command id not used yet): not asked again
+        self.absent: set[UUID] = set()
         self.events: list[Any] = []
-        self.handed_out: list[Any] = []
-        self.tainted = False     # a mapped aggregate may hold changes never collected
+        self.handed_out: list[Any] = []     # to the command being applied
+        self.suspect: set[UUID] = set()     # may hold changes never collected
 
     def stage(self, objs: tuple[Any, ...]) -> None:
         for obj in objs:
@@ -61,20 +72,39 @@ class UnitOfWork:
                 continue
             self.events.extend(obj.collect_events())
             self.identity[obj.id] = obj
+            self.absent.discard(obj.id)
 
-    def mapped(self, aggregate_id: Any) -> Any:
+    def get(self, aggregate_id: Any, load: Callable[[], Any]) -> Any:
+        """The unit's object for this id, loaded once (``load``); a miss is
+        remembered."""
         found = self.identity.get(aggregate_id)
-        if found is not None:
-            self.handed_out.append(found)
+        if found is None:
+            if aggregate_id in self.absent:
+                raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} not found.")
+            try:
+                found = load()
+            except AggregateNotFoundError:
+                self.absent.add(aggregate_id)
+                raise
+            self.identity[aggregate_id] = found
+        self.handed_out.append(found)
         return found
 
     def start_command(self) -> None:
         self.handed_out.clear()
 
+    def refused(self) -> None:
+        """The command being applied was refused: what it was handed may
+        hold its changes."""
+        self.suspect.update(a.id for a in self.handed_out)
+
     def handed_out_changed(self) -> bool:
         """Whether the command just applied changed an aggregate of the map
-        without saving it (such changes would have been lost one by one)."""
-        return any(a.pending_events for a in self.handed_out)
+        without saving it (such changes would have been lost one by one);
+        if so, those become suspect."""
+        changed = [a.id for a in self.handed_out if a.pending_events]
+        self.suspect.update(changed)
+        return bool(changed)
 
 
 def begin(app: "LedgerCore") -> UnitOfWork:
@@ -85,32 +115,37 @@ def begin(app: "LedgerCore") -> UnitOfWork:
     return unit
 
 
-def close(app: "LedgerCore") -> None:
-    """Forget the open unit, if any, and anything it had not written."""
-    app.repository.unit = None   # type: ignore[attr-defined]
+def discard(app: "LedgerCore", unit: UnitOfWork) -> None:
+    """Close the unit without writing it: every object it was handed leaves
+    the cache, since any may hold the unit's unwritten changes."""
+    if app.repository.unit is unit:   # type: ignore[attr-defined]
+        app.repository.unit = None   # type: ignore[attr-defined]
+    app.repository.evict(*unit.identity)   # type: ignore[attr-defined]
+    unit.identity.clear()
 
 
 def commit(app: "LedgerCore", unit: UnitOfWork) -> None:
     """Close the unit and write its events in one atomic insert, then take
     the snapshots their versions call for. On a lost race nothing is
-    written, the cached copies of its aggregates are dropped and the
-    store's ``IntegrityError`` is raised."""
-    close(app)
-    if not unit.events:
-        return
-    processing = ProcessingEvent()
-    processing.events = unit.events
-    processing.aggregates = dict(unit.identity)
-    try:
-        recordings = app._record(processing)
-    except IntegrityError:
-        app.repository.evict(*unit.identity)   # type: ignore[attr-defined]
-        raise
-    app._take_snapshots(processing)
-    app._notify(recordings)
+    written, the unit is discarded and the store's ``IntegrityError`` raised."""
+    app.repository.unit = None   # type: ignore[attr-defined]
+    if unit.events:
+        processing = ProcessingEvent()
+        processing.events = unit.events
+        processing.aggregates = dict(unit.identity)
+        try:
+            recordings = app._record(processing)
+        except BaseException:
+            discard(app, unit)
+            raise
+        app._take_snapshots(processing)
+        app._notify(recordings)
+    app.repository.evict(*unit.suspect)   # type: ignore[attr-defined]
     cache = app.repository.cache
-    if cache is not None and not unit.tainted:
-        # each mapped aggregate is exactly what is now stored: the next
-        # command's load finds it current instead of replaying its events
+    if cache is not None:
+        # what the unit made is what is now stored: the next unit's load
+        # finds it current instead of reading it back
         for aggregate_id, aggregate in unit.identity.items():
-            cache.put(aggregate_id, aggregate)
+            if aggregate_id not in unit.suspect:
+                cache.put(aggregate_id, aggregate)
+    unit.identity.clear()
