@@ -80,13 +80,10 @@ def supervision_store(url: str, schema: str | None) -> dict[str, object]:
 
 @pytest.fixture
 def served(store):
-    url, schema = store
-    made = supervision_store(url, schema)
-    server = Server(url, schema)
-    try:
-        yield server, made
-    finally:
-        server.stop()
+    made = supervision_store(*store)
+    server = Server(*store)
+    yield server, made      # pytest runs what follows even when the test fails
+    server.stop()
 
 
 def cli_json(store, *args):

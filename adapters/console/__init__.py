@@ -9,7 +9,9 @@ commands and reconcile statements by posting to the API itself from the
 browser. Modules: ``page`` (context, time machine, layout), ``home``
 (sign-in, home, search, events, what changed), ``subjects`` (institution,
 agreement, person, timeline, exports), ``money`` (positions and chart,
-claims, reconciliation, proof), ``forms`` (command forms from the specs),
+claims, reconciliation, proof), ``supervision`` (open cases, alerts, an
+institution's leads and cases, a draw's proof), ``forms`` (command forms
+from the specs),
 ``reads`` (read-only questions the API lacks), ``views`` (each table's
 columns), ``proof`` (checking a case file or checkpoint); ``static/`` holds
 the styles, scripts and ECharts 5 (Apache-2.0, its LICENSE and NOTICE
@@ -31,8 +33,8 @@ def mount(app: Any) -> Any:
     from fastapi.responses import RedirectResponse
     from starlette.staticfiles import StaticFiles
 
-    from adapters.console import forms, home, money, subjects
-    for module in (home, subjects, money, forms):
+    from adapters.console import forms, home, money, subjects, supervision
+    for module in (home, subjects, money, supervision, forms):
         app.include_router(module.router)
     class CachedStatic(StaticFiles):
         # the service says no-store to everything it does not mark: scripts

@@ -220,8 +220,8 @@ def _params_only(ctx: Ctx) -> str:
 
 
 NAV = (("home", "/"), ("search", "/search"), ("money", "/money"),
-       ("reconcile", "/reconcile"), ("changes", "/changes"), ("proof", "/proof"),
-       ("commands", "/commands"))
+       ("reconcile", "/reconcile"), ("changes", "/changes"), ("supervision", "/supervision"),
+       ("proof", "/proof"), ("commands", "/commands"))
 
 
 def layout(ctx: Ctx, title: str, body: str, *, scripts: Sequence[str] = (),

@@ -117,6 +117,9 @@ async def institution(request: Request, code: str, as_of: Optional[str] = Text(1
                   for p in inst.get("people", [])]
         history = await timeline_rows(request, "institution", code, f)
         body = (_institution_facts(ctx, inst)
+                + f'<p class="no-print"><a id="to-supervision" href="'
+                f'{h(ctx.link("/supervision/institutions/" + code))}">'
+                f'{h(ctx.t("sup_of_institution"))}</a></p>'
                 + f'<section aria-labelledby="h-people"><h2 id="h-people">{h(ctx.t("people"))}'
                 f'</h2>' + table(views.PEOPLE, people, ctx.lang, links={
                     "person_id": lambda r: ctx.link(f"/persons/{r['person_id']}")})
