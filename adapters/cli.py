@@ -183,7 +183,9 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """Apply command files in order and report each result.
 
-    Exit 0 when every line was applied, 1 when a line was rejected (each rejection names its line, rule, reason and remedy), 2 when a file or an option cannot be used (then nothing is applied).
+    Exit 0 when every line was applied, 1 when a line was rejected (each
+    rejection names its line, rule, reason and remedy), 2 when a file or an
+    option cannot be used (then nothing is applied).
 
     Example: `ledger run examples/admission.jsonl --keep-going`
     """
@@ -265,7 +267,8 @@ def tick(to: str = typer.Option(..., "--to", metavar="DATE",
          as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """Record every consequence of time passing up to a date, exactly once.
 
-    Run it daily from cron (see docs/operations.md); running it twice to the same date records nothing the second time.
+    Run it daily from cron (see docs/operations.md); running it twice to the
+    same date records nothing the second time.
 
     Example: `ledger tick --to 2025-12-31`
     """
@@ -291,7 +294,9 @@ def tick(to: str = typer.Option(..., "--to", metavar="DATE",
 
 @app.command()
 def commands(as_json: bool = JsonOption) -> None:
-    """List the commands a command file may hold: their group, who may give them and their fields (? marks an optional field). The reference of each is docs/commands.md.
+    """List the commands a command file may hold: their group, who may give
+    them and their fields (? marks an optional field). The reference of each
+    is docs/commands.md.
 
     Example: `ledger commands --json`
     """

@@ -392,13 +392,13 @@ def _closest_types(given: Any) -> str:
 # --- case files ------------------------------------------------------------------------------------
 def export_case_command(subject: str = typer.Argument(..., metavar="KIND:KEY",
                                                     help="institution:CODE, "
-                                                              "agreement:NUMBER or person:ID"),
+                                                         "agreement:NUMBER or person:ID"),
                         out: Path = typer.Option(..., "--out", help="case file to write (.json)"),
                         key: Path = typer.Option(..., "--key", help="Ed25519 private key (PEM)"),
                         db: Optional[str] = DbOption) -> None:
     """Write a signed case file for a subject that verifies offline.
 
-    Example: `ledger export-case institution:TY-H001 --out TY-H001.case.json --key ledger-signing.key`
+    Example: `ledger export-case institution:TY-H001 --out case.json --key ledger-signing.key`
     """
     from adapters.casefile import export_case
     from adapters.integrity import IntegrityProblem, key_fingerprint

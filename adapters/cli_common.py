@@ -37,6 +37,8 @@ XlsxOption = typer.Option(None, "--xlsx", metavar="FILE",
 LimitOption = typer.Option(0, "--limit", metavar="N", min=0,
                            help="show N rows (0: all); files still get every row")
 PageOption = typer.Option(1, "--page", metavar="P", min=1, help="with --limit: which page")
+InstitutionOption = typer.Option(None, "--institution", metavar="CODE",
+                                 help="one institution's only, by its code")
 AgencyOption = typer.Option(None, "--agency", metavar="CODE",
                             help="one agency's only, e.g. TY (SX is the province)")
 

@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterator, Optional
 
 import typer
 
-from adapters.cli_common import (AgencyOption, AsOfOption, CsvOption, DbOption, JsonOption,
-                                 KnownAtOption, LimitOption, PageOption, XlsxOption,
-                                 check_agency, dump, out, parse_date, parse_instant, refuse,
-                                 show_list, write_list)
+from adapters.cli_common import (AgencyOption, AsOfOption, CsvOption, DbOption,
+                                 InstitutionOption, JsonOption, KnownAtOption, LimitOption,
+                                 PageOption, XlsxOption, check_agency, dump, out, parse_date,
+                                 parse_instant, refuse, show_list, write_list)
 
 app = typer.Typer()
 
@@ -108,8 +108,7 @@ def _title(key: str, known_at: Optional[str], **values: Any) -> str:
 @app.command()
 def status(on: str = typer.Option(..., "--on", metavar="DATE",
                                   help="the business date, YYYY-MM-DD"),
-           institution_code: Optional[str] = typer.Option(None, "--institution", metavar="CODE",
-                                                          help="one institution's agreements"),
+           institution_code: Optional[str] = InstitutionOption,
            agreement: Optional[str] = typer.Option(None, "--agreement", metavar="NUMBER",
                                                    help="one agreement"),
            agency: Optional[str] = AgencyOption,
@@ -149,8 +148,7 @@ def status(on: str = typer.Option(..., "--on", metavar="DATE",
 @app.command()
 def ended(as_of: Optional[str] = AsOfOption, known_at: Optional[str] = KnownAtOption,
           agency: Optional[str] = AgencyOption,
-          institution_code: Optional[str] = typer.Option(None, "--institution", metavar="CODE",
-                                                         help="one institution's"),
+          institution_code: Optional[str] = InstitutionOption,
           breach: Optional[bool] = typer.Option(None, "--breach/--no-breach",
                                                 help="only ends for a breach, or only others"),
           date_from: Optional[str] = typer.Option(None, "--from", metavar="DATE",
@@ -193,8 +191,7 @@ def ended(as_of: Optional[str] = AsOfOption, known_at: Optional[str] = KnownAtOp
 @app.command()
 def bars(person: Optional[str] = typer.Option(None, "--person", metavar="ID",
                                               help="one person's bars"),
-         institution_code: Optional[str] = typer.Option(None, "--institution", metavar="CODE",
-                                                        help="bars found at one institution"),
+         institution_code: Optional[str] = InstitutionOption,
          state: Optional[str] = typer.Option(None, "--status", metavar="STATUS",
                                              help="awaiting approval, approved or reversed"),
          as_of: Optional[str] = AsOfOption, known_at: Optional[str] = KnownAtOption,

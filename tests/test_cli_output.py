@@ -233,3 +233,14 @@ def test_help_has_an_example_per_command_and_no_python_type_names():
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("ledger 0.")
+
+
+def test_progress_of_long_work_goes_to_standard_error_and_json_stays_clean(db):
+    env = {"COLUMNS": "80", "LEDGER_PROGRESS": "always"}
+    result = runner.invoke(app, ["history", "--institution", "TY-H001", "--json", "--db", db],
+                           env=env)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["rows"]
+    assert "读取 institution:TY-H001" in result.stderr
+    verify = runner.invoke(app, ["verify", "--chain-only", "--db", db], env=env)
+    assert "核验哈希链" in verify.stderr and "核验哈希链" not in verify.stdout
