@@ -130,14 +130,17 @@ def apply_parsed(ledger: Ledger, env: Envelope, fields: Strict, *,
 
 # --- a run of command lines -----------------------------------------------------------------
 BATCH_COMMANDS = 200     # commands of one transaction at most
-BATCH_SECONDS = 0.05     # and about this long, so answers keep coming while a file runs
+# and about this long, so that answers keep coming while a file runs; under
+# load a commit costs several milliseconds, which a shorter unit shares among
+# fewer commands (docs/performance.md, "Commands")
+BATCH_SECONDS = 0.25
 
 Answer = dict[str, Any] | LedgerError
 NumberedLine = tuple[Any, "str | dict[str, Any] | LedgerError"]
 
 
 def apply_lines(ledger: Ledger, numbered_lines: Iterable[NumberedLine], *,
-                batch: int = BATCH_COMMANDS, seconds: float = BATCH_SECONDS
+                batch: int | None = None, seconds: float | None = None
                 ) -> Iterator[tuple[Any, Answer]]:
     """Apply command lines in order, as ``ledger run`` does: ``(key, line)``
     in, ``(key, answer)`` out, the answer the ledger's result or the
@@ -146,7 +149,8 @@ def apply_lines(ledger: Ledger, numbered_lines: Iterable[NumberedLine], *,
     to each new date before that date's first command (``execute``).
 
     The lines are applied in units of work of up to ``batch`` commands or
-    about ``seconds`` (domain/service/unit_of_work.py), each written in one
+    about ``seconds`` (``BATCH_COMMANDS``, ``BATCH_SECONDS`` unless given;
+    domain/service/unit_of_work.py), each written in one
     transaction; a line's answer is given only after the unit holding it is
     written, so nothing answered can be undone, and a caller that stops at a
     refusal leaves every later line unapplied. A refused line ends its unit:
@@ -154,6 +158,8 @@ def apply_lines(ledger: Ledger, numbered_lines: Iterable[NumberedLine], *,
     write a command would have left the store. A unit that loses a race at
     its write is discarded and its lines applied again one by one (each
     with the retry of ``commanding.py``). ``batch=1``: every line on its own."""
+    batch = BATCH_COMMANDS if batch is None else batch
+    seconds = BATCH_SECONDS if seconds is None else seconds
     run = _Run(ledger)
     lines = iter(numbered_lines)
     while True:
@@ -239,6 +245,9 @@ class _Run:
                     unit.refused()
                     last = key, parsed, None
                     break
+                except IntegrityError:
+                    last = key, parsed, None     # a write lost inside the unit: as below
+                    raise
                 self.clock = env.date if advance else self.clock
                 applied.append((key, parsed, result))
                 if unit.handed_out_changed():
@@ -250,6 +259,7 @@ class _Run:
             # lost a race at the write: nothing of the unit was written, so
             # each line is applied again alone and answered as it is written;
             # a refusal is asked again too, as it was judged on the unit's state
+            unit_of_work.discard(ledger, unit)
             self.clock = clock_before
             for key, parsed, _ in applied:
                 yield key, self.alone(*parsed)

@@ -65,10 +65,15 @@ def pause_before_retry(attempt: int) -> None:
 
 def save_or_lose(app: "LedgerCore", aggregates: list[Any]) -> bool:
     """Save atomically; False when a concurrent writer stored one of these
-    aggregates' versions first (their cached copies are then dropped)."""
+    aggregates' versions first (their cached copies are then dropped).
+    Inside a unit of work (unit_of_work.py) the refusal goes to the unit's
+    caller instead: a retry would be handed the unit's own objects, not
+    fresh ones, so the unit is discarded and its commands given alone."""
     try:
         app.save(*aggregates)
     except IntegrityError:
+        if app.repository.unit is not None:  # type: ignore[attr-defined]
+            raise
         app.repository.evict(*[a.id for a in aggregates])  # type: ignore[attr-defined]
         return False
     return True
