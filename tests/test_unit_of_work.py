@@ -369,3 +369,31 @@ def test_a_unit_broken_off_by_an_unexpected_error_writes_nothing_and_leaves_no_t
     assert ledger.repository.get(claim_id).sample is None
     assert _records(ledger, [draw]) == {draw["id"]: False}
     assert list(apply_lines(ledger, [("draw", draw)]))[0][1]["recorded"] is True
+
+
+def test_a_write_refused_inside_a_unit_gives_its_lines_alone_with_their_retry(ledger):
+    """The store refuses every write of the agreement (as if other writers
+    always got there first): inside the unit the retry would be handed the
+    unit's own, already changed, agreement; given alone it meets fresh copies
+    and ends as Contended, and the next line is applied."""
+    from tests.builders import effective_agreement
+    from tests.conftest import Clerk
+    effective_agreement(Clerk(ledger))
+    real_save = ledger.save
+
+    def save(*aggregates, **kwargs):
+        if any(type(a).__name__ == "Agreement" for a in aggregates):
+            raise IntegrityError("forced: another writer stored this version first")
+        return real_save(*aggregates, **kwargs)
+
+    ledger.save = save
+    suspend = {"id": "run-1", "command": "suspend_agreement", "date": "2025-03-03",
+               "actor": {"user": "wang.li", "role": "case_officer"}, "document": "中止-1",
+               "fields": {"agreement": "XY-2025-001", "kind": "mandatory", "ground": "M38-2",
+                          "notice_no": "中止-1"}}
+    tick = {"id": "run-2", "command": "tick", "date": "2025-03-04",
+            "actor": {"user": "wang.li", "role": "case_officer"}, "fields": {"to": "2025-03-04"}}
+    answers = list(apply_lines(ledger, [("suspend", suspend), ("tick", tick)]))
+    assert [w for w, _ in answers] == ["suspend", "tick"]
+    assert type(answers[0][1]).__name__ == "Contended", answers[0][1]
+    assert answers[1][1]["command"] == "tick"
