@@ -699,8 +699,10 @@ def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = No
     # the log row holds its business date; only a user or role filter reads
     # the events themselves (their envelope)
     by_envelope = bool(users or roles)
+    # the whole timeline reads every event anyway: in the same query
+    with_state = by_envelope or limit is None
     found = subject_events(ledger, view, subject.kind, subject.key, position,
-                           with_state=by_envelope)
+                           with_state=with_state)
     mapper = ledger.mapper
     members = [(nid, stored, via) for nid, stored in found.events
                if (via := found.via(nid)) is not None]
@@ -716,8 +718,10 @@ def timeline(ledger: Any, subject: Subject | str, *, date_from: date | None = No
             chosen.append((nid, stored, None, via))
     total = len(chosen)
     page = chosen[offset:] if limit is None else chosen[offset:offset + limit]
-    if not by_envelope:   # only the page's events are read
-        stored_page = with_states(ledger, [(nid, stored) for nid, stored, _, _ in page])
+    if not by_envelope:   # only the page's events are decoded (and read, for a page)
+        stored_page = [(nid, stored) for nid, stored, _, _ in page]
+        if not with_state:
+            stored_page = with_states(ledger, stored_page)
         page = [(nid, stored, shallow_event(mapper, stored), via)
                 for (nid, stored), (_, _, _, via) in zip(stored_page, page)]
     rules = _rules_in_order(ledger, position,

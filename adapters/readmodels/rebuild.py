@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator, Sequence
 import sqlalchemy as sa
 from eventsourcing.persistence import Tracking
 
+from adapters.readmodels.about import merge_named
 from adapters.readmodels.log import _windows_of, _windows_upsert
 from adapters.readmodels.logsql import _log_rows_sql, _windows
 from adapters.readmodels.projection import ReadModels
@@ -204,6 +205,7 @@ def _rebuild(ledger: Ledger, *, batch_size: int,
                                              progress=progress,
                                              stop_after_batches=stop_after_batches)
     if complete:
+        merge_named(view)   # a partitioned rebuild's staged rows (none otherwise)
         if (view.max_tracking_id(APP) or 0) < target:
             view.write(Batch(), Tracking(APP, target))   # the partitions together reached it
         view.create_indexes()
@@ -322,6 +324,7 @@ def rebuild_partition(url: str, schema: str | None, k: int, partitions: int, tar
     try:
         view = view_for(ledger)
         view.relaxed_commits = True
+        view.stage_named = True
         if view.engine.dialect.name == "sqlite":
             sa.event.listen(view.engine, "connect", _sqlite_relaxed_commit)
             view.engine.dispose()   # every connection from now on has it

@@ -29,6 +29,7 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
     prefix = "rm"
     # a rebuild's batches need not wait for the disk (``_relaxed_commit``)
     relaxed_commits = False
+    stage_named = False   # a rebuild's partitions stage rm_named's rows (``merge_named``)
 
     def __init__(self, datastore: Any, *, tracking_table_name: str = "readmodels_tracking",
                  schema_name: str | None = None, **kwargs: Any) -> None:

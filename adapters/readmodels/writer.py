@@ -47,17 +47,11 @@ class BatchWriter:
                 if closed:
                     self._bulk_close(session, self.t[name], closed)
             if batch.named:
-                cursor = session.connection().connection.dbapi_connection.cursor()
-                try:
-                    rows = [(a, p, n) for (a, p), n in sorted(batch.named.items())]
-                    if self.engine.dialect.name == "sqlite":
-                        cursor.executemany(named_upsert(self._name_of("named"), "?"), rows)
-                    else:   # a statement a page of rows: a round trip each was most of it
-                        from psycopg2.extras import execute_values
-                        execute_values(cursor, named_upsert(self._name_of("named")), rows,
-                                       page_size=2000)
-                finally:
-                    cursor.close()
+                rows = [(a, p, n) for (a, p), n in sorted(batch.named.items())]
+                if self.stage_named:   # a partition of a rebuild: merged at its end
+                    self._bulk_insert(session, self.t["named_stage"], rows)
+                else:
+                    self._upsert_named(session, rows)
             for key, values in batch.ended_updates:
                 session.execute(sa.update(self.t["ended"]).where(
                     self.t["ended"].c.agreement == key).where(
@@ -123,6 +117,18 @@ class BatchWriter:
                            f"{mark}", (instant, n))
             mended[n] = instant
         self._note_windows(cursor, _earliest_by_window(mended.items()))
+
+    def _upsert_named(self, session: Any, rows: list[tuple[str, str, int]]) -> None:
+        cursor = session.connection().connection.dbapi_connection.cursor()
+        try:
+            if self.engine.dialect.name == "sqlite":
+                cursor.executemany(named_upsert(self._name_of("named"), "?"), rows)
+            else:   # a statement a page of rows, not a round trip each
+                from psycopg2.extras import execute_values
+                execute_values(cursor, named_upsert(self._name_of("named")), rows,
+                               page_size=2000)
+        finally:
+            cursor.close()
 
     def _name_of(self, table: str) -> str:
         return self.engine.dialect.identifier_preparer.format_table(self.t[table])
