@@ -428,16 +428,8 @@ def accounts(ledger) -> None:
 
 
 def serve_line(url: str, schema: str | None) -> str:
-    """The one command that serves this store with its console: ``ledger
-    serve`` once it mounts the console, until then the console's own app."""
-    http_app, cli = ROOT / "adapters" / "http" / "app.py", ROOT / "adapters" / "cli.py"
-    mounted = http_app.exists() and "adapters.console" in http_app.read_text(encoding="utf-8")
-    served = cli.exists() and "cli_service" in cli.read_text(encoding="utf-8")
-    extra = f" --schema {schema}" if schema else ""
-    if mounted and served:
-        return f".venv/bin/ledger serve --db {url}{extra}"
-    env = f"LEDGER_DATABASE_URL={url}" + (f" LEDGER_SERVICE_SCHEMA={schema}" if schema else "")
-    return f"{env} .venv/bin/python -m uvicorn adapters.console.app:create_app --factory"
+    """The one command that serves this store with its console."""
+    return f".venv/bin/ledger serve --db {url}" + (f" --schema {schema}" if schema else "")
 
 
 def print_console(url: str, schema: str | None) -> None:
