@@ -254,14 +254,8 @@ def test_a_command_refused_after_changing_a_mapped_aggregate_changes_nothing(led
 
 
 # --- a command that reads the log ----------------------------------------------------------------
-def test_a_command_reading_the_log_runs_after_the_unit_before_it_is_written(two_ledgers,
-                                                                           monkeypatch):
-    from adapters import specs
-    from adapters.cli_supervision import supervised
-    from adapters.specs import supervision
-    for s in supervision.SPECS:   # until adapters/specs lists them (test_supervision_reference)
-        monkeypatch.setitem(specs.MODELS, s.name, s.model)
-    alone, units = (supervised(ledger) for ledger in two_ledgers)
+def test_a_command_reading_the_log_runs_after_the_unit_before_it_is_written(two_ledgers):
+    alone, units = two_ledgers
     lines = []
     for where, line in file_lines(EXAMPLES[:2]):     # up to the April claim of XY-JZ-2025-101
         lines.append((where, line))
