@@ -130,9 +130,12 @@ def rebuild_lock(ledger: Ledger) -> Iterator[None]:
     """Held for a whole rebuild: PostgreSQL's session advisory lock (on a
     connection of its own, keyed by the schema) or, on SQLite, an exclusive
     lock on a file beside the database. Never waits: a second rebuild is
-    refused at once (``RebuildRunning``). Forked partitions inherit the
+    refused (``RebuildRunning``). Forked partitions inherit the
     file lock and never touch the PostgreSQL connection (they leave with
-    ``os._exit``)."""
+    ``os._exit``). A lock that is taken is tried again for up to
+    ``LOCK_GRACE_SECONDS`` before the refusal: a rebuild just killed lets go
+    only when the last of its processes has ended (or PostgreSQL has seen
+    its connection close), a moment after its leader is reaped."""
     url = str(ledger.env.get("SQLALCHEMY_URL") or "")
     refusal = RebuildRunning("another `ledger rebuild` is running on this store: wait for it "
                              "to finish (one rebuild at a time)")
@@ -145,9 +148,13 @@ def rebuild_lock(ledger: Ledger) -> Iterator[None]:
         conn = engine.connect()
         try:
             k = conn.execute(key).scalar()
-            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": k}).scalar()
-            conn.commit()
-            if not got:
+
+            def take() -> bool:
+                got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"),
+                                   {"k": k}).scalar()
+                conn.commit()
+                return bool(got)
+            if not _within_grace(take):
                 raise refusal
             try:
                 yield
@@ -163,14 +170,31 @@ def rebuild_lock(ledger: Ledger) -> Iterator[None]:
         return
     import fcntl
     with open(url[len("sqlite:///"):] + ".rebuild-lock", "a") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise refusal from None
+        def take() -> bool:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+        if not _within_grace(take):
+            raise refusal
         try:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+LOCK_GRACE_SECONDS = 3.0
+
+
+def _within_grace(take: Callable[[], bool]) -> bool:
+    """``take()`` until it is true or ``LOCK_GRACE_SECONDS`` have passed."""
+    deadline = time.monotonic() + LOCK_GRACE_SECONDS
+    while not take():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _rebuild(ledger: Ledger, *, batch_size: int,
