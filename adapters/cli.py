@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import importlib
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any, Optional
 
@@ -161,16 +160,6 @@ def open_ledger(url: Optional[str] = None, **kw: Any):   # type: ignore[no-untyp
     return open_store(url, **kw)
 
 
-def parse(line: Any):   # type: ignore[no-untyped-def]
-    from adapters.commands import parse as parse_line
-    return parse_line(line)
-
-
-def apply_parsed(ledger, env, fields, **kw):   # type: ignore[no-untyped-def]
-    from adapters.commands import apply_parsed as apply
-    return apply(ledger, env, fields, **kw)
-
-
 # the names earlier callers used
 _parse_date, _parse_instant = parse_date, parse_instant
 
@@ -199,35 +188,30 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
         except UnusableFile as e:
             typer.echo(printable(e), err=True)
             raise typer.Exit(2)
+    from adapters.commands import apply_lines
     ledger = open_ledger(db)
     rejected = 0
-    clock: date | None = None  # the last date the clock was advanced to in this run
     try:
-        for path in files:
-            for lineno, line in command_lines(path):
-                where = f"{printable(path.name)}:{lineno}"
-                try:
-                    if isinstance(line, LedgerError):
-                        raise line
-                    env, fields = parse(line)
-                    advance = clock is None or env.date > clock
-                    result = apply_parsed(ledger, env, fields, advance_clock=advance)
-                    clock = env.date if advance else clock
-                except LedgerError as e:
-                    rejected += 1
-                    if as_json:
-                        typer.echo(json.dumps({"line": where, "rejected": e.as_dict()},
-                                              ensure_ascii=False))
-                    else:
-                        typer.echo(typer.style(f"{where} REJECTED", fg="red") +
-                                   f" {printable_lines(str(e))}")
-                    if not keep_going:
-                        raise typer.Exit(1)
-                    continue
+        lines = ((f"{printable(path.name)}:{lineno}", line)
+                 for path in files for lineno, line in command_lines(path))
+        # each answer comes once its unit of work is written (adapters/commands.py),
+        # so nothing printed can be undone by a later conflict
+        for where, answer in apply_lines(ledger, lines):
+            if isinstance(answer, LedgerError):
+                rejected += 1
                 if as_json:
-                    typer.echo(json.dumps({"line": where, **_plain(result)}, ensure_ascii=False))
+                    typer.echo(json.dumps({"line": where, "rejected": answer.as_dict()},
+                                          ensure_ascii=False))
                 else:
-                    typer.echo(f"{where} {printable(describe(result))}")
+                    typer.echo(typer.style(f"{where} REJECTED", fg="red") +
+                               f" {printable_lines(str(answer))}")
+                if not keep_going:
+                    raise typer.Exit(1)
+                continue
+            if as_json:
+                typer.echo(json.dumps({"line": where, **_plain(answer)}, ensure_ascii=False))
+            else:
+                typer.echo(f"{where} {printable(describe(answer))}")
     finally:
         _seal_and_close(ledger)
     if rejected:

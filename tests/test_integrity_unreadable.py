@@ -306,13 +306,15 @@ def test_aud05_a_ledger_run_killed_with_sigkill_mid_file_is_sealed_by_the_next_c
             "from adapters import cli, settings\n"
             "url, schema, path = sys.argv[1:4]\n"
             "cli.open_ledger = lambda u=None, **kw: settings.open_ledger(u, schema or None, **kw)\n"
-            "real, seen = cli.apply_parsed, []\n"
+            "from adapters import commands\n"
+            "commands.BATCH_COMMANDS = 2   # the first two lines are one unit, written\n"
+            "real, seen = commands.apply_parsed, []\n"
             "def apply(*args, **kw):\n"
             "    seen.append(1)\n"
             "    if len(seen) == 3:\n"
             "        os.kill(os.getpid(), signal.SIGKILL)\n"
             "    return real(*args, **kw)\n"
-            "cli.apply_parsed = apply\n"
+            "commands.apply_parsed = apply\n"
             "cli.app(['run', path, '--db', url])\n")
     killed = subprocess.run([sys.executable, "-c", code, store[0], store[1] or "", str(path)],
                             cwd=ROOT, capture_output=True, timeout=120,
