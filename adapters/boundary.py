@@ -52,6 +52,8 @@ class _TooBig(ValueError):
 
 def _bad_char(text: str, *, allow_newline: bool) -> str | None:
     """The first character that may not stand in ``text``, described."""
+    if text.isprintable():   # no control, bidi (Cf) or surrogate can be among them
+        return None
     for ch in text:
         if ch in _BIDI:
             return f"the bidirectional control U+{ord(ch):04X}"
