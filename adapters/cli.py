@@ -196,7 +196,8 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
                  for path in files for lineno, line in command_lines(path))
         # each answer comes once its unit of work is written (adapters/commands.py),
         # so nothing printed can be undone by a later conflict
-        for where, answer in apply_lines(ledger, lines):
+        from adapters.cli_service import direct_store_actor
+        for where, answer in apply_lines(ledger, lines, via=direct_store_actor()):
             if isinstance(answer, LedgerError):
                 rejected += 1
                 if as_json:

@@ -118,9 +118,9 @@ def execute(ledger: Ledger, raw: str | dict[str, Any], *, advance_clock: bool = 
 
 
 def apply_parsed(ledger: Ledger, env: Envelope, fields: Strict, *,
-                 advance_clock: bool = False) -> dict[str, Any]:
+                 advance_clock: bool = False, via: str = "") -> dict[str, Any]:
     ctx = Context(command_id=env.id, effective_on=env.date, user=env.actor.user,
-                  role=env.actor.role, document=env.document)
+                  role=env.actor.role, document=env.document, via=via)
     if advance_clock and env.command != "tick":
         ledger.tick(Context(f"tick:{env.date.isoformat()}", env.date, "ledger-clock",
                             "system"), to=env.date)
@@ -140,7 +140,7 @@ NumberedLine = tuple[Any, "str | dict[str, Any] | LedgerError"]
 
 
 def apply_lines(ledger: Ledger, numbered_lines: Iterable[NumberedLine], *,
-                batch: int | None = None, seconds: float | None = None
+                batch: int | None = None, seconds: float | None = None, via: str = ""
                 ) -> Iterator[tuple[Any, Answer]]:
     """Apply command lines in order, as ``ledger run`` does: ``(key, line)``
     in, ``(key, answer)`` out, the answer the ledger's result or the
@@ -157,10 +157,12 @@ def apply_lines(ledger: Ledger, numbered_lines: Iterable[NumberedLine], *,
     what came before it is written and the refusal answered, exactly as one
     write a command would have left the store. A unit that loses a race at
     its write is discarded and its lines applied again one by one (each
-    with the retry of ``commanding.py``). ``batch=1``: every line on its own."""
+    with the retry of ``commanding.py``). ``batch=1``: every line on its own.
+    ``via`` is recorded in each event's envelope (``ledger run``: the
+    direct store connection and the operating-system user)."""
     batch = BATCH_COMMANDS if batch is None else batch
     seconds = BATCH_SECONDS if seconds is None else seconds
-    run = _Run(ledger)
+    run = _Run(ledger, via)
     lines = iter(numbered_lines)
     while True:
         answered = False
@@ -176,8 +178,8 @@ class _Run:
     """One run's lines and its clock: the last date the clock was advanced
     to (only a line applied moves it, as a line given alone always did)."""
 
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
+    def __init__(self, ledger: Ledger, via: str = "") -> None:
+        self.ledger, self.via = ledger, via
         self.clock: date | None = None
         # lines read (and parsed) ahead of the unit that will apply them, with
         # the id of each one's command record
@@ -203,7 +205,8 @@ class _Run:
     def alone(self, env: Envelope, fields: Strict) -> Answer:
         advance = self.clock is None or env.date > self.clock
         try:
-            result = apply_parsed(self.ledger, env, fields, advance_clock=advance)
+            result = apply_parsed(self.ledger, env, fields, advance_clock=advance,
+                                  via=self.via)
         except LedgerError as e:
             return e
         self.clock = env.date if advance else self.clock
@@ -236,7 +239,8 @@ class _Run:
                 advance = self.clock is None or env.date > self.clock
                 unit.start_command()
                 try:
-                    result = apply_parsed(ledger, env, fields, advance_clock=advance)
+                    result = apply_parsed(ledger, env, fields, advance_clock=advance,
+                                          via=self.via)
                 except LedgerError as e:
                     unit.refused()       # it may have changed what it was handed
                     last = key, parsed, e

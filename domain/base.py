@@ -29,15 +29,23 @@ class Envelope:
     role: str
     command_id: str
     document: str = ""
+    # the path the command came by, when it is not the signed-in service:
+    # ``os:NAME`` for a direct store connection (``ledger run``), so that who
+    # recorded what (AUD-04) says whether a server or an operator stood behind it
+    via: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return {"user": self.user, "role": self.role,
+        data = {"user": self.user, "role": self.role,
                 "command_id": self.command_id, "document": self.document}
+        if self.via:      # events recorded before ``via`` keep their stored bytes
+            data["via"] = self.via
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, str]) -> "Envelope":
         return cls(user=data["user"], role=data["role"],
-                   command_id=data["command_id"], document=data.get("document", ""))
+                   command_id=data["command_id"], document=data.get("document", ""),
+                   via=data.get("via", ""))
 
 
 @dataclass(frozen=True)
@@ -49,14 +57,15 @@ class Context:
     user: str
     role: str
     document: str = ""
+    via: str = ""         # Envelope.via
 
     @property
     def envelope(self) -> Envelope:
-        return Envelope(self.user, self.role, self.command_id, self.document)
+        return Envelope(self.user, self.role, self.command_id, self.document, self.via)
 
     def with_document(self, document: str) -> "Context":
         return Context(self.command_id, self.effective_on, self.user, self.role,
-                       document or self.document)
+                       document or self.document, self.via)
 
 
 def stable_id(kind: str, key: str) -> UUID:
