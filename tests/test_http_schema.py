@@ -39,7 +39,7 @@ def test_a_generated_request_to_any_route_never_gets_a_500_or_an_undeclared_answ
             [str(Path(sys.executable).with_name("schemathesis")), "run",
              server.base + "/openapi.json", "-H",
              f"Authorization: Bearer {tokens['guo.admin']}", "--checks", CHECKS,
-             "--max-examples", "8", "--seed", "15", "--workers", "1", "--no-color",
+             "--max-examples", "4", "--seed", "15", "--workers", "1", "--no-color",
              "--phases", "coverage,fuzzing", "--generation-database", "none",
              "--request-timeout", "60", "--report-dir", str(tmp_path / "report")],
             cwd=ROOT, capture_output=True, text=True, timeout=900,
