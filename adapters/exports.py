@@ -25,6 +25,11 @@ from adapters.labels import label, word
 from adapters.tables import CHINA, Column, instant_text
 
 YUAN_FORMAT = "#,##0.00"
+# A cell a spreadsheet would run as a formula (CSV injection): written with a
+# leading apostrophe, as text. Every file goes through ``plain``, so every
+# export (the CLI's lists, the console's downloads, reconciliation findings
+# from a bank's file, a lead's allegation) is guarded in this one place.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "yyyy-mm-dd"
 INSTANT_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
@@ -55,8 +60,16 @@ def _date(value: Any) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, as text."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value
+
+
 def plain(value: Any, column: Column, lang: str | None = None) -> Any:
-    """A cell as a spreadsheet value: Decimal, date, datetime, int or text."""
+    """A cell as a spreadsheet value: Decimal, date, datetime, int or text
+    (text never a formula)."""
     kind = column.kind
     if value is None:
         return None
@@ -73,8 +86,8 @@ def plain(value: Any, column: Column, lang: str | None = None) -> Any:
     if kind == "word":
         return word(column.group or column.key, value, lang)
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    return str(value)
+        return spreadsheet_safe("; ".join(str(v) for v in value))
+    return spreadsheet_safe(str(value))
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[Column],

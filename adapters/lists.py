@@ -10,14 +10,14 @@ adapters/tables.py (never a cut code, date or amount), files from
 adapters/exports.py (one CSV convention, xlsx with its "about" sheet).
 
 Text from outside the ledger (a bank's statement, a recorded note) that a
-spreadsheet would run as a formula is written with a leading apostrophe,
-as the findings CSV always was.
+spreadsheet would run as a formula is written as text by adapters/exports.py
+itself, for every file.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from adapters.console import views
 from adapters.labels import label
@@ -41,22 +41,6 @@ BARS = (Column("person", "code"), Column("bar_no", "code", header="column.bar"),
         Column("finding", "text"))
 SHEET = (Column("item", "code", header="cli.item"), Column("points", "text", header="cli.points"),
          Column("deductions", "text", header="cli.deductions"))
-
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_GUARDED = {"text", "code"}
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula, as text."""
-    if isinstance(value, str) and value[:1] in _FORMULA:
-        return "'" + value
-    return value
-
-
-def guarded(rows: Iterable[dict[str, Any]], columns: Sequence[Column]) -> list[dict[str, Any]]:
-    keys = [c.key for c in columns if c.kind in _GUARDED]
-    return [{**r, **{k: spreadsheet_safe(r.get(k)) for k in keys}} for r in rows]
-
 
 @dataclass(frozen=True)
 class Page:
@@ -89,9 +73,8 @@ def write_files(rows: list[dict[str, Any]], columns: Sequence[Column], *,
     """Every row to the files asked for (the table may show a page of them)."""
     from adapters.exports import write_csv, write_xlsx
     written = []
-    safe = guarded(rows, columns) if (csv or xlsx) else rows
     if csv is not None:
-        written.append(write_csv(safe, columns, csv))
+        written.append(write_csv(rows, columns, csv))
     if xlsx is not None:
-        written.append(write_xlsx(safe, columns, xlsx, about=about, sheet=sheet))
+        written.append(write_xlsx(rows, columns, xlsx, about=about, sheet=sheet))
     return written

@@ -522,5 +522,5 @@ def to_csv(rows: list[dict[str, Any]]) -> str:
     plain decimal amounts) under the catalogue's headers; text from the
     bank's file that a spreadsheet would run as a formula stays text."""
     from adapters.exports import to_csv as house_csv
-    from adapters.lists import FINDINGS, guarded
-    return house_csv(guarded(rows, FINDINGS), FINDINGS)
+    from adapters.lists import FINDINGS
+    return house_csv(rows, FINDINGS)

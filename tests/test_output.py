@@ -168,3 +168,24 @@ def test_progress_goes_to_standard_error_only_when_asked(monkeypatch, capsys):
         steps.advance(3)
     out, err = capsys.readouterr()
     assert out == "" and "校验哈希链" in err and "3/3" in err
+
+
+@pytest.mark.parametrize("text", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)",
+                                  "\tcmd", "\rcmd"])
+def test_text_a_spreadsheet_would_run_as_a_formula_is_written_as_text(tmp_path, text):
+    rows = [{"agreement": "TY-AG-1", "reason": text, "claimed": "-1.00"}]
+    cols = [Column("agreement", "code"), Column("reason", "text"),
+            Column("claimed", "money", header="money.claimed")]
+    line = list(csv.reader(io.StringIO(to_csv(rows, cols), newline="")))[1]
+    assert line[1] == "'" + text and line[2] == "-1.00"      # amounts stay numbers
+    ws = load_workbook(write_xlsx(rows, cols, tmp_path / "f.xlsx", about={}))["ledger"]
+    # (XML keeps a carriage return as a line feed: the guard is the apostrophe)
+    assert ws["B2"].value.replace("\n", "\r") == ("'" + text).replace("\n", "\r")
+    assert ws["B2"].data_type == "s"
+    assert ws["C2"].value == -1
+
+
+def test_ordinary_text_is_written_as_it_is():
+    rows = [{"agreement": "TY-AG-1", "reason": "逾期未改正 = 终止", "claimed": "1"}]
+    cols = [Column("agreement", "code"), Column("reason", "text")]
+    assert list(csv.reader(io.StringIO(to_csv(rows, cols))))[1] == ["TY-AG-1", "逾期未改正 = 终止"]

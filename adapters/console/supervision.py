@@ -17,7 +17,6 @@ from adapters.console.page import PREFIX, Ctx, ask, facts, h, layout, show, tabl
 from adapters.console.subjects import download
 from adapters.http import supervision as api
 from adapters.labels import label
-from adapters.lists import guarded
 from adapters.tables import instant_text
 
 router = APIRouter(prefix=PREFIX + "/supervision", include_in_schema=False)
@@ -200,6 +199,6 @@ async def export(request: Request, what: str, fmt: str, code: Optional[str] = Te
             raise InvalidCommand("an export is of cases, alerts, leads or institution-cases "
                                  "(with code) or draw (with number)", field="what")
         name = "-".join(x for x in ("supervision", what, code or number or "") if x)
-        # a lead's allegation is someone's words: a spreadsheet must not run it
-        return download(ctx, fmt, guarded(rows, columns), columns, name, question=question)
+        # a lead's allegation is someone's words: exports.plain keeps it text
+        return download(ctx, fmt, rows, columns, name, question=question)
     return await show(request, build)
