@@ -6,6 +6,9 @@ and each limit minus, at and plus one fen.
 The expected figures are worked out by hand here from the measures' wording
 (10% withheld and 90% paid, half up to the fen; the deposit returned by score
 band; 5x deductions), never by calling the code under test again.
+
+One file over 600 lines because it is one table of edges for the two money
+aggregates, read top to bottom as the measures list the money rules.
 """
 from __future__ import annotations
 
