@@ -1,5 +1,6 @@
 """Every word a user reads, Chinese first: one catalogue (adapters/data/
-labels.json) for the command line, the exports and the console.
+labels.json and its labels-<area>.json) for the command line, the exports
+and the console.
 
 A label is looked up by a stable English key (``column.agreement``,
 ``status.suspended``); JSON output keeps those codes, people read the
@@ -25,8 +26,19 @@ class UnknownLabel(KeyError):
 
 @lru_cache(maxsize=1)
 def catalogue() -> dict[str, dict[str, str]]:
-    text = resources.files("adapters").joinpath("data/labels.json").read_text("utf-8")
-    return json.loads(text)
+    """labels.json plus one ``labels-<area>.json`` per area that keeps its own
+    words (so that an area's words change with its code); a key in two files
+    is an error, so the catalogue stays one."""
+    data = resources.files("adapters").joinpath("data")
+    merged: dict[str, dict[str, str]] = {}
+    files = sorted(f for f in data.iterdir()
+                   if f.name == "labels.json" or (f.name.startswith("labels-") and f.name.endswith(".json")))
+    for f in files:
+        for key, words in json.loads(f.read_text("utf-8")).items():
+            if key in merged:
+                raise ValueError(f"label {key!r} is in two catalogue files (the second: {f.name})")
+            merged[key] = words
+    return merged
 
 
 def set_lang(lang: str | None) -> None:
