@@ -147,8 +147,9 @@ RUNNER = textwrap.dedent("""
     import sys
     from eventsourcing.persistence import IntegrityError
     from domain.service import Ledger
-    from adapters import cli
-    mode, argv = sys.argv[1], sys.argv[2:]
+    from adapters import cli, settings
+    mode, schema, argv = sys.argv[1], sys.argv[2] or None, sys.argv[3:]
+    cli.open_ledger = lambda url=None, **kw: settings.open_ledger(url, schema, **kw)
     real_save = Ledger.save
     def save(self, *aggregates, **kwargs):
         names = {type(a).__name__ for a in aggregates}
@@ -172,11 +173,12 @@ RUNNER = textwrap.dedent("""
 """)
 
 
-def _ledger_run(tmp_path, db, mode, *lines, keep_going=False):
+def _ledger_run(tmp_path, store, mode, *lines, keep_going=False):
+    url, schema = store
     path = tmp_path / "race.jsonl"
     path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n",
                     encoding="utf-8")
-    argv = [sys.executable, "-c", RUNNER, mode, "run", str(path), "--db", db]
+    argv = [sys.executable, "-c", RUNNER, mode, schema or "", "run", str(path), "--db", url]
     if keep_going:
         argv.append("--keep-going")
     return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=SECONDS,
@@ -191,26 +193,28 @@ def _line(n, notice_no):
 
 
 @pytest.fixture
-def sqlite_store(tmp_path):
-    db = str(tmp_path / "ledger.sqlite")
-    ledger = open_ledger(db)
+def agreed_store(store):
+    """Both stores (conftest's ``store``), holding one agreement in force."""
+    ledger = open_ledger(*store)
     from tests.conftest import Clerk
     effective_agreement(Clerk(ledger))
     ledger.close()
-    return db
+    return store
 
 
 def test_ledger_run_losing_a_race_reports_the_rule_that_now_applies_without_a_traceback(
-        tmp_path, sqlite_store):
-    done = _ledger_run(tmp_path, sqlite_store, "once", _line(1, "中止-1"))
+        tmp_path, agreed_store):
+    done = _ledger_run(tmp_path, agreed_store, "once", _line(1, "中止-1"))
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
     assert "REJECTED" in done.stdout and "[TER-03]" in done.stdout, done.stdout
 
 
-def test_ledger_run_a_write_that_keeps_losing_is_refused_in_one_line_and_the_run_goes_on(
-        tmp_path, sqlite_store):
-    done = _ledger_run(tmp_path, sqlite_store, "always", _line(1, "中止-1"),
+def test_aud01_ledger_run_a_write_that_keeps_losing_is_refused_in_one_line_and_goes_on(
+        tmp_path, agreed_store):
+    """The refusal cites AUD-01: the store writes each version of a record
+    once, so the loser's version is never written over the winner's."""
+    done = _ledger_run(tmp_path, agreed_store, "always", _line(1, "中止-1"),
                        {"id": "run-2", "command": "tick", "date": "2025-03-04",
                         "actor": {"user": "wang.li", "role": "case_officer"},
                         "fields": {"to": "2025-03-04"}}, keep_going=True)
@@ -218,4 +222,4 @@ def test_ledger_run_a_write_that_keeps_losing_is_refused_in_one_line_and_the_run
     assert done.returncode == 1
     rejected = [line for line in done.stdout.splitlines() if "REJECTED" in line]
     assert len(rejected) == 1 and "race.jsonl:1" in rejected[0], done.stdout
-    assert "kept changing" in done.stdout and "race.jsonl:2" in done.stdout, done.stdout
+    assert "[AUD-01]" in rejected[0] and "kept changing" in done.stdout and "race.jsonl:2" in done.stdout, done.stdout

@@ -390,4 +390,5 @@ def test_a_write_refused_inside_a_unit_gives_its_lines_alone_with_their_retry(le
     answers = list(apply_lines(ledger, [("suspend", suspend), ("tick", tick)]))
     assert [w for w, _ in answers] == ["suspend", "tick"]
     assert type(answers[0][1]).__name__ == "Contended", answers[0][1]
+    assert answers[0][1].rule == "AUD-01"
     assert answers[1][1]["command"] == "tick"

@@ -55,7 +55,12 @@ BACKOFF_SECONDS = 0.005     # the first pause's upper bound; doubled each time
 
 class Contended(Conflict):
     """Other writers kept changing what the command writes: after ``RETRIES``
-    attempts nothing of it is recorded, and giving it again is safe."""
+    attempts nothing of it is recorded, and giving it again is safe. The
+    rule is AUD-01's: each version of an aggregate is one immutable event,
+    so the store refuses to record a second one over another writer's, and
+    the command is never half recorded."""
+
+    rule = "AUD-01"
 
 
 def pause_before_retry(attempt: int) -> None:
@@ -81,7 +86,8 @@ def save_or_lose(app: "LedgerCore", aggregates: list[Any]) -> bool:
 
 def contended(name: str, what: str) -> Contended:
     return Contended(f"{name}: {what} kept changing under other writers; after {RETRIES} "
-                     "attempts nothing of it is recorded",
+                     "attempts nothing of it is recorded (each version of a record is "
+                     "written once, never over another writer's)",
                      remedy="give the command again (with the same id: it is safe)")
 
 
