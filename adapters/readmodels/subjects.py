@@ -13,8 +13,8 @@ subject (the tests compare the two on generated provinces).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any, Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from uuid import UUID
 
 import orjson
@@ -137,6 +137,18 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
     """Every event about an institution, agreement or person recorded by
     ``position`` (LookupError when the subject was not known by then); with
     empty states unless ``with_state`` (``read_stored``)."""
+    rows, linked, spanning = _subject_rows(ledger, view, kind, key, position)
+    whole = {r["originator_id"] for r in rows if r["scope"] == WHOLE}
+    single = {r["notification_id"] for r in rows if r["scope"] == ONE}
+    events = read_stored(ledger, position, aggregates=whole, notifications=single,
+                         with_state=with_state)
+    return _indexed(kind, key, position, events, rows, linked, spanning, whole)
+
+
+def _subject_rows(ledger: Any, view: ReadModelView, kind: str, key: str, position: int
+                  ) -> tuple[list[dict[str, Any]], dict[str, list[str]], set[str]]:
+    """The subject index's rows about the subject (a person's through the
+    institutions they span), its linked institutions and the spanning ones."""
     rows = about_rows(view, position, **{kind: key})
     if known(rows, kind, key) is None:
         raise LookupError(f"unknown {kind} {key!r}")
@@ -144,7 +156,6 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
         rows += listings(view, position, rows)
     linked: dict[str, list[str]] = {}
     spanning: set[str] = set()
-    extra: list[tuple[int, Any]] = []
     if kind == "person":
         linked = person_links(ledger, known(rows, kind, key)["originator_id"], position)
         spanning = {c for c, roles in linked.items() if set(roles) & set(SPANNING_ROLES)}
@@ -154,10 +165,13 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
         extra = _practitioner_claims(ledger, view, key, position)
         rows += [dict(r, scope=ONE, person=key, institution=None, agreement=None)
                  for r in _claim_rows(view, extra, position)]
-    whole = {r["originator_id"] for r in rows if r["scope"] == WHOLE}
-    single = {r["notification_id"] for r in rows if r["scope"] == ONE}
-    events = read_stored(ledger, position, aggregates=whole, notifications=single,
-                         with_state=with_state)
+    return rows, linked, spanning
+
+
+def _indexed(kind: str, key: str, position: int, events: list[tuple[int, StoredEvent]],
+             rows: list[dict[str, Any]], linked: dict[str, list[str]], spanning: set[str],
+             whole: set[str]) -> SubjectEvents:
+    """``SubjectEvents`` of ``events``, each with the subject rows about it."""
     by_aggregate: dict[str, list[dict[str, Any]]] = {}
     by_event: dict[int, list[dict[str, Any]]] = {}
     seen = set()
@@ -173,6 +187,128 @@ def subject_events(ledger: Any, view: ReadModelView, kind: str, key: str,
     rows_of = {nid: by_aggregate.get(str(e.originator_id), []) + by_event.get(nid, [])
                for nid, e in events}   # a stored event's originator id is a UUID too
     return SubjectEvents(kind, key, position, events, rows_of, linked, spanning, whole)
+
+
+# --- a page of the timeline, chosen in SQL -------------------------------------------------
+def subject_page(ledger: Any, view: ReadModelView, kind: str, key: str, position: int, *,
+                 limit: int, offset: int = 0, date_from: date | None = None,
+                 date_to: date | None = None, types: Sequence[str] = ()
+                 ) -> tuple[SubjectEvents, int]:
+    """The page of ``limit`` events about the subject from ``offset`` on, in
+    log order, and how many there are in all, counted and chosen by the
+    database: only the page's events are read whole (a person's timeline may
+    span twelve thousand). The business-date filter reads the log rows
+    (``rm_log``), the type filter the stored topics; events filtered by
+    their envelope (user, role) must be read, so they are not paged here."""
+    from adapters.timeline import _event_name, _type_matches
+    rows, linked, spanning = _subject_rows(ledger, view, kind, key, position)
+    whole = {r["originator_id"] for r in rows if r["scope"] == WHOLE}
+    single = {r["notification_id"] for r in rows if r["scope"] == ONE}
+    table = ledger.recorder.events_record_cls.__table__
+    source, where = _membership(view, table, position, whole, single, date_from, date_to)
+    if where is None:
+        return _indexed(kind, key, position, [], rows, linked, spanning, whole), 0
+    engine = ledger.recorder.datastore.engine
+    with engine.connect() as conn:
+        if types:   # the topics of the wanted types among the subject's own
+            counted = conn.execute(sa.select(table.c.topic, sa.func.count()).select_from(
+                source).where(where).group_by(table.c.topic)).all()
+            topics = sorted(t for t, _ in counted if _type_matches(_event_name(t), types))
+            total = sum(n for t, n in counted if t in set(topics))
+            where = sa.and_(where, table.c.topic.in_(topics)) if topics else sa.false()
+        else:
+            total = conn.execute(sa.select(sa.func.count()).select_from(source).where(
+                where)).scalar_one()
+        ids = conn.execute(sa.select(table.c.id).select_from(source).where(where).order_by(
+            table.c.id).limit(limit).offset(offset)).scalars().all() if limit else []
+        found = conn.execute(sa.select(table.c.id, table.c.originator_id,
+                                       table.c.originator_version, table.c.topic,
+                                       table.c.state).where(table.c.id.in_(ids))).all() \
+            if ids else []
+    events = sorted(((nid, StoredEvent(originator_id=oid, originator_version=version,
+                                       topic=topic, state=state))
+                     for nid, oid, version, topic, state in found), key=lambda item: item[0])
+    return _indexed(kind, key, position, events, rows, linked, spanning, whole), total
+
+
+def _membership(view: ReadModelView, table: sa.Table, position: int, whole: set[str],
+                single: set[int], date_from: date | None, date_to: date | None
+                ) -> tuple[Any, Any]:
+    """The FROM and WHERE of the subject's events (``read_stored``'s), with
+    the business dates from the log rows when a date filter is given."""
+    tests = [table.c.originator_id.in_(chunk) for chunk in _chunks(sorted(
+        UUID(str(a)) for a in whole))]
+    tests += [table.c.id.in_(chunk) for chunk in _chunks(sorted(single))]
+    if not tests:
+        return table, None
+    where = sa.and_(table.c.id <= position, sa.or_(*tests))
+    source: Any = table
+    if date_from or date_to:
+        log = view.t["log"]
+        source = table.join(log, log.c.notification_id == table.c.id)
+        if date_from:
+            where = sa.and_(where, log.c.effective_on >= date_from)
+        if date_to:
+            where = sa.and_(where, log.c.effective_on <= date_to)
+    return source, where
+
+
+def timeline_page(ledger: Any, subject: Any, *, limit: int | None, offset: int = 0,
+                  date_from: date | None = None, date_to: date | None = None,
+                  types: Sequence[str] = (), users: Sequence[str] = (),
+                  roles: Sequence[str] = (), known_at: datetime | None = None,
+                  position: int | None = None) -> Any:
+    """``adapters.timeline.timeline`` with the page chosen in SQL
+    (``subject_page``): the same rows and total, for a page's cost. The
+    whole timeline (``limit`` None) and a user or role filter go the
+    timeline's own way."""
+    from adapters import timeline as tl
+    from adapters.readmodels import catch_up, log_position, view_for
+    if limit is None or users or roles:
+        return tl.timeline(ledger, subject, date_from=date_from, date_to=date_to,
+                           types=types, users=users, roles=roles, known_at=known_at,
+                           position=position, limit=limit, offset=offset)
+    subject = tl.Subject.parse(subject) if isinstance(subject, str) else subject
+    tl.check_types(types)
+    if limit < 0 or offset < 0:
+        raise ValueError("a page's limit and offset are not negative")
+    catch_up(ledger)
+    view = view_for(ledger)
+    if position is None:
+        position = log_position(view, known_at)
+    found, total = subject_page(ledger, view, subject.kind, subject.key, position,
+                                limit=limit, offset=offset, date_from=date_from,
+                                date_to=date_to, types=types)
+    rows = page_rows(ledger, position, found)
+    return tl.Timeline(subject, rows, _empty_state(), found.linked,
+                       [r.notification_id for r in rows], total)
+
+
+def page_rows(ledger: Any, position: int, found: SubjectEvents) -> list[Any]:
+    """The timeline's rows of ``found``'s events (read with their states):
+    each summarised from its top-level values, with its rule ids (folded
+    for the events whose rules need their aggregate's state)."""
+    from adapters import timeline as tl
+    mapper = ledger.mapper
+    page = [(nid, stored, shallow_event(mapper, stored)) for nid, stored in found.events]
+    rules = tl._rules_in_order(ledger, position, {
+        nid: stored.originator_id for nid, stored, e in page if tl.event_type(e) in tl.STATEFUL})
+    rows = []
+    for nid, stored, e in page:
+        try:
+            summary = tl.summarize(e, revive=lambda v: revive(mapper, v))
+        except NotPlain:   # a value only the library's decoder may read
+            e = mapper.to_domain_event(stored)
+            summary = tl.summarize(e)
+        name, key = found.label(nid)
+        rows.append(tl._row(nid, e, name, key, summary, rules.get(nid) or tl.rules_for(e),
+                            found.via(nid) or ""))
+    return rows
+
+
+def _empty_state() -> Any:
+    from projections.status import LedgerState
+    return LedgerState()
 
 
 def business_dates(view: ReadModelView, notifications: Iterable[int]) -> dict[int, Any]:
