@@ -61,7 +61,7 @@ def test_pay10_money_adds_subtracts_negates_and_multiplies_in_whole_fen():
 def test_pay10_money_prints_as_yuan_with_two_decimals_and_its_sign():
     assert str(Money(123456789)) == "1,234,567.89" and Money(123456789).yuan() == "1234567.89"
     assert str(Money(-5)) == "-0.05" and Money(-5).yuan() == "-0.05"
-    assert str(Money(100)) == "1.00" and Money(0).yuan() == "0.00"
+    assert str(Money(100)) == "1.00" and Money(0).yuan() == "0.00" and str(Money(0)) == "0.00"
     assert Money(-100000).yuan() == "-1000.00" and str(Money(-100000)) == "-1,000.00"
 
 
@@ -75,8 +75,11 @@ def test_pay10_parse_reads_yuan_exactly_with_separators_only_in_their_places():
     assert Money.parse("1,234.5").fen == 123450 and Money.parse(" -12.34 ").fen == -1234
     assert Money.parse("0.01").fen == 1 and Money.parse("7").fen == 700
     for wrong in ("1,2,3", "12,34", "1.234", "１２", "", "-", "1e3"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError) as info:
             Money.parse(wrong)
+        # what a clerk reads at the CLI: the text they typed and how to write it
+        assert str(info.value) == f"not a yuan amount: {wrong!r}; write ASCII digits with " \
+            "at most 2 decimals, e.g. 1234.56 or 1,234.56"
 
 
 def test_pay10_parse_takes_15_digits_of_whole_yuan_and_refuses_16_before_counting():
@@ -97,8 +100,8 @@ def test_pay10_one_amount_is_at_most_100_million_yuan_to_the_fen():
         check_amount(-AMOUNT_MAX_FEN - 1)
     with pytest.raises(AmountOutOfBounds, match="whole fen, got float"):
         check_amount(1.0)   # type: ignore[arg-type]
-    with pytest.raises(AmountOutOfBounds):
-        Money.parse("100000000.01")
+    with pytest.raises(AmountOutOfBounds, match=r"^'100000000.01' of 100,000,000.01 yuan"):
+        Money.parse(" 100000000.01 ")   # the refusal names the amount as typed, trimmed
 
 
 def test_pay10_require_within_refuses_one_fen_past_its_limit_with_the_rule():
