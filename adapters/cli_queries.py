@@ -536,9 +536,10 @@ def reconcile(statement: Path = typer.Argument(..., metavar="FILE",
 
 def register(root: typer.Typer) -> None:
     """Add these commands to the ``ledger`` app (once), in the order help lists them."""
-    from adapters import cli_models
+    from adapters import cli_history, cli_models
     present = {c.name for c in root.registered_commands}
-    for info in app.registered_commands + cli_models.app.registered_commands:
+    for info in (app.registered_commands + cli_history.app.registered_commands
+                 + cli_models.app.registered_commands):
         name = info.name or info.callback.__name__.replace("_", "-")
         if name not in present:
             root.registered_commands.append(info)

@@ -97,3 +97,68 @@ def test_aud04_a_negative_limit_or_offset_and_an_unknown_subject_are_refused(pro
         timeline_page(province, Subject("institution", "NOPE"), limit=5)
     with pytest.raises(ValueError, match="Agreement.Suspended"):
         timeline_page(province, subject, limit=5, types=["Suspendd"])
+
+
+# --- ledger history -----------------------------------------------------------------------------
+@pytest.fixture
+def ask(province, store, monkeypatch):
+    """``ledger history`` on the province's store (its schema on PostgreSQL)."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    import adapters.cli_audit as audit
+    from adapters import settings
+    from adapters.cli import app
+    monkeypatch.setattr(audit, "open_ledger",
+                        lambda url=None, **kw: settings.open_ledger(url, store[1], **kw))
+    runner = CliRunner()
+
+    def run(*args, as_json=True):
+        result = runner.invoke(app, ["history", *args, *(["--json"] if as_json else []),
+                                     "--db", store[0]], env={"LEDGER_PROGRESS": "never"})
+        return (_json.loads(result.stdout) if as_json and result.exit_code == 0 else result)
+    return run
+
+
+def test_aud04_ledger_history_answers_a_page_of_50_with_the_total_and_the_next(province, ask,
+                                                                             tmp_path):
+    from adapters.paging import DEFAULT_LIMIT
+    subject = max(_subjects(province), key=lambda s: len(timeline(province, s).rows))
+    whole = [r.as_dict() for r in timeline(province, subject).rows]
+    assert len(whole) > DEFAULT_LIMIT + 1
+    args = [f"--{subject.kind}", subject.key]
+    first = ask(*args)
+    assert first["rows"] == _plain(whole[:DEFAULT_LIMIT])
+    assert (first["total"], first["offset"], first["next_offset"]) == \
+        (len(whole), 0, DEFAULT_LIMIT)
+    second = ask(*args, "--offset", str(first["next_offset"]))
+    assert second["rows"] == _plain(whole[DEFAULT_LIMIT:2 * DEFAULT_LIMIT])
+    assert ask(*args, "--limit", "3", "--page", "2")["rows"] == _plain(whole[3:6])
+    last = ask(*args, "--offset", str(len(whole) - 1))
+    assert len(last["rows"]) == 1 and last["next_offset"] is None
+    assert ask(*args, "--offset", str(len(whole) + 5))["rows"] == []
+    assert ask(*args, "--all")["rows"] == _plain(whole) == ask(*args, "--limit", "0")["rows"]
+    path = tmp_path / "t.csv"
+    table = ask(*args, "--csv", str(path), as_json=False)
+    assert table.exit_code == 0, table.output
+    assert f"显示第 1–{DEFAULT_LIMIT} 条，共 {len(whole)} 条" in table.output
+    assert f"--offset {DEFAULT_LIMIT}" in table.output
+    assert len(path.read_text("utf-8-sig").splitlines()) == len(whole) + 1   # every row
+
+
+def _plain(rows):
+    import json as _json
+    return _json.loads(_json.dumps(rows, ensure_ascii=False, default=str))
+
+
+def test_aud04_ledger_history_refuses_a_page_that_cannot_be_in_one_chinese_line(province, ask):
+    subject = _subjects(province)[0]
+    args = [f"--{subject.kind}", subject.key]
+    for bad, says in [(["--limit", "-1"], "--limit 须为 0 到"), (["--limit", "abc"], "--limit 须为"),
+                      (["--offset", "-3"], "--offset 须为"), (["--offset", "1e3"], "--offset 须为"),
+                      (["--page", "0"], "--page 须为 1 到"),
+                      (["--all", "--limit", "5"], "--all 与 --limit")]:
+        result = ask(*args, *bad, as_json=False)
+        assert result.exit_code == 2, (bad, result.output)
+        assert says in result.output and "Traceback" not in result.output, (bad, result.output)
