@@ -31,6 +31,13 @@ def refusal(call, *args, **kwargs):
     return type(e).__name__, e.rule, e.reason, e.remedy
 
 
+def edge(check, s, taken_on, refused_on, *rest):
+    """``check`` lets ``s`` through on ``taken_on`` and refuses it on
+    ``refused_on`` (the day either side of the edge): the refusal."""
+    assert check(s, taken_on, *rest) is None
+    return refusal(check, s, refused_on, *rest)
+
+
 def suspension(kind, **kw):
     s = {"kind": kind, "start": date(2025, 3, 1), "planned_end": None, "resume_by": None,
          "resumption_applied_on": None, "resumed_on": None, "command_id": "cmd-7"}
@@ -43,17 +50,15 @@ def suspension(kind, **kw):
 
 # --- SUS-02, SUS-04: applying to resume -----------------------------------------------------------
 def test_sus02_a_voluntary_suspension_is_applied_to_resume_up_to_its_180th_day_not_after():
-    s = suspension("voluntary")
-    assert check_resumption_application(s, date(2025, 8, 28), AG) is None
-    assert refusal(check_resumption_application, s, date(2025, 8, 29), AG) == (
+    assert edge(check_resumption_application, suspension("voluntary"), date(2025, 8, 28),
+                date(2025, 8, 29), AG) == (
         "RuleViolation", "SUS-02", "the voluntary suspension's 180 days ran out on 2025-08-28",
         "the agreement ended automatically")
 
 
 def test_sus04_a_disciplinary_suspension_is_applied_to_resume_from_the_day_after_its_period():
-    s = suspension("disciplinary")
-    assert check_resumption_application(s, date(2025, 7, 11), AG) is None
-    assert refusal(check_resumption_application, s, date(2025, 7, 10), AG) == (
+    assert edge(check_resumption_application, suspension("disciplinary"), date(2025, 7, 11),
+                date(2025, 7, 10), AG) == (
         "RuleViolation", "SUS-04",
         "the disciplinary suspension runs until 2025-07-10 (its last day); an application "
         "on 2025-07-10 comes before the period is over", "apply on or after 2025-07-11")
@@ -76,8 +81,7 @@ def test_sus02_resumption_is_applied_for_once_and_only_while_suspended():
 # --- SUS-04: the on-site inspection ---------------------------------------------------------------
 def test_sus04_an_inspection_is_dated_from_the_later_of_the_application_and_the_periods_end():
     applied = suspension("disciplinary", resumption_applied_on=date(2025, 7, 15))
-    assert check_inspection(applied, date(2025, 7, 15)) is None
-    assert refusal(check_inspection, applied, date(2025, 7, 14)) == (
+    assert edge(check_inspection, applied, date(2025, 7, 15), date(2025, 7, 14)) == (
         "RuleViolation", "SUS-04",
         "an on-site inspection on 2025-07-14 comes before the suspension's period is over "
         "(2025-07-10 is its last day) or before the application of 2025-07-15",
@@ -87,8 +91,7 @@ def test_sus04_an_inspection_is_dated_from_the_later_of_the_application_and_the_
 def test_sus04_an_inspection_on_the_periods_last_day_is_refused_even_after_an_early_application():
     # an application recorded inside the period (as before issue #12 allowed)
     early = suspension("disciplinary", resumption_applied_on=date(2025, 7, 1))
-    assert check_inspection(early, date(2025, 7, 11)) is None
-    assert refusal(check_inspection, early, date(2025, 7, 10))[1:] == (
+    assert edge(check_inspection, early, date(2025, 7, 11), date(2025, 7, 10))[1:] == (
         "SUS-04",
         "an on-site inspection on 2025-07-10 comes before the suspension's period is over "
         "(2025-07-10 is its last day) or before the application of 2025-07-01",
@@ -111,9 +114,8 @@ def test_sus04_an_inspection_answers_the_institutions_application():
 
 # --- SUS-01, SUS-02, SUS-04: the agency resumes -----------------------------------------------
 def test_sus01_a_suspension_is_resumed_from_its_start_day_not_before():
-    s = suspension("mandatory")
-    assert check_resume(s, date(2025, 3, 1), AG) is None
-    assert refusal(check_resume, s, date(2025, 2, 28), AG) == (
+    assert edge(check_resume, suspension("mandatory"), date(2025, 3, 1), date(2025, 2, 28),
+                AG) == (
         "InvalidCommand", "", "cannot resume before the suspension started",
         "resume on or after 2025-03-01")
 
