@@ -14,6 +14,7 @@ import json
 import os
 from functools import lru_cache
 from importlib import resources
+from typing import Mapping
 
 LANGS = ("zh", "en")
 LANG_SETTING = "LEDGER_LANG"
@@ -65,6 +66,16 @@ def label(key: str, lang: str | None = None, **values: object) -> str:
         raise UnknownLabel(key) from None
     text = entry[lang or current()]
     return text.format(**values) if values else text
+
+
+def sentence(key: str, lang: str | None, values: Mapping[str, object]) -> str:
+    """``label`` for a template filled from a mapping whose names may be any
+    (a command's result has a ``from`` and may have a ``key``)."""
+    try:
+        entry = catalogue()[key]
+    except KeyError:
+        raise UnknownLabel(key) from None
+    return entry[lang or current()].format_map(values)
 
 
 def word(group: str, code: object, lang: str | None = None) -> str:

@@ -87,8 +87,9 @@ def test_the_groups_and_roles_come_from_the_specs():
 
 def test_a_result_is_told_in_its_specs_sentence_and_a_repeat_says_so():
     result = {"command": "withdraw_application", "application": "SQ-1", "recorded": True}
-    assert describe(result) == "Application SQ-1 withdrawn."
-    assert describe({**result, "recorded": False}).endswith("(already recorded earlier; "
-                                                            "nothing new)")
+    assert describe(result) == "申请 SQ-1 已撤回。"
+    assert describe(result, "en") == "Application SQ-1 withdrawn."
+    assert describe({**result, "recorded": False}, "en").endswith(
+        "(already recorded earlier; nothing new)")
     assert describe({"command": "file_agreement", "agreement": "XY-1", "filing_ref": "备-1",
-                     "recorded": True}).startswith("Agreement XY-1 filed")
+                     "recorded": True}, "en").startswith("Agreement XY-1 filed")

@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters.specs import (accounts, admission, agreements, clock, disputes, institutions,
                             money, sanctions, supervision)
+from adapters.labels import label
 from adapters.specs.spec import Spec
 
 # in the order the reference lists them
@@ -32,13 +33,13 @@ GROUPS = ("Calendar", "Institutions and people", "Applications", "Evaluation", "
 assert {s.group for s in SPECS.values()} == set(GROUPS), "every spec's group is listed"
 
 
-def describe(result: dict[str, Any]) -> str:
-    """A command's result in words a case officer understands."""
-    name = result.get("command", "")
-    spec = SPECS.get(name)
-    text = spec.say(result) if spec else Spec(name, object, "").say(result)
+def describe(result: dict[str, Any], lang: str | None = None) -> str:
+    """A command's result in words a case officer understands, in ``lang``
+    (the current language by default): its spec's sentence from the label
+    catalogue, and a word that a repeated command recorded nothing new."""
+    text = SPECS[result["command"]].say(result, lang)
     if result.get("recorded", True) is False:
-        text += " (already recorded earlier; nothing new)"
+        text += label("sentence.repeat", lang)
     return text
 
 

@@ -10,11 +10,12 @@ hash), hash it (adapters/http/credentials.py) and give the command.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field
 
 from adapters.boundary import Code, Name
+from adapters.labels import word
 from adapters.specs.spec import Spec
 from adapters.specs.types import Strict
 from domain.account import GRANTABLE_ROLES
@@ -73,36 +74,20 @@ class IssueTokenInput(Strict):
     label: Name = ""
 
 
-# --- what an administrator reads back --------------------------------------------------------
-def _add_user(r: dict[str, Any]) -> str:
-    return f"User {r['user']} added for agency {r['agency']} as {', '.join(r['roles'])}."
-
-
-def _roles(r: dict[str, Any]) -> str:
-    verb = "granted" if r["command"] == "grant_role" else "revoked"
-    return f"Role {r['role']} {verb} for {r['user']}; holds {', '.join(r['roles']) or 'none'}."
-
-
-def _province(r: dict[str, Any]) -> str:
-    return f"{r['user']} " + ("now reads the whole province." if r["reads_province"]
-                              else "reads only their own agency again.")
-
-
-def _token(r: dict[str, Any]) -> str:
-    verb = "issued" if r["command"] == "issue_token" else "revoked"
-    return f"Token {r['token_id']} {verb} for {r['user']}."
+# --- what an administrator reads back (sentence.<command> in adapters/data/labels.json) -------
+def _role(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"role": word("role", r["role"], lang)}
 
 
 SPECS = [
-    Spec("add_user", AddUser, GROUP, sentence=_add_user),
-    Spec("grant_role", UserRole, GROUP, sentence=_roles),
-    Spec("revoke_role", UserRole, GROUP, sentence=_roles),
-    Spec("grant_province_read", User, GROUP, sentence=_province),
-    Spec("revoke_province_read", User, GROUP, sentence=_province),
-    Spec("reset_password", ResetPassword, GROUP,
-         sentence=lambda r: f"Password of {r['user']} set; earlier sessions end."),
-    Spec("issue_token", IssueToken, GROUP, sentence=_token),
-    Spec("revoke_token", RevokeToken, GROUP, sentence=_token),
+    Spec("add_user", AddUser, GROUP),
+    Spec("grant_role", UserRole, GROUP, values=_role),
+    Spec("revoke_role", UserRole, GROUP, values=_role),
+    Spec("grant_province_read", User, GROUP),
+    Spec("revoke_province_read", User, GROUP),
+    Spec("reset_password", ResetPassword, GROUP),
+    Spec("issue_token", IssueToken, GROUP),
+    Spec("revoke_token", RevokeToken, GROUP),
 ]
 # the commands whose typed form differs from the recorded one
 INPUTS: dict[str, type[Strict]] = {"add_user": AddUserInput,

@@ -5,12 +5,12 @@ sentence and group are declared once here (adapters/specs/__init__.py).
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field, field_validator
 
 from adapters.boundary import Code, Day, Name, Text
-from adapters.specs.spec import items_in_words, Spec
+from adapters.specs.spec import Spec, clause, listed, worded
 from adapters.specs.types import Deduction, MaterialItem, Points, Strict
 
 
@@ -97,110 +97,65 @@ class ReleaseRehabPilot(Strict):
     reason: Text = Field(min_length=1)
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _submit_application(r: dict[str, Any]) -> str:
-    if r["missing"]:
-        prov = " (provisional: the holiday arrangement for that year is not known)" \
-            if r.get("provisional") else ""
-        text = (f"Application {r['application']} received; missing materials: "
-                f"{items_in_words(r['missing'])}. The one-time notice is due by "
-                f"{r['notice_due']}{prov} (ADM-04).")
-    else:
-        text = f"Application {r['application']} received with all five M 12 materials."
-    return text
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
+def _submit_application(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    provisional = clause("provisional", lang, r.get("provisional"))
+    return {"missing": clause("materials_missing", lang, r["missing"],
+                              missing=worded("material", r["missing"], lang),
+                              notice_due=r.get("notice_due"), provisional=provisional)
+            or clause("materials_complete", lang, True)}
 
 
-def _send_materials_notice(r: dict[str, Any]) -> str:
-    late = " LATE: it was due by " + str(r["notice_due"]) if r.get("late") else \
-        f" (due by {r['notice_due']})"
-    text = f"One-time notice {r['notice_no']} sent for {r['application']}{late}."
-    return text
+def _send_materials_notice(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"timing": clause("late_due_by", lang, r.get("late"), due=r["notice_due"])
+            or clause("due_by", lang, True, due=r["notice_due"])}
 
 
-def _supply_materials(r: dict[str, Any]) -> str:
-    text = f"Materials supplied for {r['application']}; still missing: " \
-           f"{items_in_words(r['still_missing'])}."
-    if r.get("evaluation_due"):
-        text += f" Evaluation now due by {r['evaluation_due']}."
-    return text
+def _supply_materials(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"evaluation": clause("evaluation_due", lang, r.get("evaluation_due"),
+                                 evaluation_due=r.get("evaluation_due"))}
 
 
-def _accept_application(r: dict[str, Any]) -> str:
-    text = f"Application {r['application']} accepted; the evaluation must end by " \
-           f"{r['evaluation_due']} (ADM-05)."
-    return text
+def _form_panel(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"recused": clause("recused", lang, r["recused"], count=len(r["recused"]),
+                              recused=listed(r["recused"], lang))}
 
 
-def _request_supplement(r: dict[str, Any]) -> str:
-    text = f"Supplementary materials requested for {r['application']}; the evaluation " \
-           f"clock is paused (ADM-05)."
-    return text
+def _veto(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"veto": clause("veto_failed", lang, r["veto_failed"],
+                           veto_failed=listed(r["veto_failed"], lang))}
 
 
-def _decline_application(r: dict[str, Any]) -> str:
-    text = f"Application {r['application']} not accepted (不予受理)."
-    return text
-
-
-def _withdraw_application(r: dict[str, Any]) -> str:
-    text = f"Application {r['application']} withdrawn."
-    return text
-
-
-def _exempt_from_evaluation(r: dict[str, Any]) -> str:
-    text = f"Application {r['application']} exempted from evaluation under M 16 (ADM-06)."
-    return text
-
-
-def _form_panel(r: dict[str, Any]) -> str:
-    rec = f", {len(r['recused'])} recused ({', '.join(r['recused'])})" if r["recused"] else ""
-    text = f"Evaluation {r['evaluation']} (attempt {r['attempt']}, form {r['form']}): " \
-           f"panel of {r['scoring_members']} scoring members{rec}."
-    return text
-
-
-def _record_scores(r: dict[str, Any]) -> str:
-    veto = f"; veto item(s) failed: {', '.join(r['veto_failed'])}" if r["veto_failed"] else ""
-    text = f"Scores recorded for {r['evaluation']}: total {r['total']} points{veto}."
-    return text
-
-
-def _conclude_evaluation(r: dict[str, Any]) -> str:
+def _conclude_evaluation(r: Mapping[str, Any], lang: str) -> dict[str, str]:
     if r["passed"]:
-        text = f"Evaluation {r['evaluation']} PASSED with {r['total']} points; the pass " \
-               f"is valid until {r['valid_until']}."
+        verdict = clause("evaluation_passed", lang, True, total=r["total"],
+                         valid_until=r["valid_until"])
     else:
-        why = f"veto item(s) {', '.join(r['veto_failed'])} failed" if r["veto_failed"] \
-            else f"{r['total']} points is below 90"
-        text = f"Evaluation {r['evaluation']} FAILED: {why}."
-        if r.get("reapply_from"):
-            text += f" The re-evaluation failed too: no new application until " \
-                    f"{r['reapply_from']} (EVA-05)."
-        elif r.get("reevaluation_from"):
-            text += f" A re-evaluation may be organised from {r['reevaluation_from']} " \
-                    f"(EVA-05)."
-    if r.get("overdue"):
-        text += f" The evaluation ended after its due date {r['evaluation_due']} (ADM-05)."
-    return text
-
-
-def _select_rehab_pilot(r: dict[str, Any]) -> str:
-    text = f"Agency {r['agency']} rehab pilots: {', '.join(r['rehab_pilots'])} (ADM-07)."
-    return text
+        why = clause("veto_items_failed", lang, r["veto_failed"],
+                     veto_failed=listed(r["veto_failed"], lang)) \
+            or clause("below_pass_mark", lang, True, total=r["total"])
+        verdict = clause("evaluation_failed", lang, True, why=why)
+    then = "" if r["passed"] else (
+        clause("reapply_from", lang, r.get("reapply_from"), reapply_from=r.get("reapply_from"))
+        or clause("reevaluation_from", lang, r.get("reevaluation_from"),
+                  reevaluation_from=r.get("reevaluation_from")))
+    return {"verdict": verdict, "then": then,
+            "overdue": clause("evaluation_overdue", lang, r.get("overdue"),
+                              evaluation_due=r.get("evaluation_due"))}
 
 
 SPECS = [
-    Spec("submit_application", SubmitApplication, 'Applications', sentence=_submit_application),
-    Spec("send_materials_notice", SendMaterialsNotice, 'Applications', sentence=_send_materials_notice),
-    Spec("supply_materials", SupplyMaterials, 'Applications', sentence=_supply_materials),
-    Spec("accept_application", ApplicationOnly, 'Applications', sentence=_accept_application),
-    Spec("request_supplement", RequestSupplement, 'Applications', sentence=_request_supplement),
-    Spec("decline_application", DeclineApplication, 'Applications', sentence=_decline_application),
-    Spec("withdraw_application", WithdrawApplication, 'Applications', sentence=_withdraw_application),
-    Spec("exempt_from_evaluation", ExemptFromEvaluation, 'Applications', sentence=_exempt_from_evaluation),
-    Spec("form_panel", FormPanel, 'Evaluation', sentence=_form_panel),
-    Spec("record_scores", RecordScores, 'Evaluation', sentence=_record_scores),
-    Spec("conclude_evaluation", ConcludeEvaluation, 'Evaluation', sentence=_conclude_evaluation),
-    Spec("select_rehab_pilot", SelectRehabPilot, 'Rehab pilot', sentence=_select_rehab_pilot),
+    Spec("submit_application", SubmitApplication, 'Applications', values=_submit_application),
+    Spec("send_materials_notice", SendMaterialsNotice, 'Applications', values=_send_materials_notice),
+    Spec("supply_materials", SupplyMaterials, 'Applications', values=_supply_materials),
+    Spec("accept_application", ApplicationOnly, 'Applications'),
+    Spec("request_supplement", RequestSupplement, 'Applications'),
+    Spec("decline_application", DeclineApplication, 'Applications'),
+    Spec("withdraw_application", WithdrawApplication, 'Applications'),
+    Spec("exempt_from_evaluation", ExemptFromEvaluation, 'Applications'),
+    Spec("form_panel", FormPanel, 'Evaluation', values=_form_panel),
+    Spec("record_scores", RecordScores, 'Evaluation', values=_veto),
+    Spec("conclude_evaluation", ConcludeEvaluation, 'Evaluation', values=_conclude_evaluation),
+    Spec("select_rehab_pilot", SelectRehabPilot, 'Rehab pilot'),
     Spec("release_rehab_pilot", ReleaseRehabPilot, 'Rehab pilot'),
 ]

@@ -4,12 +4,13 @@ Each command's fields, result sentence and group are declared once here
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field
 
 from adapters.boundary import Code, Day, Text
-from adapters.specs.spec import Spec
+from adapters.labels import word
+from adapters.specs.spec import Spec, clause, ground_text
 from adapters.specs.types import Party, Strict
 
 
@@ -122,74 +123,86 @@ class TerminateAgreement(Strict):
     reason: Text = ""
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _sign_agreement(r: dict[str, Any]) -> str:
-    late = " — a LATE renewal, reason recorded (AGR-01)" if r["late"] else ""
-    text = f"Agreement {r['agreement']} ({r['type']}) signed for {r['term_start']} to " \
-           f"{r['term_end']}{late}."
-    return text
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
+def _late(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"late": clause("late", lang, r.get("late"))}
 
 
-def _file_agreement(r: dict[str, Any]) -> str:
-    text = f"Agreement {r['agreement']} filed with the administrative department " \
-           f"({r['filing_ref']})."
-    return text
+def _sign_agreement(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"late": clause("late_renewal", lang, r["late"])}
 
 
-def _start_public_notice(r: dict[str, Any]) -> str:
-    text = f"Agreement {r['agreement']} publicly noticed until {r['notice_until']}; it takes " \
-           f"effect the next day if no objection is upheld (AGR-02)."
-    return text
+def _record_change(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {**_late(r, lang), "provisional": clause("provisional", lang, r.get("provisional"))}
 
 
-def _suspend_agreement(r: dict[str, Any]) -> str:
-    text = f"Agreement {r['agreement']} suspended ({r['kind']}) from {r['start']}"
-    if r.get("resume_by"):
-        text += f"; the institution must apply to resume by {r['resume_by']} or the " \
-                f"agreement ends the next day (SUS-02)"
-    elif r.get("planned_end"):
-        text += f" until {r['planned_end']}"
-    text += "."
-    if r.get("termination_obligation"):
-        text += " This is the 2nd agency-imposed suspension in the term: the agency " \
-                "must now end the agreement (TER-02, M 39(1))."
-    return text
+def _status(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"status": word("status", r["status"], lang)}
 
 
-def _resume_agreement(r: dict[str, Any]) -> str:
-    text = f"Agreement {r['agreement']} resumed."
-    return text
+def _decide_objection(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {**_status(r, lang), "decision": clause("upheld", lang, r["upheld"])
+            or clause("not_upheld", lang, True)}
 
 
-def _record_breach_finding(r: dict[str, Any]) -> str:
-    text = f"Breach finding on {r['agreement']} under {r['article']}: " \
-           f"{', '.join(r['sanctions'])}."
-    return text
+def _record_inspection(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {**_status(r, lang), "result": clause("passed", lang, r["passed"])
+            or clause("failed", lang, True)}
 
 
-def _terminate_agreement(r: dict[str, Any]) -> str:
-    text = f"Agreement {r['agreement']} ended on ground {r['ground']} ({r['article']}); " \
-           f"listed publicly{' as a breach' if r['breach'] else ''} (TER-03, TER-04)."
-    return text
+def _aftercare(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"aftercare": clause("aftercare", lang, r.get("aftercare"))}
+
+
+def _until(r: Mapping[str, Any], lang: str) -> str:
+    return clause("resume_by", lang, r.get("resume_by"), resume_by=r.get("resume_by")) \
+        or clause("planned_end", lang, r.get("planned_end"), planned_end=r.get("planned_end"))
+
+
+def _suspend_agreement(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    # the status the suspension puts the agreement in, which names its kind
+    return {"kind": word("status", f"suspended ({r['kind']})", lang), "until": _until(r, lang),
+            "obligation": clause("termination_obligation", lang,
+                                 r.get("termination_obligation"))}
+
+
+def _correct_suspension(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"until": _until(r, lang)}
+
+
+def _clause_text(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return ground_text({"ground": r["clause"]}, lang)
+
+
+def _terminate_agreement(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {**ground_text(r, lang), **_aftercare(r, lang),
+            "breach": clause("as_a_breach", lang, r["breach"])}
 
 
 SPECS = [
-    Spec("sign_agreement", SignAgreement, 'Agreements: signing and effect', sentence=_sign_agreement),
-    Spec("file_agreement", FileAgreement, 'Agreements: signing and effect', sentence=_file_agreement),
-    Spec("start_public_notice", StartPublicNotice, 'Agreements: signing and effect', sentence=_start_public_notice),
+    Spec("sign_agreement", SignAgreement, 'Agreements: signing and effect', values=_sign_agreement),
+    Spec("file_agreement", FileAgreement, 'Agreements: signing and effect'),
+    Spec("start_public_notice", StartPublicNotice, 'Agreements: signing and effect'),
     Spec("raise_objection", RaiseObjection, 'Agreements: signing and effect'),
-    Spec("decide_objection", DecideObjection, 'Agreements: signing and effect'),
-    Spec("record_change", RecordChange, 'Agreements: changes, renewal, early end'),
-    Spec("report_change", ReportChange, 'Agreements: changes, renewal, early end'),
-    Spec("apply_for_renewal", ApplyForRenewal, 'Agreements: changes, renewal, early end'),
+    Spec("decide_objection", DecideObjection, 'Agreements: signing and effect',
+         values=_decide_objection),
+    Spec("record_change", RecordChange, 'Agreements: changes, renewal, early end',
+         values=_record_change),
+    Spec("report_change", ReportChange, 'Agreements: changes, renewal, early end',
+         values=_late),
+    Spec("apply_for_renewal", ApplyForRenewal, 'Agreements: changes, renewal, early end',
+         values=_late),
     Spec("object_to_renewal", ObjectToRenewal, 'Agreements: changes, renewal, early end'),
     Spec("refuse_renewal", RefuseRenewal, 'Agreements: changes, renewal, early end'),
-    Spec("give_notice_to_end", GiveNoticeToEnd, 'Agreements: changes, renewal, early end'),
-    Spec("suspend_agreement", SuspendAgreement, 'Suspension and findings', sentence=_suspend_agreement),
-    Spec("correct_suspension", CorrectSuspension, 'Suspension and findings'),
+    Spec("give_notice_to_end", GiveNoticeToEnd, 'Agreements: changes, renewal, early end',
+         values=_aftercare),
+    Spec("suspend_agreement", SuspendAgreement, 'Suspension and findings', values=_suspend_agreement),
+    Spec("correct_suspension", CorrectSuspension, 'Suspension and findings',
+         values=_correct_suspension),
     Spec("apply_for_resumption", ApplyForResumption, 'Suspension and findings'),
-    Spec("record_inspection", RecordInspection, 'Suspension and findings'),
-    Spec("resume_agreement", AgreementOnly, 'Suspension and findings', sentence=_resume_agreement),
-    Spec("record_breach_finding", RecordBreachFinding, 'Suspension and findings', sentence=_record_breach_finding),
-    Spec("terminate_agreement", TerminateAgreement, 'Termination', sentence=_terminate_agreement),
+    Spec("record_inspection", RecordInspection, 'Suspension and findings',
+         values=_record_inspection),
+    Spec("resume_agreement", AgreementOnly, 'Suspension and findings'),
+    Spec("record_breach_finding", RecordBreachFinding, 'Suspension and findings', values=_clause_text),
+    Spec("terminate_agreement", TerminateAgreement, 'Termination', values=_terminate_agreement),
 ]

@@ -4,12 +4,13 @@ Each command's fields, result sentence and group are declared once here
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from pydantic import Field
 
 from adapters.boundary import BusinessDay
-from adapters.specs.spec import EVENT_WORDS, Spec
+from adapters.labels import label, sentence
+from adapters.specs.spec import Spec, clause
 from adapters.specs.types import Strict
 
 
@@ -20,24 +21,20 @@ class Tick(Strict):
     to: BusinessDay = Field(description="the clock never moves past the business-date horizon")
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _load_calendar_year(r: dict[str, Any]) -> str:
-    text = f"Official working-day arrangement for {r['year']} loaded " \
-           f"({r['holidays']} holidays, {r['workdays']} make-up workdays)."
-    return text
-
-
-def _tick(r: dict[str, Any]) -> str:
-    if not r["recorded"]:
-        text = f"Clock advanced to {r['to']}: nothing fell due."
-    else:
-        text = f"Clock advanced to {r['to']}; recorded: " + "; ".join(
-            f"{x['agreement']} {EVENT_WORDS.get(x['event'], x['event'])} on {x['on']}"
-            + (f" ({x['ground']})" if x.get("ground") else "") for x in r["recorded"])
-    return text
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
+def _tick(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    items = [sentence("clause.tick_item", lang, {
+        "agreement": x["agreement"], "on": x["on"],
+        "event": label(f"event.Agreement.{x['event']}", lang),
+        "ground": clause("tick_ground", lang, x.get("ground"), ground=x.get("ground"))})
+        for x in r["recorded"]]
+    what = clause("tick_recorded", lang, items,
+                  items=label("sentence.item_sep", lang).join(items)) \
+        or clause("tick_nothing", lang, True)
+    return {"what": what}
 
 
 SPECS = [
-    Spec("load_calendar_year", LoadCalendarYear, 'Calendar', sentence=_load_calendar_year),
-    Spec("tick", Tick, 'Time', sentence=_tick),
+    Spec("load_calendar_year", LoadCalendarYear, 'Calendar', ),
+    Spec("tick", Tick, 'Time', values=_tick),
 ]

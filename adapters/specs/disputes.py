@@ -34,7 +34,7 @@ class RecordDisputeOutcome(Strict):
     summary: Text = Field(min_length=1)
 
 
-# --- what a case officer reads back ---------------------------------------------
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
 
 
 SPECS = [

@@ -4,12 +4,13 @@ sentence and group are declared once here (adapters/specs/__init__.py).
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field, field_validator
 
 from adapters.boundary import Code, Day, Name, printable, Text
-from adapters.specs.spec import Spec
+from adapters.labels import word
+from adapters.specs.spec import Spec, clause, ground_text
 from adapters.specs.types import _to_domain, COUNT_MAX, Strict
 from domain.institution import ASSISTIVE_SUBTYPES, BAR_FACT_CODES, KINDS, PERSON_ROLES
 
@@ -136,38 +137,29 @@ class RecordPayeeAccount(Strict):
                                             "with spaces or hyphens")
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _register_institution(r: dict[str, Any]) -> str:
-    text = f"Registered institution {r['institution']} ({r['kind']}" + \
-           (f"/{r['subtype']}" if r.get("subtype") else "") + ")."
-    return text
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
+def _person_role(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"role": word("person_role", r["role"], lang)}
 
 
-def _list_as_dishonest(r: dict[str, Any]) -> str:
-    text = f"{r['person']} entered on the dishonesty list from {r['listed_on']}."
-    return text
+def _subtype(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"subtype": clause("subtype", lang, r.get("subtype"),
+                              subtype=word("subtype", r.get("subtype"), lang))}
 
 
-def _record_bar_fact(r: dict[str, Any]) -> str:
-    text = f"Bar fact {r['ground']} recorded for {r['institution']}."
-    return text
-
-
-def _record_payee_account(r: dict[str, Any]) -> str:
-    was = f", replacing account {r['replaces']}" if r.get("replaces") else ""
-    text = f"From {r['from']} the fund pays {r['institution']} to {r['account_name']}, " \
-           f"{r['bank']}, account {r['account_number']}{was} (PAY-06)."
-    return text
+def _record_payee_account(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"replaces": clause("replaces_account", lang, r.get("replaces"),
+                               replaces=r.get("replaces"))}
 
 
 SPECS = [
-    Spec("register_institution", RegisterInstitution, 'Institutions and people', sentence=_register_institution),
+    Spec("register_institution", RegisterInstitution, 'Institutions and people', values=_subtype),
     Spec("amend_institution", AmendInstitution, 'Institutions and people'),
-    Spec("link_person", LinkPerson, 'Institutions and people'),
-    Spec("unlink_person", UnlinkPerson, 'Institutions and people'),
-    Spec("list_as_dishonest", ListAsDishonest, 'Institutions and people', sentence=_list_as_dishonest),
+    Spec("link_person", LinkPerson, 'Institutions and people', values=_person_role),
+    Spec("unlink_person", UnlinkPerson, 'Institutions and people', values=_person_role),
+    Spec("list_as_dishonest", ListAsDishonest, 'Institutions and people'),
     Spec("delist_dishonest", DelistDishonest, 'Institutions and people'),
-    Spec("record_bar_fact", RecordBarFact, 'Institutions and people', sentence=_record_bar_fact),
-    Spec("lift_bar_fact", LiftBarFact, 'Institutions and people'),
-    Spec("record_payee_account", RecordPayeeAccount, 'Institutions and people', sentence=_record_payee_account),
+    Spec("record_bar_fact", RecordBarFact, 'Institutions and people', values=ground_text),
+    Spec("lift_bar_fact", LiftBarFact, 'Institutions and people', values=ground_text),
+    Spec("record_payee_account", RecordPayeeAccount, 'Institutions and people', values=_record_payee_account),
 ]

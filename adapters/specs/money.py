@@ -4,12 +4,13 @@ DEP. Each command's fields, result sentence and group are declared once here
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from pydantic import Field
 
 from adapters.boundary import Code, Day, Text
-from adapters.specs.spec import Spec
+from adapters.labels import word
+from adapters.specs.spec import Spec, ValuesFn, clause, listed
 from adapters.specs.types import Deduction, Fen, Month, Points, Strict
 
 
@@ -100,43 +101,44 @@ class ClearDeposit(Strict):
     ref: Code | None = Field(None, description="the bank transfer's reference for the return")
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _pay_claim(r: dict[str, Any]) -> str:
-    late = " LATE: after the 25th" if r["late"] else ""
-    text = f"{r['agreement']} {r['month']}: {r['paid']} yuan paid, {r['withheld']} yuan " \
-           f"withheld as deposit{late}."
-    return text
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
+def _late(key: str) -> ValuesFn:
+    """The result's lateness told by the catalogue's ``clause.<key>``."""
+    return lambda r, lang: {"late": clause(key, lang, r.get("late"), due_by=r.get("due_by"))}
 
 
-def _record_assessment(r: dict[str, Any]) -> str:
-    text = f"{r['agreement']} assessed for {r['year']} on form {r['form']}: {r['total']} " \
-           f"points" + (f" (veto {', '.join(r['veto_failed'])}: the year scores 0)"
-                        if r["veto_failed"] else "") + "."
-    return text
+def _explanation(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"verdict": clause("accepted", lang, r["accepted"])
+            or clause("not_accepted", lang, True)}
 
 
-def _clear_deposit(r: dict[str, Any]) -> str:
-    late = " LATE (due by " + str(r["due_by"]) + ")" if r["late"] else ""
-    text = f"{r['agreement']} {r['year']} deposit cleared on a score of {r['score']}: " \
-           f"{r['percent']}% returned = {r['returned']} yuan, {r['forfeited']} yuan " \
-           f"forfeited to the fund (DEP-01){late}."
-    return text
+def _hold(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"hold": word("hold", r["hold"], lang)}
+
+
+def _item_status(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"status": word("item_status", r["status"], lang)}
+
+
+def _record_assessment(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"veto": clause("assessment_veto", lang, r["veto_failed"],
+                           veto_failed=listed(r["veto_failed"], lang))}
 
 
 SPECS = [
-    Spec("submit_claim", SubmitClaim, 'Claims and payment'),
+    Spec("submit_claim", SubmitClaim, 'Claims and payment', values=_late("late")),
     Spec("correct_claim_item", CorrectClaimItem, 'Claims and payment'),
     Spec("draw_sample", DrawSample, 'Claims and payment'),
     Spec("review_sampled_item", ReviewSampledItem, 'Claims and payment'),
     Spec("query_claim_item", QueryClaimItem, 'Claims and payment'),
-    Spec("record_explanation", RecordExplanation, 'Claims and payment'),
+    Spec("record_explanation", RecordExplanation, 'Claims and payment', values=_explanation),
     Spec("refuse_unexplained_item", ClaimItemRef, 'Claims and payment'),
-    Spec("hold_claim_item", HoldClaimItem, 'Claims and payment'),
-    Spec("release_claim_item", ReleaseClaimItem, 'Claims and payment'),
+    Spec("hold_claim_item", HoldClaimItem, 'Claims and payment', values=_hold),
+    Spec("release_claim_item", ReleaseClaimItem, 'Claims and payment', values=_item_status),
     Spec("approve_claim", ClaimRef, 'Claims and payment'),
-    Spec("pay_claim", PayClaim, 'Claims and payment', sentence=_pay_claim),
+    Spec("pay_claim", PayClaim, 'Claims and payment', values=_late("paid_late")),
     Spec("order_recovery", OrderRecovery, 'Recovery, assessment and deposit'),
     Spec("record_recovery", RecordRecovery, 'Recovery, assessment and deposit'),
-    Spec("record_assessment", RecordAssessment, 'Recovery, assessment and deposit', sentence=_record_assessment),
-    Spec("clear_deposit", ClearDeposit, 'Recovery, assessment and deposit', sentence=_clear_deposit),
+    Spec("record_assessment", RecordAssessment, 'Recovery, assessment and deposit', values=_record_assessment),
+    Spec("clear_deposit", ClearDeposit, 'Recovery, assessment and deposit', values=_late("cleared_late")),
 ]

@@ -3,8 +3,6 @@ are declared once here (adapters/specs/__init__.py).
 """
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import Field
 
 from adapters.boundary import Code, Name, Text
@@ -32,21 +30,11 @@ class ReportBarToRegulator(Strict):
     report_ref: Code
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _propose_practitioner_bar(r: dict[str, Any]) -> str:
-    text = f"Bar {r['bar']} on {r['person']} for {r['years']} year(s) proposed; it takes " \
-           f"effect only with the administrative department's approval (SAN-01)."
-    return text
-
-
-def _approve_practitioner_bar(r: dict[str, Any]) -> str:
-    text = f"Bar {r['bar']} on {r['person']} approved: barred from {r['from']} to " \
-           f"{r['until']}."
-    return text
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
 
 
 SPECS = [
-    Spec("propose_practitioner_bar", ProposePractitionerBar, 'Practitioner bars', sentence=_propose_practitioner_bar),
-    Spec("approve_practitioner_bar", ApprovePractitionerBar, 'Practitioner bars', sentence=_approve_practitioner_bar),
+    Spec("propose_practitioner_bar", ProposePractitionerBar, 'Practitioner bars'),
+    Spec("approve_practitioner_bar", ApprovePractitionerBar, 'Practitioner bars'),
     Spec("report_bar_to_regulator", ReportBarToRegulator, 'Practitioner bars'),
 ]

@@ -7,12 +7,13 @@ reference's story has a drawn target to set aside).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import BeforeValidator, Field
 
 from adapters.boundary import Code, Day, Name, Text
-from adapters.specs.spec import Spec
+from adapters.labels import word
+from adapters.specs.spec import Spec, clause, listed
 from adapters.specs.types import Fen, Strict
 from domain.screening import RULES as SCREENING_RULES
 
@@ -133,40 +134,27 @@ class PublishDraw(Strict):
     seed_instant: Instant
 
 
-# --- what a case officer reads back ---------------------------------------------
-def _receive_lead(r: dict[str, Any]) -> str:
-    return f"Lead {r['lead']} ({r['source']}) on {r['institution']} recorded (SUP-01)."
+# --- what a case officer reads back (sentence.<command> in adapters/data/labels.json) ---------
+def _record_case_explanation(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"timing": clause("explained_late", lang, r["late"])
+            or clause("explained_in_time", lang, True)}
 
 
-def _open_case(r: dict[str, Any]) -> str:
-    return f"Case {r['case']} opened on {r['institution']} with lead(s) " \
-           f"{', '.join(r['leads'])} (SUP-04)."
+def _close_case(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    # each outcome is "<kind> <subject> <ref>" (domain/service/supervision.py)
+    outcomes = [" ".join([word("outcome_kind", kind, lang), *rest])
+                for kind, *rest in (o.split(" ") for o in r["outcomes"])]
+    return {"led": clause("case_led_to", lang, outcomes, outcomes=listed(outcomes, lang))}
 
 
-def _request_explanation(r: dict[str, Any]) -> str:
-    return f"Case {r['case']}: the institution explains request {r['request']} by " \
-           f"{r['explain_by']} (SUP-05, 5 working days)."
-
-
-def _record_case_explanation(r: dict[str, Any]) -> str:
-    return f"Case {r['case']}: explanation for {r['request']} recorded" + \
-           (", late (SUP-05)." if r["late"] else ", in time.")
-
-
-def _close_case(r: dict[str, Any]) -> str:
-    led = f"; it led to {', '.join(r['outcomes'])}" if r["outcomes"] else ""
-    return f"Case {r['case']} closed as {r['conclusion']}{led}."
-
-
-def _run_screening(r: dict[str, Any]) -> str:
+def _run_screening(r: Mapping[str, Any], lang: str) -> dict[str, str]:
     new = r["new_leads"]
-    return f"Screening raised {r['alerts']} alert(s); {len(new)} new lead(s)" + \
-           (f": {', '.join(new)}" if new else "") + " (SUP-06)."
+    return {"count": len(new), "leads": clause("new_leads", lang, new,
+                                               new_leads=listed(new, lang))}
 
 
-def _publish_draw(r: dict[str, Any]) -> str:
-    return f"Draw {r['draw']} published: {', '.join(r['targets'])} drawn of " \
-           f"{r['population']} institution(s), seed {r['seed']}... (SUP-07)."
+def _step(r: Mapping[str, Any], lang: str) -> dict[str, str]:
+    return {"step": word("case_step", r["step"], lang)}
 
 
 LEADS = "Leads and cases"
@@ -175,16 +163,16 @@ SPECS = [
     Spec("add_expert", AddExpert, DRAW),
     Spec("declare_expert_conflict", DeclareExpertConflict, DRAW),
     Spec("remove_expert", RemoveExpert, DRAW),
-    Spec("run_screening", RunScreening, DRAW, sentence=_run_screening),
-    Spec("publish_draw", PublishDraw, DRAW, sentence=_publish_draw),
-    Spec("receive_lead", ReceiveLead, LEADS, sentence=_receive_lead),
+    Spec("run_screening", RunScreening, DRAW, values=_run_screening),
+    Spec("publish_draw", PublishDraw, DRAW),
+    Spec("receive_lead", ReceiveLead, LEADS),
     Spec("set_lead_aside", SetLeadAside, LEADS),
-    Spec("open_case", OpenCase, LEADS, sentence=_open_case),
+    Spec("open_case", OpenCase, LEADS),
     Spec("add_lead_to_case", AddLeadToCase, LEADS),
     Spec("assign_case", AssignCase, LEADS),
-    Spec("record_case_step", RecordCaseStep, LEADS),
-    Spec("request_explanation", RequestExplanation, LEADS, sentence=_request_explanation),
+    Spec("record_case_step", RecordCaseStep, LEADS, values=_step),
+    Spec("request_explanation", RequestExplanation, LEADS),
     Spec("record_case_explanation", RecordCaseExplanation, LEADS,
-         sentence=_record_case_explanation),
-    Spec("close_case", CloseCase, LEADS, sentence=_close_case),
+         values=_record_case_explanation),
+    Spec("close_case", CloseCase, LEADS, values=_close_case),
 ]
