@@ -29,6 +29,8 @@ from eventsourcing_sqlalchemy.recorders import (SQLAlchemyAggregateRecorder,
                                                 SQLAlchemyApplicationRecorder)
 from sqlalchemy.orm import Session
 
+from adapters import due_table
+
 TOPIC = "adapters.persistence:LedgerFactory"
 
 
@@ -151,7 +153,54 @@ class DriverSelectAggregateRecorder(DriverSelect, SQLAlchemyAggregateRecorder):
 
 class BulkApplicationRecorder(DriverSelect, SQLAlchemyApplicationRecorder):
     """Inserts a batch of stored events through the driver, in one go, and
-    reads one aggregate's events through it (``DriverSelect``)."""
+    reads one aggregate's events through it (``DriverSelect``). Keeps the
+    clock's due table in the same write (adapters/due_table.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.due_tables = due_table.tables(self.events_table_name, self.schema_name)
+        self._due_sql: due_table.Sql | None = None    # set once the tables exist
+
+    def create_table(self) -> None:
+        super().create_table()
+        engine = self.datastore.engine
+        if engine is not None and engine.dialect.name in ("sqlite", "postgresql") and \
+                due_table.create(engine, *self.due_tables):
+            self._due_sql = due_table.Sql(engine, *self.due_tables,
+                                          self.events_record_cls.__table__)  # type: ignore
+
+    def due_by(self, registry_id: UUID, day: str, calendar_version: int) -> list[str] | None:
+        """The agreements a tick to ``day`` must visit, from the due table;
+        None when the table does not follow the registry's latest version
+        (then the registry answers) or cannot be read here."""
+        sql = self._due_sql
+        if sql is None or transactions.get(None) is not None:
+            return None
+        queries = due_table.due_by_queries(sql, registry_id, day, calendar_version)
+        engine = self.datastore.engine
+        (table_version,), = self._read(engine, queries[:1])
+        (log_version,), = self._read(engine, queries[1:2])
+        if table_version is None or table_version != log_version:
+            return None
+        return [row[0] for row in self._read(engine, queries[2:])]
+
+    def rebuild_due(self, registry_id: UUID, version: int,
+                    rows: list[tuple[str, int, str | None, int | None, int]]) -> bool:
+        """Put the due table back from the registry at ``version``
+        (due_table.rebuild); False when it could not be, harmlessly."""
+        sql, engine = self._due_sql, self.datastore.engine
+        if sql is None or engine is None or transactions.get(None) is not None:
+            return False
+        raw = engine.raw_connection()
+        try:
+            done = due_table.rebuild(raw.dbapi_connection, sql, registry_id, version, rows)
+            (raw.commit if done else raw.rollback)()
+            return done
+        except engine.dialect.dbapi.Error:  # type: ignore[union-attr]
+            raw.rollback()     # a writer got the lock first (SQLite): the next tick retries
+            return False
+        finally:
+            raw.close()
 
     def _insert_stored_events(self, session: Session, stored_events: Sequence[StoredEvent],
                               **kwargs: Any) -> Sequence[int]:
@@ -173,6 +222,13 @@ class BulkApplicationRecorder(DriverSelect, SQLAlchemyApplicationRecorder):
             # the same (aggregate, version) twice: eventsourcing's optimistic
             # concurrency error, as the library's own recorder raises it
             raise IntegrityError(e) from e
+        changes = kwargs.get("due_changes")
+        if changes is not None and self._due_sql is not None:
+            cursor = dbapi.cursor()
+            try:
+                due_table.apply(cursor, self._due_sql, changes)
+            finally:
+                cursor.close()
         self._notify_channel(session)
         return ids
 

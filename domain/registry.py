@@ -1,10 +1,13 @@
 """The list of agreements, so that time passing (``tick``) can visit each one,
 and the clock's index: for each live agreement, the first day something can
 fall due for it (``agreement_clock.next_due_on``), so that a tick visits only
-the agreements with something due by its date."""
+the agreements with something due by its date. A store may keep a copy of
+the index as a table, written with the registry's events (``due_changes``),
+which a tick asks instead of loading the registry (adapters/due_table.py)."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from eventsourcing.domain import event
 
@@ -106,3 +109,46 @@ class Registry(LedgerAggregate):
         index = self.__dict__.setdefault("_due_on", {})
         for number, iso in dates.items():
             index[number] = [iso, calendar_version]
+
+    # --- the due table (adapters/due_table.py): a copy of the index a tick queries --
+    def due_rows(self) -> list[tuple[str, int, str | None, int | None, int]]:
+        """The index as rows, one per listed agreement in listing order:
+        (number, order, day to visit from ('' when not noted: any day), the
+        calendar version it was noted with, ended)."""
+        ended, seen = set(self.ended), set()
+        rows: list[tuple[str, int, str | None, int | None, int]] = []
+        for order, number in enumerate(self.agreements):
+            if number in seen:
+                continue
+            seen.add(number)
+            noted = self.due_on.get(number)
+            if number in ended:
+                rows.append((number, order, None, None, 1))
+            elif noted is None:
+                rows.append((number, order, "", None, 0))
+            else:
+                rows.append((number, order, noted[0], noted[1], 0))
+        return rows
+
+
+def due_changes(events: list[Any]) -> tuple[int, int, list[tuple[Any, ...]]] | None:
+    """What the registry's events among these change in the due table: (the
+    first and last registry version written, the changes in order); None
+    when the write holds no registry event. Listing order is the listing
+    event's version: later than the order of any row put back from the
+    aggregate (``due_rows``: an index into a list no longer than the version)."""
+    mine = [e for e in events if e.originator_id == Registry.ID]
+    if not mine:
+        return None
+    ops: list[tuple[Any, ...]] = []
+    for e in mine:
+        if isinstance(e, Registry.AgreementListed):
+            ops.append(("listed", e.number, e.originator_version))
+        elif isinstance(e, Registry.AgreementRetired):
+            ops.append(("retired", e.number))
+        elif isinstance(e, Registry.AgreementReinstated):
+            ops.append(("reinstated", e.number))
+        elif isinstance(e, Registry.DueDatesNoted):
+            ops.extend(("noted", number, iso, e.calendar_version)
+                       for number, iso in e.dates.items())
+    return mine[0].originator_version, mine[-1].originator_version, ops

@@ -51,23 +51,32 @@ class ClockCommands(LedgerCore):
         stamped role ``system`` whoever lets time pass, since the consequence
         is the measures', not the officer's; the user and the tick's id stay.
 
-        Only the agreements the registry's index says have something due by
-        ``to`` are loaded (or that it knows nothing of yet: those are noted
-        now), so a day with nothing due costs the same at 10 or 10,000 live
-        agreements. An agreement another writer changed meanwhile is loaded
-        again and brought up to date again; a second tick at the same time
-        finds what the first recorded and records nothing twice."""
-        try:
-            view: Registry = self.repository.get(Registry.ID, deepcopy_from_cache=False)
-        except AggregateNotFoundError:
-            return {"command": "tick", "to": to.isoformat(), "recorded": []}
+        Only the agreements with something due by ``to`` are loaded (or that
+        the index knows nothing of yet: those are noted now). The store's due
+        table answers which (``due_by``: an index range, adapters/due_table.py),
+        so a day with nothing due reads neither the registry nor any agreement
+        and costs the same at 10 or 10,000 live agreements. Where the table
+        cannot answer (a unit of work holding writes it has not seen, a store
+        without one, or one behind the log) the registry's own index does,
+        and the table is put back from it. An agreement another writer
+        changed meanwhile is loaded again and brought up to date again; a
+        second tick at the same time finds what the first recorded and records
+        nothing twice."""
+        cal, cal_version = self.calendar_and_version()
+        view: Registry | None = None
+        visits = self._due_from_table(to, cal_version)
+        if visits is None:
+            try:
+                view = self.repository.get(Registry.ID, deepcopy_from_cache=False)
+            except AggregateNotFoundError:
+                return {"command": "tick", "to": to.isoformat(), "recorded": []}
+            visits = [n for n in view.live if view.needs_visit(n, to, cal_version)]
         envelope = Envelope(user=ctx.user, role="system", command_id=ctx.command_id,
                             document="")
-        cal, cal_version = self.calendar_and_version()
         recorded: list[dict[str, Any]] = []
         due: dict[str, date | None] = {}
         ended: list[str] = []
-        for number in [n for n in view.live if view.needs_visit(n, to, cal_version)]:
+        for number in visits:
             if number in due and (due[number] is None or due[number] > to):
                 continue      # brought up to date already, as a renewal's predecessor
             visited, saved = self._tick_one(number, to, envelope, cal, recorded)
@@ -75,8 +84,33 @@ class ClockCommands(LedgerCore):
                 due[ag.number] = next_due_on(ag, cal)
                 if saved and ag.is_ended:
                     ended.append(ag.number)
-        self._note_tick(due, ended, cal_version, to, envelope)
+        if due or ended:
+            self._note_tick(due, ended, cal_version, to, envelope)
+        if view is not None:
+            self._put_due_table_back()
         return {"command": "tick", "to": to.isoformat(), "recorded": recorded}
+
+    def _due_from_table(self, to: date, cal_version: int) -> list[str] | None:
+        """The agreements the store's due table says a tick to ``to`` must
+        visit, in the registry's order; None when it cannot say: no table
+        (the in-memory store), a table behind the log, or a unit of work open
+        (its writes are not in the table yet)."""
+        due_by = getattr(self.recorder, "due_by", None)
+        if due_by is None or self.repository.unit is not None:  # type: ignore[attr-defined]
+            return None
+        return due_by(Registry.ID, to.isoformat(), cal_version)
+
+    def _put_due_table_back(self) -> None:
+        """After a tick the registry answered: the due table made equal to the
+        registry's index again, so that the next tick can ask the table."""
+        rebuild = getattr(self.recorder, "rebuild_due", None)
+        if rebuild is None or self.repository.unit is not None:  # type: ignore[attr-defined]
+            return
+        try:
+            registry: Registry = self.repository.get(Registry.ID, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return
+        rebuild(Registry.ID, registry.version, registry.due_rows())
 
     def _tick_one(self, number: str, to: date, envelope: Envelope, cal: WorkingCalendar,
                   recorded: list[dict[str, Any]]) -> tuple[list[Agreement], bool]:

@@ -26,7 +26,7 @@ from domain.evaluation import Evaluation
 from domain.institution import Institution
 from domain.person import Person
 from domain.reconciliation import StatementImport
-from domain.registry import Registry
+from domain.registry import Registry, due_changes
 from domain.service.unit_of_work import MustRunAlone, UnitOfWork
 from domain.service.values import require_value_transcodings
 
@@ -129,6 +129,15 @@ class LedgerCore(Application):
             return super().save(*objs, **kwargs)
         unit.stage(objs)
         return []
+
+    def _record(self, processing: Any) -> Any:
+        """The library's record, told what the registry's events in it change
+        in the clock's due table, which a store that keeps one writes in the
+        same transaction (adapters/due_table.py; other stores ignore it)."""
+        changes = due_changes(processing.events)
+        if changes is not None:
+            processing.saved_kwargs["due_changes"] = changes
+        return super()._record(processing)
 
     # --- finding aggregates by business key ----------------------------------------
     def _find(self, cls: type[A], key: str, what: str) -> A | None:
