@@ -125,12 +125,12 @@ def apply(cursor: Any, sql: Sql, changes: tuple[int, int, list[tuple[Any, ...]]]
 
 def due_by_queries(sql: Sql, registry_id: UUID, day: str, calendar_version: int
                    ) -> list[tuple[str, Sequence[Any]]]:
-    """The table's registry version, the log's, and the agreements a tick to
-    ``day`` must visit, in the registry's order: an index range, never a
-    scan of the live list."""
+    """Two queries: one row (the registry version the table follows, the
+    log's latest), then the agreements a tick to ``day`` must visit, in the
+    registry's order: an index range, never a scan of the live list."""
     return [
-        (f"SELECT registry_version FROM {sql.version} WHERE id = 1", ()),
-        (sql.registry_max(), (sql.key(registry_id),)),
+        (f"SELECT (SELECT registry_version FROM {sql.version} WHERE id = 1), "
+         f"({sql.registry_max()})", (sql.key(registry_id),)),
         (sql.q(f"SELECT number FROM {sql.due} WHERE ended = 0 AND (visit_on <= ? OR "
                "calendar_version < ? OR calendar_version > ?) ORDER BY listed"),
          (day, calendar_version, calendar_version)),

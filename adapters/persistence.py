@@ -177,12 +177,12 @@ class BulkApplicationRecorder(DriverSelect, SQLAlchemyApplicationRecorder):
         if sql is None or transactions.get(None) is not None:
             return None
         queries = due_table.due_by_queries(sql, registry_id, day, calendar_version)
-        engine = self.datastore.engine
-        (table_version,), = self._read(engine, queries[:1])
-        (log_version,), = self._read(engine, queries[1:2])
+        # one connection; a registry written between the two queries is a
+        # later state of the same table, as a tick begun a moment later reads
+        (table_version, log_version), *rows = self._read(self.datastore.engine, queries)
         if table_version is None or table_version != log_version:
             return None
-        return [row[0] for row in self._read(engine, queries[2:])]
+        return [row[0] for row in rows]
 
     def rebuild_due(self, registry_id: UUID, version: int,
                     rows: list[tuple[str, int, str | None, int | None, int]]) -> bool:
