@@ -27,16 +27,17 @@ def Text(n: int = 64) -> Any:
 FILTERS = ("from", "to", "type", "user", "role")
 
 
-async def timeline_rows(request: Request, kind: str, key: str, f: dict[str, str]
-                        ) -> dict[str, Any]:
-    """The history API's answer, narrowed by user and role (which it does not take)."""
+async def timeline_rows(request: Request, kind: str, key: str, f: dict[str, str], *,
+                        every: bool = False) -> dict[str, Any]:
+    """The history API's answer: the page the URL's offset names (every row
+    for a download), with its total and the next page's offset."""
     found = await ask(questions.history, request, **{kind: key},
                       date_from=f.get("from") or None, date_to=f.get("to") or None,
-                      type=[f["type"]] if f.get("type") else [])
-    rows = [r for r in found["rows"]
-            if (not f.get("user") or r["user"] == f["user"])
-            and (not f.get("role") or r["role"] == f["role"])]
-    return {**found, "rows": rows}
+                      type=[f["type"]] if f.get("type") else [],
+                      user=[f["user"]] if f.get("user") else [],
+                      role=[f["role"]] if f.get("role") else [],
+                      limit="0" if every else None, offset=None if every else f.get("offset"))
+    return found
 
 
 def timeline_section(ctx: Ctx, kind: str, key: str, found: dict[str, Any],
@@ -63,7 +64,7 @@ def timeline_section(ctx: Ctx, kind: str, key: str, found: dict[str, Any],
             f'<label>{h(label("column.role", ctx.lang))} <select name="role">'
             f'<option value="">{h(ctx.t("any"))}</option>{role_options}</select></label>'
             f'<button type="submit" id="filter-go">{h(ctx.t("filter"))}</button></form>')
-    query = ctx.keep(**{k: f.get(k) for k in FILTERS}, kind=kind, key=key)
+    query = ctx.keep(**{k: f.get(k) for k in FILTERS}, kind=kind, key=key, offset=None)
     exports = (f'<p class="exports no-print">{h(ctx.t("export"))}: '
                f'<a href="{PREFIX}/export/timeline.csv{h(query)}" id="export-csv">CSV</a> · '
                f'<a href="{PREFIX}/export/timeline.xlsx{h(query)}" id="export-xlsx">xlsx</a>'
@@ -71,17 +72,40 @@ def timeline_section(ctx: Ctx, kind: str, key: str, found: dict[str, Any],
                f'{h(ctx.t("case_file"))}</a></p>')
     rows = found["rows"]
     return (f'<section aria-labelledby="h-timeline"><h2 id="h-timeline">'
-            f'{h(ctx.t("timeline"))} ({len(rows)})</h2>{form}{exports}'
+            f'{h(ctx.t("timeline"))} ({found.get("total", len(rows))})</h2>{form}{exports}'
             + table(views.TIMELINE, rows, ctx.lang, links=_event_links(ctx), css="timeline")
-            + '</section>')
+            + pager(ctx, found) + '</section>')
+
+
+def pager(ctx: Ctx, found: dict[str, Any]) -> str:
+    """Which rows of how many the table shows, and links to the pages
+    before and after (the page's own URL, its offset moved)."""
+    from adapters.paging import Window
+    rows, total = found["rows"], found.get("total", len(found["rows"]))
+    window = Window(found.get("offset") or 0, found.get("limit"), total, len(rows))
+    if window.limit is None or (window.offset == 0 and window.next_offset is None):
+        return ""
+    links = []
+    for rel, offset in (("prev", window.previous_offset), ("next", window.next_offset)):
+        if offset is not None:   # the first page's link drops the offset
+            words = label("paging.previous" if rel == "prev" else "paging.next", ctx.lang)
+            href = ctx.keep(offset=offset or None)
+            links.append(f'<a rel="{rel}" id="page-{rel}" href="{h(href)}">{h(words)}</a>')
+    shown = (label("paging.range", ctx.lang, first=window.offset + 1,
+                   last=window.offset + window.shown, total=total) if rows else
+             label("paging.past_end", ctx.lang, offset=window.offset, total=total))
+    return (f'<nav class="pager no-print" aria-label="{h(label("paging.pages", ctx.lang))}">'
+            f'<span class="page-range">{h(shown)}</span> {" · ".join(links)}</nav>')
 
 
 def timeline_filters(date_from: Optional[str] = Query(None, alias="from", max_length=10),
                      to: Optional[str] = Text(10), type: Optional[str] = Text(80),
-                     user: Optional[str] = Text(), role: Optional[str] = Text(32)
-                     ) -> dict[str, str]:
-    """The timeline's filters from the URL (a dependency of each page that shows one)."""
-    given = {"from": date_from, "to": to, "type": type, "user": user, "role": role}
+                     user: Optional[str] = Text(), role: Optional[str] = Text(32),
+                     offset: Optional[str] = Text(12)) -> dict[str, str]:
+    """The timeline's filters and page from the URL (a dependency of each
+    page that shows one)."""
+    given = {"from": date_from, "to": to, "type": type, "user": user, "role": role,
+             "offset": offset}
     return {k: v for k, v in given.items() if v}
 
 
@@ -296,7 +320,7 @@ async def export_timeline(request: Request, fmt: str, kind: str = Query(..., max
         from domain.errors import InvalidCommand
         if kind not in ("institution", "agreement", "person"):
             raise InvalidCommand("kind: institution, agreement or person", field="kind")
-        found = await timeline_rows(request, kind, key, f)
+        found = await timeline_rows(request, kind, key, f, every=True)
         return download(ctx, fmt, found["rows"], views.TIMELINE, f"timeline-{kind}-{key}",
                         question=f"history --{kind} {key}")
     return await show(request, build)

@@ -303,7 +303,17 @@ async def history(request: Request, institution: Optional[str] = Code(),
                   agreement: Optional[str] = Code(), person: Optional[str] = Code(),
                   date_from: Optional[str] = Query(None, alias="from", max_length=10),
                   date_to: Optional[str] = Query(None, alias="to", max_length=10),
-                  type: list[str] = Query([], max_length=20)) -> dict[str, Any]:
+                  type: list[str] = Query([], max_length=20),
+                  user: list[str] = Query([], max_length=20,
+                                          description="only events recorded by this user"),
+                  role: list[str] = Query([], max_length=20,
+                                          description="only events recorded in this role"),
+                  limit: Optional[str] = Query(None, max_length=12, description=(
+                      "rows a page, oldest first: 50 unless given, at most 1000; 0 gives "
+                      "every row")),
+                  offset: Optional[str] = Query(None, max_length=12, description=(
+                      "rows to skip: the answer's next_offset is the next page's"))
+                  ) -> dict[str, Any]:
     who = await bounded(lambda: principal(request))
     given = [(k, v) for k, v in (("institution", institution), ("agreement", agreement),
                                  ("person", person)) if v]
@@ -311,21 +321,49 @@ async def history(request: Request, institution: Optional[str] = Code(),
         raise InvalidCommand("give exactly one of institution, agreement, person",
                              remedy="e.g. /history?agreement=XY-JZ-2025-101")
     start, end = _day(date_from, "from"), _day(date_to, "to")
+    size, skip = _page(limit, offset)
 
     def work() -> dict[str, Any]:
-        from adapters.timeline import timeline
+        from adapters.paging import Window
+        from adapters.readmodels.subjects import timeline_page
         subject = _subject(request, who, *given[0])
         service = request.app.state.service
         try:
             with service.read_models_turn():   # the timeline catches the read models up
-                tl = timeline(service.ledger, subject, date_from=start, date_to=end,
-                              types=[t[:80] for t in type])
+                tl = timeline_page(service.ledger, subject, date_from=start, date_to=end,
+                                   types=[t[:80] for t in type], users=[u[:64] for u in user],
+                                   roles=[r[:32] for r in role], limit=size, offset=skip)
         except LookupError as e:
             raise NotFound(str(e).strip("'\""), remedy="check the code or number") from None
         position = max((r.notification_id for r in tl.rows), default=0)
+        window = Window(skip, size, tl.total, len(tl.rows))
+        following = window.next_offset
         return answer(position, subject=str(subject), linked_institutions=tl.linked,
-                      rows=[r.as_dict() for r in tl.rows])
+                      **window.as_dict(), next=None if following is None else _next_page(
+                          request, following, size), rows=[r.as_dict() for r in tl.rows])
     return await bounded(work)
+
+
+def _page(limit: Optional[str], offset: Optional[str]) -> tuple[Optional[int], int]:
+    """(rows a page or None for every row, rows to skip) from the query; a
+    number that cannot be is refused (422) in the catalogue's words."""
+    from adapters.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, number
+    try:
+        size = number("limit", limit, DEFAULT_LIMIT, MAX_LIMIT)
+    except ValueError as e:
+        raise InvalidCommand(str(e), field="limit", remedy=f"e.g. limit={DEFAULT_LIMIT}") \
+            from None
+    try:
+        skip = number("offset", offset, 0, MAX_OFFSET)
+    except ValueError as e:
+        raise InvalidCommand(str(e), field="offset", remedy="e.g. offset=50") from None
+    return (size or None), (skip if size else 0)
+
+
+def _next_page(request: Request, offset: int, limit: Optional[int]) -> str:
+    """The path and query of the next page (this one's, the offset moved on)."""
+    url = request.url.include_query_params(offset=offset, limit=limit)
+    return f"{url.path}?{url.query}"
 
 
 @router.get("/casefile/{kind}/{key}", summary="A signed case file of a subject (verifies "
