@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_http_server import served  # noqa: F401 - the fixture
+from tests import test_http_server
 
 pytestmark = pytest.mark.store
+served = test_http_server.served   # the fixture: a seeded store served over HTTP
 
 
-def test_aud04_the_history_route_pages_with_the_total_and_the_next_link(served):  # noqa: F811
+def test_aud04_the_history_route_pages_with_the_total_and_the_next_link(served):
     server, tokens = served
     with server.client(tokens["guo.admin"]) as c:
         answered = c.get("/history", params={"institution": "TY-H001", "limit": "0"})
