@@ -18,7 +18,7 @@ import pytest
 from domain.calendar import WorkingCalendar
 from domain.errors import InvalidCommand, NotFound, RuleViolation
 from domain.suspension import (check_inspection, check_resume, check_resumption_application,
-                               corrected, correction_of, disciplinary_months)
+                               corrected, correction_of, disciplinary_months, plan)
 
 CAL = WorkingCalendar()
 AG = "XY-2025-001"
@@ -48,7 +48,7 @@ def suspension(kind, **kw):
     return {**s, **kw}
 
 
-# --- SUS-02, SUS-04: applying to resume -----------------------------------------------------------
+# --- SUS-02, SUS-04: applying to resume -------------------------------------------------------
 def test_sus02_a_voluntary_suspension_is_applied_to_resume_up_to_its_180th_day_not_after():
     assert edge(check_resumption_application, suspension("voluntary"), date(2025, 8, 28),
                 date(2025, 8, 29), AG) == (
@@ -78,7 +78,7 @@ def test_sus02_resumption_is_applied_for_once_and_only_while_suspended():
         "RuleViolation", "SUS-02", f"agreement {AG} is not suspended", "nothing to resume")
 
 
-# --- SUS-04: the on-site inspection ---------------------------------------------------------------
+# --- SUS-04: the on-site inspection -----------------------------------------------------------
 def test_sus04_an_inspection_is_dated_from_the_later_of_the_application_and_the_periods_end():
     applied = suspension("disciplinary", resumption_applied_on=date(2025, 7, 15))
     assert edge(check_inspection, applied, date(2025, 7, 15), date(2025, 7, 14)) == (
@@ -134,7 +134,7 @@ def test_sus01_sus02_sus04_what_the_agency_may_not_resume_directly():
     assert check_resume(applied, date(2025, 4, 1), AG) is None
 
 
-# --- AUD-01, SUS-01: which suspension a correction names, and when it may start --------------------
+# --- AUD-01, SUS-01: which suspension a correction names, and when it may start ---------------
 def correct_which(suspensions, **kw):
     args = dict(corrects="cmd-7", start=date(2025, 3, 3), reason="录入错误",
                 took_effect_on=date(2024, 12, 28), number=AG)
@@ -168,7 +168,7 @@ def test_sus01_a_corrected_start_lies_from_the_agreements_first_day_to_the_day_b
         "mandatory"     # not resumed: any later start
 
 
-# --- AUD-01 with SUS-02, SUS-04, CAL-05, CAL-06: a suspension counted again -----------------------
+# --- AUD-01 with SUS-02, SUS-04, CAL-05, CAL-06: a suspension counted again -------------------
 def test_aud01_a_voluntary_suspension_moved_two_days_keeps_its_days_and_counts_its_180_again():
     s = suspension("voluntary")
     # day 180 from 3 March is Saturday 30 August: the day to apply moves to Monday 1 September
@@ -224,9 +224,63 @@ def test_sus04_months_correct_only_a_disciplinary_suspension(kind):
         "leave months out")
 
 
-# --- SUS-04: months read back only from 3 to 6 ------------------------------------------------------
+# --- SUS-04: months read back only from 3 to 6 ------------------------------------------------
 @pytest.mark.parametrize("last_day", [date(2025, 3, 10), date(2025, 3, 9), date(2025, 5, 10),
                                       date(2025, 10, 10), date(2025, 10, 9)])
 def test_sus04_no_count_below_3_or_above_6_months_is_read_back(last_day):
     # 0 months (the start itself), 2 months and 7 months from 10 March: none fits
     assert disciplinary_months(date(2025, 3, 10), last_day) is None
+
+
+# --- SUS-02, SUS-03, SUS-04, SUS-06: planning a new suspension, each refusal whole ------------
+def planned(kind, **kw):
+    args = dict(kind=kind, ground_code="", start=date(2025, 3, 1), requested_on=None,
+                planned_days=None, months=None, notice_no="", calendar=CAL)
+    return plan(**{**args, **kw})
+
+
+def test_sus02_cal06_a_voluntary_plan_gives_its_day_to_apply_and_whether_it_is_provisional():
+    assert planned("voluntary", requested_on=date(2025, 2, 20), planned_days=90) == {
+        "ground_code": "M37", "planned_end": date(2025, 5, 30), "resume_by": date(2025, 8, 28),
+        "provisional": False}
+    # from 1 September 2026 the 180th day is 28 February 2027, a year not yet arranged
+    assert planned("voluntary", start=date(2026, 9, 1), requested_on=date(2026, 8, 20)) == {
+        "ground_code": "M37", "planned_end": date(2027, 2, 28), "resume_by": date(2027, 3, 1),
+        "provisional": True}
+
+
+def test_sus03_sus04_a_mandatory_suspension_has_no_last_day_and_a_disciplinary_one_its_months():
+    assert planned("mandatory", ground_code="M38-4") == {
+        "ground_code": "M38-4", "planned_end": None, "resume_by": None, "provisional": False}
+    assert planned("disciplinary", ground_code="M38-1", months=3, notice_no="暂停-1") == {
+        "ground_code": "M38-1", "planned_end": date(2025, 6, 1), "resume_by": None,
+        "provisional": False}
+
+
+@pytest.mark.parametrize("kind, given, refused", [
+    ("sleepy", {}, ("InvalidCommand", "SUS-03", "unknown suspension kind 'sleepy'",
+                    "use one of voluntary, mandatory, disciplinary")),
+    ("voluntary", {}, ("RuleViolation", "SUS-02",
+                       "a voluntary suspension rests on the institution's request",
+                       "give requested_on")),
+    ("voluntary", {"requested_on": date(2025, 2, 20), "planned_days": 0},
+     ("RuleViolation", "SUS-02", "a voluntary suspension lasts at most 180 days, asked 0",
+      "ask for 180 days or fewer")),
+    ("voluntary", {"requested_on": date(2025, 2, 20), "planned_days": 181},
+     ("RuleViolation", "SUS-02", "a voluntary suspension lasts at most 180 days, asked 181",
+      "ask for 180 days or fewer")),
+    ("mandatory", {"ground_code": "M39-1"},
+     ("RuleViolation", "SUS-03", "'M39-1' is not an M 38 ground",
+      "use one of M38-1, M38-2, M38-3, M38-4")),
+    ("disciplinary", {"ground_code": "MA42-1", "months": 3, "notice_no": " "},
+     ("RuleViolation", "SUS-04", "a disciplinary suspension runs from a written notice",
+      "give the notice number")),
+    ("disciplinary", {"ground_code": "MA42-1", "months": None, "notice_no": "暂停-1"},
+     ("RuleViolation", "SUS-04", "a disciplinary suspension lasts 3 to 6 months, got None",
+      "give months between 3 and 6")),
+    ("disciplinary", {"ground_code": "MA44-1", "months": 6, "notice_no": "暂停-1"},
+     ("RuleViolation", "SUS-06", "'MA44-1' is not a breach clause or M 38 ground",
+      "cite the clause found (e.g. MA42-1) or an M 38 ground")),
+])
+def test_sus02_sus03_sus04_sus06_each_refusal_of_a_plan_on_its_own(kind, given, refused):
+    assert refusal(planned, kind, **given) == refused
