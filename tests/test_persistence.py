@@ -91,3 +91,29 @@ def test_copy_text_of_deadline_rows_equals_field_by_field_escaping(rows):
 @given(st.lists(st.tuples(*[FIELD_OR_FLAG] * 4), max_size=5))
 def test_copy_text_of_any_other_table_equals_field_by_field_escaping(rows):
     assert _copy_text("ended", rows, 4) == reference(rows)
+
+
+def test_aud05_a_ledger_knows_the_exact_bytes_it_wrote_and_no_others(store):
+    """``written_here`` (what a seal may take as read without decoding again)
+    holds for each event this process wrote, byte for byte, and for nothing
+    else: not altered bytes, not another topic, not events another process
+    wrote."""
+    from adapters.settings import open_ledger
+    from tests.builders import effective_agreement
+    from tests.conftest import Clerk
+    ledger = open_ledger(*store)
+    try:
+        effective_agreement(Clerk(ledger))
+        written = ledger.recorder.select_notifications(start=1, limit=1000)
+        assert written and all(ledger.written_here(n.id, n.topic, n.state) for n in written)
+        n = written[-1]
+        assert not ledger.written_here(n.id, n.topic, bytes(n.state) + b" ")
+        assert not ledger.written_here(n.id, written[0].topic, n.state)
+        assert not ledger.written_here(n.id + 1, n.topic, n.state)
+    finally:
+        ledger.close()
+    other = open_ledger(*store)
+    try:
+        assert not other.written_here(n.id, n.topic, n.state)
+    finally:
+        other.close()
