@@ -2,16 +2,23 @@
 
 ``adapters.cli`` adds them with :func:`register` as ``ledger supervision``:
 
-    ledger supervision cases [--on D]                open cases and their deadlines
-    ledger supervision institution CODE              an institution's leads and cases
-    ledger supervision alerts [--rule R] [--agency A]   recorded alerts by rule and agency
+    ledger supervision cases [--on D] [--overdue]    open cases and their deadlines
+    ledger supervision case NUMBER [--on D]          a case's state and deadlines
+    ledger supervision lead NUMBER [--on D]          a lead's state
+    ledger supervision leads [--on D]                open leads (not in a case, not set aside)
+    ledger supervision institution CODE [--on D]     an institution's leads and cases
+    ledger supervision alerts [--rule R] [--agency A] [--on D]
+                                                     recorded alerts by rule and agency
     ledger supervision alerts --known-at T            what the rules raise on the log as
                                                      known at T (nothing recorded)
     ledger supervision seed --instant T              the chain head at T, for publish_draw
     ledger supervision proof NUMBER                  a draw re-run from the ledger and its
                                                      seed checked against the hash chain
 
-Each takes ``--db`` and ``--json``; the questions about leads take ``--user``
+Each takes ``--db`` and ``--json``. The questions about leads and cases are
+answered by the supervision read model (adapters/readmodels/supervision.py)
+and the deadlines read model, as of ``--on`` (a business date) and as known
+at ``--known-at`` (an instant); they take ``--user``
 and ``--role`` (who asks: personal data is shown only to investigators and
 auditors, SUP-03; a user with an account reads their agency's, SUP-02).
 The lists take ``--csv FILE`` and ``--xlsx FILE`` (every row, the console's
@@ -101,83 +108,213 @@ def _say_written(files: Sequence[Path]) -> None:
         typer.echo(label("cli.written", path=path))
 
 
-@app.command("cases")
-def cases_command(on: Optional[str] = typer.Option(None, "--on", help="the day (default today "
-                                                                     "in China)"),
-                  user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
-                  csv: Optional[Path] = CsvOption, xlsx: Optional[Path] = XlsxOption,
-                  db: Optional[str] = DbOption) -> None:
-    """Open cases and their deadlines (SUP-04, SUP-05); a row per deadline in
-    the files."""
+def _ask_models(db: Optional[str], known_at: Optional[str], question) -> Any:
+    """A question the supervision read model answers: ``question(ledger,
+    view, position)`` at the log position known at ``known_at`` (now when
+    None), the read models caught up first; a refusal exits 1 naming its
+    rule, read models still being rebuilt exit 2."""
+    from adapters.cli_queries import _position
+    from adapters.readmodels import RebuildUnfinished, catch_up, view_for
+    instant = _instant(known_at, "--known-at")
+    ledger = _open(db)
+    try:
+        catch_up(ledger)
+        view = view_for(ledger)
+        return question(ledger, view, _position(view, instant, known_at))
+    except RebuildUnfinished as e:
+        typer.echo(f"{e}.", err=True)
+        raise typer.Exit(2)
+    except LedgerError as e:
+        typer.echo(str(e), err=True)
+        raise typer.Exit(1)
+    finally:
+        ledger.close()
+
+
+def _today(on: Optional[str]) -> Any:
     from domain.calendar import today_in_china
-    day = _day(on, "--on") or today_in_china()
-    rows = _ask(db, lambda ledger: ledger.open_cases(ledger.viewer(user, role), day))
-    files = _files(case_rows(rows), SUP_CASES, f"supervision cases --on {day}", db, csv, xlsx,
-                   as_of=day)
+    return _day(on, "--on") or today_in_china()
+
+
+OnOption = typer.Option(None, "--on", help="the business date (default today in China)")
+KnownAtOption = typer.Option(None, "--known-at", help="as the ledger knew it at this instant "
+                                                      "(ISO 8601 with offset)")
+
+
+def _case_line(c: dict[str, Any]) -> None:
+    typer.echo(f"{c['case']}  {c['institution']} ({c['agency']})  {c['status']}  opened "
+               f"{c['opened_on']}  leads {', '.join(c['leads'])}  assigned "
+               f"{', '.join(c['assigned_to']) or '-'}")
+    for d in c["deadlines"]:
+        flag = " OVERDUE" if d["overdue"] else ""
+        flag += " (provisional, CAL-01)" if d["provisional"] else ""
+        typer.echo(f"    due {d['due']} [{d['rule']}] {d['what']}{flag}")
+
+
+def _lead_line(lead: dict[str, Any]) -> None:
+    who = ""
+    if lead["complainant"]:
+        who = "  complainant " + ", ".join(f"{k} {v}" for k, v in lead["complainant"].items())
+    typer.echo(f"  lead {lead['lead']}  {lead['source']}  received {lead['received_on']}  "
+               f"{lead['status']}{' ' + lead['case'] if lead['case'] else ''}: "
+               f"{lead['allegation']}{who}")
+
+
+def _show(rows: list[dict[str, Any]], as_json: bool, empty: str, line: Any,
+          files: Sequence[Path]) -> None:
+    """A list as JSON, or a ``line`` a row (``empty`` when none) and the files written."""
     if as_json:
         _echo_json(rows)
         return
     if not rows:
-        typer.echo("no open case")
-    for c in rows:
-        typer.echo(f"{c['case']}  {c['institution']} ({c['agency']})  opened {c['opened_on']}"
-                   f"  leads {', '.join(c['leads'])}  assigned {', '.join(c['assigned_to']) or '-'}")
-        for d in c["deadlines"]:
-            flag = " OVERDUE" if d["overdue"] else ""
-            flag += " (provisional, CAL-01)" if d["provisional"] else ""
-            typer.echo(f"    due {d['due']} [{d['rule']}] {d['what']}{flag}")
+        typer.echo(empty)
+    for row in rows:
+        line(row)
     _say_written(files)
+
+
+@app.command("cases")
+def cases_command(on: Optional[str] = OnOption, known_at: Optional[str] = KnownAtOption,
+                  overdue: bool = typer.Option(False, "--overdue",
+                                               help="only cases with a deadline past"),
+                  user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                  csv: Optional[Path] = CsvOption, xlsx: Optional[Path] = XlsxOption,
+                  db: Optional[str] = DbOption) -> None:
+    """Open cases and their deadlines on a day, as known now or at an instant
+    (SUP-04, SUP-05); a row per deadline in the files."""
+    from adapters.readmodels.supervision import cases_on
+    day = _today(on)
+    rows = _ask_models(db, known_at, lambda ledger, view, position: cases_on(
+        view, day, position, ledger.viewer(user, role), overdue=overdue))
+    files = _files(case_rows(rows), SUP_CASES, f"supervision cases --on {day}"
+                   + (" --overdue" if overdue else ""), db, csv, xlsx, as_of=day,
+                   known_at=known_at)
+    _show(rows, as_json, "no open case", _case_line, files)
+
+
+def _one(state_on: Any, number: str, on: Optional[str], known_at: Optional[str], user: str,
+         role: str, db: Optional[str]) -> dict[str, Any]:
+    """One lead's or case's state (``state_on``: ``lead_on`` or ``case_on``)."""
+    day = _today(on)
+    return _ask_models(db, known_at, lambda ledger, view, position: state_on(
+        view, number, day, position, ledger.viewer(user, role)))
+
+
+@app.command("case")
+def case_command(number: str = typer.Argument(..., help="the case's number"),
+                 on: Optional[str] = OnOption, known_at: Optional[str] = KnownAtOption,
+                 user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                 db: Optional[str] = DbOption) -> None:
+    """A case's state and its deadlines on a day, as known now or at an instant (SUP-04)."""
+    from adapters.readmodels.supervision import case_on
+    found = _one(case_on, number, on, known_at, user, role, db)
+    if as_json:
+        _echo_json(found)
+        return
+    _case_line(found)
+    for s in found["steps"]:
+        typer.echo(f"  {s['on']} {s['step']}: {s['summary']}" + (f" [{s['ref']}]"
+                                                                 if s["ref"] else ""))
+    if found["closed"]:
+        typer.echo(f"  closed {found['closed']['on']}: {found['closed']['reason']}")
+
+
+@app.command("lead")
+def lead_command(number: str = typer.Argument(..., help="the lead's number"),
+                 on: Optional[str] = OnOption, known_at: Optional[str] = KnownAtOption,
+                 user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                 db: Optional[str] = DbOption) -> None:
+    """A lead's state on a day, as known now or at an instant (SUP-01; the
+    complainant shown only to investigators and auditors, SUP-03)."""
+    from adapters.readmodels.supervision import lead_on
+    found = _one(lead_on, number, on, known_at, user, role, db)
+    if as_json:
+        _echo_json(found)
+        return
+    _lead_line(found)
+
+
+@app.command("leads")
+def leads_command(on: Optional[str] = OnOption, known_at: Optional[str] = KnownAtOption,
+                  institution: Optional[str] = typer.Option(None, "--institution",
+                                                            help="one institution's"),
+                  user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
+                  csv: Optional[Path] = CsvOption, xlsx: Optional[Path] = XlsxOption,
+                  db: Optional[str] = DbOption) -> None:
+    """Open leads on a day (not yet in a case nor set aside), as known now or
+    at an instant (SUP-01; M 18)."""
+    from adapters.readmodels.supervision import leads_on
+    day = _today(on)
+    rows = _ask_models(db, known_at, lambda ledger, view, position: leads_on(
+        view, day, position, ledger.viewer(user, role), institution=institution))
+    files = _files(lead_rows(rows), SUP_LEADS, f"supervision leads --on {day} --role {role}",
+                   db, csv, xlsx, as_of=day, known_at=known_at)
+    _show(rows, as_json, "no open lead", _lead_line, files)
 
 
 @app.command("institution")
 def institution_command(code: str = typer.Argument(..., help="the institution's code"),
+                        on: Optional[str] = OnOption, known_at: Optional[str] = KnownAtOption,
                         user: str = UserOption, role: str = RoleOption,
                         as_json: bool = JsonOption, csv: Optional[Path] = CsvOption,
                         xlsx: Optional[Path] = XlsxOption,
                         db: Optional[str] = DbOption) -> None:
-    """An institution's leads and cases (SUP-02, SUP-03); the files hold its
-    leads, and its cases in NAME-cases beside them."""
-    found = _ask(db, lambda ledger: ledger.institution_supervision(code,
-                                                                   ledger.viewer(user, role)))
-    question = f"supervision institution {code} --role {role}"
-    files = _files(lead_rows(found["leads"]), SUP_LEADS, question, db, csv, xlsx) + \
+    """An institution's leads and cases on a day, as known now or at an
+    instant (SUP-02, SUP-03); the files hold its leads, and its cases in
+    NAME-cases beside them."""
+    from adapters.readmodels.supervision import institution_on
+    day = _today(on)
+    found = _ask_models(db, known_at, lambda ledger, view, position: institution_on(
+        view, code, _agency_of(ledger, code), day, position, ledger.viewer(user, role)))
+    question = f"supervision institution {code} --on {day} --role {role}"
+    files = _files(lead_rows(found["leads"]), SUP_LEADS, question, db, csv, xlsx, as_of=day,
+                   known_at=known_at) + \
         _files(institution_case_rows(found["cases"]), SUP_INSTITUTION_CASES, question, db,
-               _beside(csv, "cases"), _beside(xlsx, "cases"))
+               _beside(csv, "cases"), _beside(xlsx, "cases"), as_of=day, known_at=known_at)
     if as_json:
         _echo_json(found)
         return
     typer.echo(f"{found['institution']} ({found['agency']}): {len(found['leads'])} lead(s), "
                f"{len(found['cases'])} case(s)")
     for lead in found["leads"]:
-        who = ""
-        if lead["complainant"]:
-            who = "  complainant " + ", ".join(f"{k} {v}" for k, v in lead["complainant"].items())
-        typer.echo(f"  lead {lead['lead']}  {lead['source']}  received {lead['received_on']}  "
-                   f"{lead['status']}{' ' + lead['case'] if lead['case'] else ''}: "
-                   f"{lead['allegation']}{who}")
+        _lead_line(lead)
     for c in found["cases"]:
         typer.echo(f"  case {c['case']}  {c['status']}  opened {c['opened_on']}  "
                    f"leads {', '.join(c['leads'])}")
     _say_written(files)
 
 
+def _agency_of(ledger: Any, code: str) -> str:
+    """The institution's agency, which scopes its leads and cases (SUP-02)."""
+    from domain.errors import NotFound
+    agency = ledger.agency_of("institution", code)
+    if agency is None:
+        raise NotFound(f"unknown institution {code!r}", remedy="check the institution code")
+    return agency
+
+
 @app.command("alerts")
 def alerts_command(rule: Optional[str] = typer.Option(None, "--rule", help="one screening rule"),
                    agency: Optional[str] = typer.Option(None, "--agency", help="one agency"),
+                   on: Optional[str] = typer.Option(None, "--on", help="the alerts recorded "
+                                                    "by this business date (default today)"),
                    known_at: Optional[str] = typer.Option(
                        None, "--known-at", help="re-run the rules on the log as known at this "
                                                 "instant (ISO 8601 with offset); records nothing"),
                    user: str = UserOption, role: str = RoleOption, as_json: bool = JsonOption,
                    csv: Optional[Path] = CsvOption, xlsx: Optional[Path] = XlsxOption,
                    db: Optional[str] = DbOption) -> None:
-    """Screening alerts by rule and agency (SUP-06)."""
+    """Screening alerts by rule and agency (SUP-06): those recorded as leads
+    by a day, or what the rules raise re-run on the log as known at an instant."""
     instant = _instant(known_at, "--known-at")
     question = "supervision alerts" + (f" --rule {rule}" if rule else "") + \
         (f" --agency {agency}" if agency else "")
     if instant is None:
-        rows = _ask(db, lambda ledger: ledger.alerts_by_rule(ledger.viewer(user, role),
-                                                             rule=rule, agency=agency))
-        files = _files(rows, SUP_ALERT_COUNTS, question, db, csv, xlsx)
+        from adapters.readmodels.supervision import alerts_on
+        day = _today(on)
+        rows = _ask_models(db, None, lambda ledger, view, position: alerts_on(
+            view, day, position, ledger.viewer(user, role), rule=rule, agency=agency))
+        files = _files(rows, SUP_ALERT_COUNTS, question, db, csv, xlsx, as_of=day)
         if as_json:
             _echo_json(rows)
             return

@@ -163,19 +163,30 @@ class Lead(LedgerAggregate):
     def _set_aside(self, reason: str, effective_on: date, envelope: Envelope) -> None:
         self.set_aside = {"reason": reason, "on": effective_on}
 
-    def view(self, viewer: "Viewer") -> dict[str, Any]:
-        """The lead as ``viewer`` may read it (SUP-02 is checked by the caller,
-        who knows which leads it lists; SUP-03 here)."""
-        complainant = self.complainant
-        if complainant and not viewer.sees_personal_data:
-            complainant = {k: REDACTED for k in complainant}
+    def record(self) -> dict[str, Any]:
+        """The lead as it stands, personal data and all: what the supervision
+        read model keeps; :func:`lead_view` gives a reader their view of it."""
         return {"lead": self.number, "source": self.source, "institution": self.institution_code,
                 "agency": self.agency, "agreement": self.agreement, "person_id": self.person_id,
                 "received_on": self.received_on, "allegation": self.allegation,
-                "reporter": self.reporter, "complainant": complainant, "origin": self.origin,
-                "rests_on": self.rests_on, "case": self.case,
+                "reporter": self.reporter,
+                "complainant": dict(self.complainant) if self.complainant else None,
+                "origin": self.origin, "rests_on": [dict(r) for r in self.rests_on],
+                "case": self.case,
                 "status": "in case" if self.case else "set aside" if self.set_aside else "open",
-                "set_aside": self.set_aside}
+                "set_aside": dict(self.set_aside) if self.set_aside else None}
+
+    def view(self, viewer: "Viewer") -> dict[str, Any]:
+        return lead_view(self.record(), viewer)
+
+
+def lead_view(record: dict[str, Any], viewer: "Viewer") -> dict[str, Any]:
+    """A lead's record as ``viewer`` may read it (SUP-02 is checked by the
+    caller, who knows which leads it lists; SUP-03 here)."""
+    complainant = record["complainant"]
+    if complainant and not viewer.sees_personal_data:
+        return {**record, "complainant": {k: REDACTED for k in complainant}}
+    return record
 
 
 @dataclass(frozen=True)

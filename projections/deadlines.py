@@ -1,5 +1,5 @@
-"""Open deadlines and obligations on a date, and the public registers,
-derived from the status read model.
+"""Open deadlines and obligations on a date (applications', agreements' and
+cases'), and the public registers, derived from the status read model.
 
 Every deadline names its rule, its due date, whether it is overdue on the
 date asked, and whether it is provisional (computed over a year whose
@@ -12,6 +12,7 @@ from typing import Any
 
 from domain.agreement import VOLUNTARY_MAX_DAYS
 from domain.calendar import period_last_day
+from domain.case import Case, case_deadlines
 from projections.status import LedgerState
 
 
@@ -23,6 +24,10 @@ def open_deadlines(state: LedgerState, on: date) -> list[dict[str, Any]]:
         rows.extend(application_deadlines(a, evaluations, cal))
     for ag in state.agreements.values():
         rows.extend(agreement_deadlines(ag, cal))
+    # a case's requests for explanation (SUP-05); the state keeps cases only in its index
+    for case in state.index.values():
+        if isinstance(case, Case):
+            rows.extend(case_deadlines(case, cal))
     return on_date(rows, on)
 
 

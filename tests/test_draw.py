@@ -18,6 +18,7 @@ from tests.builders import effective_agreement, refused
 from tests.conftest import Clerk
 # the supervised ledger with its staff accounts, shared with the lead and case tests
 from tests.test_supervision import SupervisedLedger, as_user, clerk, ledger  # noqa: F401
+from tests import supervision_fold as fold
 
 HEAD = hashlib.sha256(b"some chain head").hexdigest()
 POOL = [{"expert": f"E{i}", "conflicts": []} for i in range(1, 6)]
@@ -175,7 +176,7 @@ def test_sup07_the_published_draw_reruns_from_its_event_and_from_the_ledger(cler
     assert proof["ok"] and all(proof["checks"].values())
     assert proof["population"] == ["TY-H001", "TY-H002", "TY-H003"]
     # each drawn target is a lead, in draw order, naming the draw
-    leads = {code: ledger.institution_supervision(code, ledger.viewer("x", "auditor"))["leads"]
+    leads = {code: fold.institution_supervision(ledger, code, ledger.viewer("x", "auditor"))["leads"]
              for code in result["targets"]}
     for i, code in enumerate(result["targets"], start=1):
         assert [(lead["lead"], lead["source"], lead["origin"]) for lead in leads[code]] == \

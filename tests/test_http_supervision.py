@@ -154,7 +154,8 @@ def test_sup03_the_complainant_is_redacted_for_a_case_officer_and_shown_to_inves
     assert complaint["ty.investigator"] == complaint["ty.auditor"] == COMPLAINANT
     assert complaint["guo.admin"]["name"] == REDACTED, "an administrator is no investigator"
     assert seen["ty.officer"]["cases"][0]["case"] == "AJ-1"
-    answer = {k: v for k, v in seen["ty.investigator"].items() if k != "log_position"}
+    answer = {k: v for k, v in seen["ty.investigator"].items()
+              if k not in ("log_position", "on")}
     assert answer == cli_json(store, "institution", INSTITUTION, "--role", "investigator")
     with server.client(tokens["ty.officer"]) as c:
         assert c.get("/supervision/institutions/TY-NOPE").status_code == 404
@@ -196,3 +197,58 @@ def test_sup07_a_draws_proof_and_its_seed_re_run_from_the_ledger(served, store):
         assert c.get("/supervision/seed", params={"instant": "2025-03-01"}).status_code == 422
     answer = {k: v for k, v in proof.items() if k != "log_position"}
     assert answer == cli_json(store, "proof", "DRW-1")
+
+
+def test_sup04_a_case_and_a_lead_on_a_day_as_known_at_an_instant_are_the_clis_answer(
+        served, store):
+    """The read model's answers over HTTP: a case with its deadline, a lead,
+    the open leads and the overdue cases, as of a day and as known at an
+    instant before the case was opened (SUP-01, SUP-04, SUP-05; AUD-03)."""
+    server, made = served
+    with server.client(made["tokens"]["ty.investigator"]) as c:
+        case = c.get("/supervision/cases/AJ-1", params={"on": "2025-03-10"}).json()
+        assert (case["status"], case["leads"], case["deadlines"][0]["overdue"]) == \
+            ("open", ["TS-1"], True)
+        assert c.get("/supervision/cases/AJ-1", params={"on": "2025-02-19"}).status_code == 404
+        lead = c.get("/supervision/leads/TS-1", params={"on": "2025-02-20"}).json()
+        assert (lead["status"], lead["case"], lead["complainant"]) == \
+            ("in case", "AJ-1", COMPLAINANT)
+        overdue = c.get("/supervision/cases", params={"on": "2025-03-01", "overdue": True})
+        assert [r["case"] for r in overdue.json()["rows"]] == ["AJ-1"]
+        assert c.get("/supervision/cases", params={"on": "2025-02-28", "overdue": True}
+                     ).json()["rows"] == []
+        leads = c.get("/supervision/leads", params={"on": "2025-04-11"}).json()["rows"]
+        assert [r["source"] for r in leads] == ["screening"]   # TS-1 is in a case
+        now = c.get("/supervision/leads/TS-1").json()["log_position"]
+        before_case = c.get("/supervision/cases", params={"on": "2025-03-10",
+                                                          "known_at": _before_case(store)})
+        assert before_case.json()["rows"] == [] and before_case.json()["log_position"] < now
+        lead_then = c.get("/supervision/leads/TS-1", params={"on": "2025-03-10",
+                                                             "known_at": _before_case(store)})
+        assert lead_then.json()["status"] == "open"
+    with server.client(made["tokens"]["ty.officer"]) as c:
+        redacted = c.get("/supervision/leads/TS-1", params={"on": "2025-02-20"}).json()
+        assert redacted["complainant"] == {"name": REDACTED, "contact": REDACTED}
+    with server.client(made["tokens"]["dt.officer"]) as c:
+        refused = c.get("/supervision/leads/TS-1", params={"on": "2025-02-20"})
+        assert refused.status_code == 403 and refused.json()["rule"] == "SUP-02"
+        assert c.get("/supervision/cases/AJ-1").status_code == 403
+    assert {k: v for k, v in case.items() if k not in ("log_position", "on")} == \
+        cli_json(store, "case", "AJ-1", "--on", "2025-03-10", "--role", "investigator")
+    assert cli_json(store, "cases", "--on", "2025-03-01", "--overdue") == \
+        overdue.json()["rows"]
+
+
+def _before_case(store):
+    """A microsecond before the case was recorded: as known then, the lead
+    was on record and the case not yet."""
+    from datetime import timedelta
+
+    from adapters.settings import open_ledger
+    ledger = open_ledger(*store)
+    try:
+        log = list(ledger.read_log())
+    finally:
+        ledger.close()
+    opened = next(e for _, e in log if type(e).__qualname__ == "Case.Opened")
+    return (opened.timestamp - timedelta(microseconds=1)).isoformat()

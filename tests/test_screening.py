@@ -14,6 +14,7 @@ from domain.screening import REVIEW_THRESHOLD_FEN, screen
 from tests.builders import refused
 # the supervised ledger with its staff accounts, shared with the lead and case tests
 from tests.test_supervision import AG, agreement, as_user, clerk, ledger  # noqa: F401
+from tests import supervision_fold as fold
 
 AUDITOR = Viewer("auditor")
 
@@ -154,11 +155,11 @@ def test_sup06_alerts_are_recorded_as_leads_once_naming_their_events(clerk, ledg
     assert first["alerts"] == 1 and len(first["new_leads"]) == 1
     again = clerk("run_screening", "2025-04-12", rules=[], known_at=None, threshold_fen=None)
     assert again["alerts"] == 1 and again["new_leads"] == []
-    lead = ledger.institution_supervision("TY-H001", AUDITOR)["leads"][0]
+    lead = fold.institution_supervision(ledger, "TY-H001", AUDITOR)["leads"][0]
     assert (lead["source"], lead["origin"], lead["agreement"]) == \
         ("screening", "item_outside_agreement_effect", AG)
     assert [r["event"] for r in lead["rests_on"]] == ["Claim.Submitted", "Agreement.Suspended"]
-    assert ledger.alerts_by_rule(AUDITOR) == [{"rule": "item_outside_agreement_effect",
+    assert fold.alerts_by_rule(ledger, AUDITOR) == [{"rule": "item_outside_agreement_effect",
                                                "agency": "TY", "alerts": 1,
                                                "leads": first["new_leads"]}]
     # an alert is a prompt, not an accusation: it may be set aside with the reason
@@ -174,7 +175,7 @@ def test_sup06_a_city_agencys_staff_screen_only_their_own_institutions(clerk, le
     dt = as_user(ledger, "dt.officer")
     assert dt("run_screening", "2025-04-11", rules=[], known_at=None,
               threshold_fen=None)["alerts"] == 0
-    assert ledger.alerts_by_rule(ledger.viewer("dt.officer", "auditor")) == []
+    assert fold.alerts_by_rule(ledger, ledger.viewer("dt.officer", "auditor")) == []
     assert as_user(ledger, "ty.officer")("run_screening", "2025-04-11", rules=[], known_at=None,
                                          threshold_fen=None)["alerts"] == 1
 

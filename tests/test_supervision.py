@@ -21,6 +21,7 @@ from domain.service.supervision import SupervisionCommands
 from projections.deadlines import on_date
 from tests.builders import effective_agreement, refused, register
 from tests.conftest import Clerk
+from tests import supervision_fold as fold
 
 AG = "XY-2025-001"
 # user -> (agency, reads the province)
@@ -94,7 +95,7 @@ def test_sup01_a_complaint_is_recorded_with_its_source_subject_date_and_allegati
         clerk, ledger, agreement):
     result = complaint(clerk, agreement=AG, received="2025-03-01")
     assert result["recorded"] and result["lead"] == "TS-1"
-    lead = ledger.institution_supervision("TY-H001", Viewer("auditor"))["leads"][0]
+    lead = fold.institution_supervision(ledger, "TY-H001", Viewer("auditor"))["leads"][0]
     assert (lead["source"], lead["agreement"], lead["received_on"], lead["allegation"],
             lead["status"]) == ("complaint", AG, date(2025, 3, 1), "挂床住院", "open")
 
@@ -171,14 +172,14 @@ def test_sup02_another_agencys_institution_is_not_read_unless_the_reader_reads_t
         clerk, ledger, agreement):
     complaint(clerk)
     with pytest.raises(RuleViolation) as info:
-        ledger.institution_supervision("TY-H001", ledger.viewer("dt.officer", "case_officer"))
+        fold.institution_supervision(ledger, "TY-H001", ledger.viewer("dt.officer", "case_officer"))
     assert info.value.rule == "SUP-02"
     for user in ("ty.officer", "sx.officer", "dt.auditor"):
-        found = ledger.institution_supervision("TY-H001", ledger.viewer(user, "auditor"))
+        found = fold.institution_supervision(ledger, "TY-H001", ledger.viewer(user, "auditor"))
         assert [lead["lead"] for lead in found["leads"]] == ["TS-1"]
     open_case(clerk)
-    assert ledger.open_cases(ledger.viewer("dt.officer", "case_officer"), date(2025, 3, 5)) == []
-    assert len(ledger.open_cases(ledger.viewer("ty.officer", "case_officer"),
+    assert fold.open_cases(ledger, ledger.viewer("dt.officer", "case_officer"), date(2025, 3, 5)) == []
+    assert len(fold.open_cases(ledger, ledger.viewer("ty.officer", "case_officer"),
                                  date(2025, 3, 5))) == 1
 
 
@@ -190,7 +191,7 @@ def test_sup03_a_complainants_personal_data_is_shown_only_to_investigators_and_a
         clerk, ledger, agreement, role, sees):
     result = complaint(clerk)
     assert "刘某" not in str(result)
-    shown = ledger.institution_supervision("TY-H001", Viewer(role))["leads"][0]["complainant"]
+    shown = fold.institution_supervision(ledger, "TY-H001", Viewer(role))["leads"][0]["complainant"]
     if sees:
         assert shown == {"name": "刘某", "contact": "13900000000"}
     else:
@@ -213,7 +214,7 @@ def test_sup04_a_case_opens_on_open_leads_about_one_institution(clerk, ledger, a
             summary="x")   # number used
     complaint(clerk, number="TS-3", on="2025-03-05")
     clerk("add_lead_to_case", "2025-03-05", number="AJ-1", lead="TS-3")
-    found = ledger.institution_supervision("TY-H001", Viewer("auditor"))
+    found = fold.institution_supervision(ledger, "TY-H001", Viewer("auditor"))
     assert found["cases"][0]["leads"] == ["TS-1", "TS-3"]
     assert {lead["lead"]: lead["case"] for lead in found["leads"]} == {"TS-1": "AJ-1",
                                                                       "TS-3": "AJ-1"}
@@ -237,7 +238,7 @@ def test_sup04_steps_are_dated_from_the_cases_opening_and_only_while_it_is_open(
     refused("SUP-04", clerk, "record_case_step", "2025-03-07", number="AJ-1", step="call",
             summary="x", ref="")
     refused("SUP-04", clerk, "assign_case", "2025-03-07", number="AJ-1", officers=["x"])
-    state = ledger.institution_supervision("TY-H001", Viewer("auditor"))["cases"][0]
+    state = fold.institution_supervision(ledger, "TY-H001", Viewer("auditor"))["cases"][0]
     assert [s["step"] for s in state["steps"]] == ["call", "on_site_inspection"]
     assert state["assigned_to"] == ["wang.li", "zhang.min"] and state["status"] == "unfounded"
 
@@ -260,7 +261,7 @@ def test_sup04_a_founded_case_names_decisions_the_ledger_holds_on_its_institutio
                    reason="挂床属实", outcomes=[{"kind": "suspension", "subject": AG,
                                                  "ref": "中止-1"}])
     assert result["outcomes"] == [f"suspension {AG} 中止-1"]
-    assert ledger.open_cases(Viewer("auditor"), date(2025, 3, 11)) == []
+    assert fold.open_cases(ledger, Viewer("auditor"), date(2025, 3, 11)) == []
 
 
 def test_sup04_an_outcome_on_another_institutions_agreement_is_refused(clerk, agreement):
@@ -323,7 +324,7 @@ def test_sup05_the_cases_deadline_is_a_row_the_deadlines_view_takes(clerk, ledge
                             "provisional", "shown_until"}
     assert [r["overdue"] for day in ("2025-10-13", "2025-10-14", "2025-10-15")
             for r in on_date(rows, date.fromisoformat(day))] == [False, False, True]
-    cases = ledger.open_cases(Viewer("auditor"), date(2025, 10, 15))
+    cases = fold.open_cases(ledger, Viewer("auditor"), date(2025, 10, 15))
     assert cases[0]["deadlines"][0]["due"] == date(2025, 10, 14)
     assert cases[0]["deadlines"][0]["overdue"] is True
     clerk("record_case_explanation", "2025-10-15", number="AJ-1", request="SM-1", summary="")

@@ -22,6 +22,7 @@ from adapters.specs import supervision
 from adapters.cli_supervision import supervised
 from domain.errors import LedgerError
 from tests.test_reference_examples import FILES, Run, reference_examples
+from tests import supervision_fold as fold
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,7 +79,7 @@ def test_sup07_every_supervision_example_is_recorded_after_the_story(answers):
 
 def test_sup04_the_storys_case_is_closed_and_its_draw_reruns_from_the_ledger(answers):
     results, ledger = answers
-    found = ledger.institution_supervision("TY-H001", ledger.viewer("os:auditor", "auditor"))
+    found = fold.institution_supervision(ledger, "TY-H001", ledger.viewer("os:auditor", "auditor"))
     case = next(c for c in found["cases"] if c["case"] == "AJ-TY-2026-015")
     assert case["status"] == "unfounded" and case["leads"] == ["TS-TY-2026-031",
                                                                 "JB-TY-2026-007"]

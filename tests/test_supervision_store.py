@@ -114,3 +114,36 @@ def test_a_question_refused_exits_1_and_bad_input_exits_2(filled):
     assert ask("cases", "--on", "2025/10/15", "--db", url).exit_code == 2
     assert ask("alerts", "--known-at", "2025-01-01T00:00:00", "--db", url).exit_code == 2
     assert ask("alerts", "--known-at", "yesterday", "--db", url).exit_code == 2
+
+
+def test_sup01_a_lead_a_case_and_the_open_leads_on_a_day_as_known_at_an_instant(filled):
+    """``ledger supervision lead/case/leads`` answer from the read model on
+    both axes: before the case was opened (as of a day, or as known at an
+    instant) the lead is open and the case unknown (exit 1)."""
+    url, schema = filled
+    led = open_ledger(url, schema)
+    try:
+        opened = next(e for _, e in led.read_log() if type(e).__qualname__ == "Case.Opened")
+    finally:
+        led.close()
+    from datetime import timedelta
+    before = (opened.timestamp - timedelta(microseconds=1)).isoformat()
+    lead = json.loads(ask("lead", "TS-1", "--on", "2025-10-01", "--json", "--db", url).output)
+    assert (lead["status"], lead["case"], lead["complainant"]["name"]) == \
+        ("in case", "AJ-1", REDACTED)
+    then = json.loads(ask("lead", "TS-1", "--on", "2025-10-01", "--known-at", before,
+                          "--role", "auditor", "--json", "--db", url).output)
+    assert (then["status"], then["complainant"]["name"]) == ("open", "刘某")
+    case = json.loads(ask("case", "AJ-1", "--on", "2025-10-15", "--json", "--db", url).output)
+    assert [(d["due"], d["overdue"]) for d in case["deadlines"]] == [("2025-10-14", True)]
+    assert ask("case", "AJ-1", "--known-at", before, "--db", url).exit_code == 1
+    assert ask("case", "AJ-1", "--on", "2025-09-28", "--db", url).exit_code == 1
+    assert json.loads(ask("leads", "--on", "2025-10-01", "--json", "--db", url).output) == []
+    open_then = json.loads(ask("leads", "--on", "2025-10-01", "--known-at", before, "--json",
+                               "--db", url).output)
+    assert [r["lead"] for r in open_then] == ["TS-1"]
+    assert [c["case"] for c in json.loads(ask("cases", "--on", "2025-10-15", "--overdue",
+                                              "--json", "--db", url).output)] == ["AJ-1"]
+    assert json.loads(ask("cases", "--on", "2025-10-14", "--overdue", "--json", "--db",
+                          url).output) == []
+    assert ask("lead", "TS-1", "--on", "2025/10/01", "--db", url).exit_code == 2

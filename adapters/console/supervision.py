@@ -3,9 +3,11 @@ deadlines and the screening alerts by rule and agency on one page, an
 institution's leads and cases, a draw with its proof, each list as CSV or
 xlsx. The pages answer from the API's supervision routes
 (adapters/http/supervision.py), so they scope and redact as it does
-(SUP-02, SUP-03); the time machine's business date is the cases' day, and
-its "as known at" re-runs the screening rules on the log as it stood then
-(nothing recorded). The other answers are the log as it now is."""
+(SUP-02, SUP-03); the time machine's business date is the cases' day, its
+"as known at" is the instant the open cases and an institution's leads and
+cases are read as known at (the supervision read model), and it re-runs the
+screening rules on the log as it stood then (nothing recorded). A draw's
+proof is the log as it now is."""
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -68,7 +70,7 @@ async def find(code: Optional[str] = Text(), number: Optional[str] = Text()) -> 
 
 # --- the page: open cases and alerts ----------------------------------------------------------
 async def _cases(request: Request, ctx: Ctx) -> list[dict[str, Any]]:
-    found = await ask(api.cases, request, on=ctx.day().isoformat())
+    found = await ask(api.cases, request, on=ctx.day().isoformat(), known_at=ctx.known_at)
     return views.case_rows(found["rows"])
 
 
@@ -88,7 +90,8 @@ async def overview(request: Request, as_of: Optional[str] = Text(10),
         cases = await _cases(request, ctx)
         columns, alerts = await _alerts(request, ctx)
         inst = {"institution": lambda r: ctx.link(f"{HOME}/institutions/{r['institution']}")}
-        now_only = f'<p class="note">{h(ctx.t("sup_now_only"))}</p>' if ctx.known_at else ""
+        now_only = f'<p class="note">{h(ctx.t("sup_as_known_at"))}</p>' if ctx.known_at \
+            else ""
         alerts_title = ctx.t("sup_alerts_rerun", instant=instant_text(ctx.known_at)) \
             if ctx.known_at \
             else ctx.t("sup_alerts")
@@ -104,11 +107,17 @@ async def overview(request: Request, as_of: Optional[str] = Text(10),
 
 
 # --- an institution's leads and cases ---------------------------------------------------------
+async def _institution(request: Request, ctx: Ctx, code: str) -> dict[str, Any]:
+    return await ask(api.institution, request, code=code, on=ctx.day().isoformat(),
+                     known_at=ctx.known_at)
+
+
 @router.get("/institutions/{code}")
-async def institution(request: Request, code: str) -> Any:
+async def institution(request: Request, code: str, as_of: Optional[str] = Text(10),
+                      known_at: Optional[str] = Text(40)) -> Any:
 
     async def build(ctx: Ctx) -> Any:
-        found = await ask(api.institution, request, code=code)
+        found = await _institution(request, ctx, code)
         leads = views.lead_rows(found["leads"], ctx.lang)
         cases = views.institution_case_rows(found["cases"])
         body = (facts([(label("column.institution", ctx.lang), code),
@@ -123,7 +132,7 @@ async def institution(request: Request, code: str) -> Any:
                            _exports(ctx, "institution-cases", "inst-cases-export", code=code)
                            + table(views.SUP_INSTITUTION_CASES, cases, ctx.lang,
                                    css="sup-inst-cases")))
-        return layout(ctx, ctx.t("sup_institution_title", code=code), body, time_bar=False)
+        return layout(ctx, ctx.t("sup_institution_title", code=code), body)
     return await show(request, build)
 
 
@@ -186,11 +195,11 @@ async def export(request: Request, what: str, fmt: str, code: Optional[str] = Te
             question = "supervision alerts" + (f" --known-at {ctx.known_at}"
                                                if ctx.known_at else "")
         elif what in ("leads", "institution-cases") and code:
-            found = await ask(api.institution, request, code=code)
+            found = await _institution(request, ctx, code)
             rows, columns = (views.lead_rows(found["leads"], ctx.lang), views.SUP_LEADS) \
                 if what == "leads" else \
                 (views.institution_case_rows(found["cases"]), views.SUP_INSTITUTION_CASES)
-            question = f"supervision institution {code}"
+            question = f"supervision institution {code} --on {ctx.day().isoformat()}"
         elif what == "draw" and number:
             proof = await ask(api.draw_proof, request, number=number)
             rows, columns = views.draw_rows(proof), views.SUP_DRAW

@@ -15,8 +15,12 @@ SUP-02 is a 403, as reading another agency's subject is (AUD-04).
 
 The draw's proof and the seed are every signed-in user's: the double
 random draw is published (M 42 "双随机、一公开"), so anyone may re-run it.
-These questions fold the log (domain/service/supervision.py) and so always
-answer the log as it now is; no read model is waited for.
+The leads and cases, their deadlines and the alerts recorded are answered
+by the supervision and deadlines read models (adapters/readmodels/
+supervision.py), as of ``on`` (a business date) and as known at
+``known_at`` (an instant), after the client's last write (``after``) as the
+other read-model questions are; a re-run of the rules and a draw's proof
+fold the log, as they are defined to.
 """
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ from adapters.boundary import printable
 from adapters.http.auth import principal
 from adapters.http.commands import bounded
 from adapters.http.errors import ERROR_RESPONSES
-from adapters.http.questions import Code, Day, Instant, _day, _instant, answer
+from adapters.http.questions import After, Code, Day, Instant, _day, _instant, _models, answer
 from domain.errors import InvalidCommand, NotFound, RuleViolation
 from domain.lead import SEES_PERSONAL_DATA, Viewer, check_agency
 from domain.policies.access import Principal
@@ -68,32 +72,104 @@ async def _answer(request: Request, ask: Any) -> dict[str, Any]:
     return await bounded(work)
 
 
-@router.get("/cases", summary="Open cases and their deadlines on a day (SUP-04, SUP-05)")
-async def cases(request: Request, on: Optional[str] = Day()) -> dict[str, Any]:
+async def _from_models(request: Request, on: Optional[str], known_at: Optional[str],
+                       after: Optional[int], ask: Any) -> dict[str, Any]:
+    """``ask(ledger, view, day, position, viewer)`` on the read models at the
+    position ``after`` and ``known_at`` say, on ``on`` (today in China when None)."""
     from domain.calendar import today_in_china
-    day = _day(on, "on") or today_in_china()
-    return await _answer(request, lambda ledger, viewer: {
-        "on": day, "rows": ledger.open_cases(viewer, day)})
+    who = await bounded(lambda: principal(request))
+    day, instant = _day(on, "on") or today_in_china(), _instant(known_at)
+
+    def work() -> dict[str, Any]:
+        view, position = _models(request, after, instant)
+        ledger = request.app.state.service.ledger
+        return answer(position, **_scoped(lambda: ask(ledger, view, day, position,
+                                                      viewer_of(who))))
+    return await bounded(work)
+
+
+@router.get("/cases", summary="Open cases and their deadlines on a day (SUP-04, SUP-05)")
+async def cases(request: Request, on: Optional[str] = Day(), known_at: Optional[str] = Instant(),
+                overdue: bool = Query(False, description="only cases with a deadline past"),
+                after: Optional[int] = After()) -> dict[str, Any]:
+    from adapters.readmodels.supervision import cases_on
+    return await _from_models(request, on, known_at, after,
+                              lambda ledger, view, day, position, viewer: {
+                                  "on": day, "rows": cases_on(view, day, position, viewer,
+                                                              overdue=overdue)})
+
+
+def _one(request: Request, state_on: Any, number: str, on: Optional[str],
+         known_at: Optional[str], after: Optional[int]) -> Any:
+    """One lead's or case's state (``state_on``: ``lead_on`` or ``case_on``)."""
+    return _from_models(request, on, known_at, after,
+                        lambda ledger, view, day, position, viewer: {
+                            "on": day, **state_on(view, number, day, position, viewer)})
+
+
+@router.get("/cases/{number}", summary="A case's state and deadlines on a day (SUP-04)")
+async def case(request: Request, number: str, on: Optional[str] = Day(),
+               known_at: Optional[str] = Instant(), after: Optional[int] = After()
+               ) -> dict[str, Any]:
+    from adapters.readmodels.supervision import case_on
+    return await _one(request, case_on, number, on, known_at, after)
+
+
+@router.get("/leads", summary="Open leads on a day: not in a case, not set aside (SUP-01)")
+async def leads(request: Request, on: Optional[str] = Day(), known_at: Optional[str] = Instant(),
+                institution: Optional[str] = Code(), after: Optional[int] = After()
+                ) -> dict[str, Any]:
+    from adapters.readmodels.supervision import leads_on
+    return await _from_models(request, on, known_at, after,
+                              lambda ledger, view, day, position, viewer: {
+                                  "on": day, "rows": leads_on(view, day, position, viewer,
+                                                              institution=institution)})
+
+
+@router.get("/leads/{number}", summary="A lead's state on a day (SUP-01, SUP-03)")
+async def lead(request: Request, number: str, on: Optional[str] = Day(),
+               known_at: Optional[str] = Instant(), after: Optional[int] = After()
+               ) -> dict[str, Any]:
+    from adapters.readmodels.supervision import lead_on
+    return await _one(request, lead_on, number, on, known_at, after)
 
 
 @router.get("/institutions/{code}", summary="An institution's leads and cases (SUP-02, "
                                             "SUP-03)")
-async def institution(request: Request, code: str) -> dict[str, Any]:
-    return await _answer(request, lambda ledger, viewer:
-                         ledger.institution_supervision(code, viewer))
+async def institution(request: Request, code: str, on: Optional[str] = Day(),
+                      known_at: Optional[str] = Instant(), after: Optional[int] = After()
+                      ) -> dict[str, Any]:
+    from adapters.cli_supervision import _agency_of
+    from adapters.readmodels.supervision import institution_on
+    return await _from_models(request, on, known_at, after,
+                              lambda ledger, view, day, position, viewer: {
+                                  "on": day, **institution_on(view, code, _agency_of(ledger, code),
+                                                              day, position, viewer)})
 
 
-@router.get("/alerts", summary="Screening alerts by rule and agency; with known_at, what the "
-                               "rules raise on the log as known then (SUP-06)")
+@router.get("/alerts", summary="Screening alerts by rule and agency recorded by a day; with "
+                               "known_at, what the rules raise on the log as known then "
+                               "(SUP-06)")
 async def alerts(request: Request, rule: Optional[str] = Code(), agency: Optional[str] = Code(),
-                 known_at: Optional[str] = Instant()) -> dict[str, Any]:
+                 on: Optional[str] = Day(), known_at: Optional[str] = Instant(),
+                 after: Optional[int] = After()) -> dict[str, Any]:
     instant = _instant(known_at)
 
-    def ask(ledger: Any, viewer: Viewer) -> dict[str, Any]:
+    def scope(viewer: Viewer) -> None:
         if agency is not None and not viewer.reads_province:
             check_agency(viewer.agency, agency, f"agency {agency}'s alerts")   # SUP-02
-        if instant is None:
-            return {"rows": ledger.alerts_by_rule(viewer, rule=rule, agency=agency)}
+    if instant is None:
+        from adapters.readmodels.supervision import alerts_on
+
+        def recorded(ledger: Any, view: Any, day: Any, position: int,
+                     viewer: Viewer) -> dict[str, Any]:
+            scope(viewer)
+            return {"on": day, "rows": alerts_on(view, day, position, viewer, rule=rule,
+                                                 agency=agency)}
+        return await _from_models(request, on, None, after, recorded)
+
+    def ask(ledger: Any, viewer: Viewer) -> dict[str, Any]:
+        scope(viewer)
         found = ledger.screening_alerts(viewer, [rule] if rule else [], known_at=instant)
         return {"known_at": instant,
                 "alerts": [a.as_dict() for a in found if agency is None or a.agency == agency]}

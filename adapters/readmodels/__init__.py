@@ -17,6 +17,7 @@ resumes from the tracked position.
 | ``rm_about``       | which aggregates and events are about which subject (timeline) |
 | ``rm_named``       | the practitioners a claim of each agreement names            |
 | ``rm_names``       | institutions' names as recorded                               |
+| ``rm_supervision`` | leads' and cases' records over business time, bitemporal      |
 
 "As of" a business date filters by ``effective_on`` / validity; "as known at"
 an instant becomes a log position (the last notification recorded by then)
@@ -32,7 +33,8 @@ in partitions run by separate processes when the log is large
 One module per view, each with its table(s), its handlers and its as-of
 query, and a pointer to the pure fold in ``projections/`` that defines it:
 ``log`` (rm_log, rm_log_windows, ``log_position``), ``positions``
-(rm_postings), ``status``, ``deadlines``, ``ended``, ``bars``. Under them
+(rm_postings), ``status``, ``deadlines``, ``ended``, ``bars``, ``about``,
+``subjects``, ``supervision``. Under them
 a small engine: ``routing`` (which path an event takes), ``columns``,
 ``schema`` (the view: tables, tracking, indexes), ``writer`` (batches,
 COPY, commits), ``projection`` (``ReadModels``), ``logsql`` (reading the
@@ -54,6 +56,7 @@ from adapters.readmodels.routing import APP, MONEY, PROJECTION, REPLAYED
 from adapters.readmodels.runner import RebuildUnfinished, catch_up, follow, start_runner, view_for
 from adapters.readmodels.schema import ReadModelView
 from adapters.readmodels.status import status_as_of
+from adapters.readmodels.supervision import records_as_of
 from adapters.readmodels.verify import money_identities_at_every_point, snapshot, verify
 from adapters.readmodels.writer import Batch, _copy_text, _copy_value
 
@@ -61,5 +64,6 @@ __all__ = ["APP", "Batch", "FAR", "LOG_WINDOW_IDS", "MONEY", "PROJECTION", "REPL
            "ReadModelView", "ReadModels", "RebuildRunning", "RebuildUnfinished", "bars_as_of",
            "catch_up", "deadlines_as_of", "ended_as_of", "follow", "log_position",
            "money_identities_at_every_point", "positions_as_of", "rebuild", "rebuild_lock",
-           "rebuild_partition", "snapshot", "start_runner", "status_as_of", "verify",
+           "rebuild_partition", "records_as_of", "snapshot", "start_runner", "status_as_of",
+           "verify",
            "view_for", "_copy_text", "_copy_value", "_instant", "_stored_instant"]

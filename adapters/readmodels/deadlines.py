@@ -1,12 +1,14 @@
 """The deadline view: ``rm_deadlines``, each application's (with its
-evaluations) and agreement's open deadlines and obligations over business
-time per knowledge version, like status.
+evaluations), agreement's and case's open deadlines and obligations over
+business time per knowledge version, like status.
 
 Defined by the pure fold ``projections/deadlines.py``: the rows are what
-its ``application_deadlines`` and ``agreement_deadlines`` give for the
-subject as it stands, and ``on_date`` works out at query time what depends
-on the day asked. Handlers: ``DeadlineRows._agreement_deadlines`` (Agreement
-events), ``_application_deadlines`` (Application and Evaluation events) and
+its ``application_deadlines`` and ``agreement_deadlines`` (and
+``domain.case.case_deadlines``) give for the subject as it stands, and
+``on_date`` works out at query time what depends on the day asked.
+Handlers: ``DeadlineRows._agreement_deadlines`` (Agreement events),
+``_application_deadlines`` (Application and Evaluation events),
+``_case_deadlines`` (Case events: a request for explanation, SUP-05) and
 ``_recompute_provisional`` (a CalendarBook load, CAL-01).
 """
 from __future__ import annotations
@@ -21,6 +23,7 @@ from domain.agreement import Agreement
 from domain.application import Application
 from domain.calendar import WorkingCalendar
 from domain.calendar_book import CalendarBook
+from domain.case import Case, case_deadlines
 from domain.evaluation import Evaluation
 from projections.deadlines import agreement_deadlines, application_deadlines, on_date
 
@@ -65,6 +68,8 @@ def _fold_points(events: list[Any], compute: Callable[[dict[Any, Any]], list[Any
         for e in events:
             if e.effective_on <= day:
                 found = folded.get(e.originator_id)
+                if found is None and not hasattr(e, "originator_topic"):
+                    continue   # its aggregate's creation takes effect later (as the fold skips it)
                 folded[e.originator_id] = e.mutate(None) if found is None else \
                     (e.apply(found) or found)
         rows = compute(folded)
@@ -120,6 +125,13 @@ class DeadlineRows:
         self._deadlines(subject, rows, e.effective_on, n,
                         lambda: self._agreement_timeline(ag, e))
 
+    def _case_deadlines(self, case: Case, e: Any, n: int) -> None:
+        """A case's requests for explanation, due in 5 working days (SUP-05)."""
+        subject = f"case {case.number}"
+        self._open_rows("deadlines", subject, new=hasattr(e, "originator_topic"))
+        self._deadlines(subject, case_deadlines(case, self._calendar()), e.effective_on, n,
+                        lambda: self._case_timeline(case, e))
+
     def _recompute_provisional(self, e: Any, n: int) -> None:
         """CAL-01: a year's official arrangement is loaded; every subject whose
         open deadlines were computed provisionally gets them again, from the
@@ -141,6 +153,11 @@ class DeadlineRows:
                 if ag is not None:
                     self._deadlines(subject, agreement_deadlines(ag, cal), e.effective_on, n,
                                     lambda ag=ag: self._agreement_timeline(ag, e))
+            elif kind == "case":
+                case = self._aggregate_by_key(Case, number)
+                if case is not None:
+                    self._deadlines(subject, case_deadlines(case, cal), e.effective_on, n,
+                                    lambda case=case: self._case_timeline(case, e))
             else:
                 a = self._aggregate_by_key(Application, number)
                 if a is not None:
@@ -153,8 +170,17 @@ class DeadlineRows:
         agreement's own event or a calendar load)."""
         events = self._events_recorded_by(Agreement.id_for(ag.number), e)
         cal = self._calendar()
-        return _fold_points(events, lambda folded: agreement_deadlines(
-            folded[events[0].originator_id], cal))
+        key = events[0].originator_id
+        return _fold_points(events, lambda folded: agreement_deadlines(folded[key], cal)
+                            if key in folded else [])
+
+    def _case_timeline(self, case: Case, e: Any) -> list[tuple[date, list[Any]]]:
+        """The case's events recorded up to ``e`` (its own, or a calendar load)."""
+        events = self._events_recorded_by(Case.id_for(case.number), e)
+        cal = self._calendar()
+        key = Case.id_for(case.number)
+        return _fold_points(events, lambda folded: case_deadlines(folded[key], cal)
+                            if key in folded else [])
 
     def _application_timeline(self, a: Application, e: Any) -> list[tuple[date, list[Any]]]:
         """The application's and its evaluations' events, in recording order."""
@@ -209,15 +235,20 @@ class DeadlineRows:
 
 
 def deadlines_as_of(view: ReadModelView, on: date, position: int, *,
-                    subject: str | None = None) -> list[dict[str, Any]]:
+                    subject: str | None = None, kind: str | None = None
+                    ) -> list[dict[str, Any]]:
     """Open deadlines on ``on`` as the ledger knew them at ``position``: each
-    subject's deadlines as its events effective by ``on`` say (AUD-03)."""
+    subject's deadlines as its events effective by ``on`` say (AUD-03); of
+    one subject, or one kind of subject ("agreement", "application",
+    "case"), when given."""
     t = view.t["deadlines"]
     q = (sa.select(t).where(t.c.valid_from <= on).where(t.c.valid_to > on)
          .where(t.c.known_from <= position)
          .where(sa.or_(t.c.known_to == 0, t.c.known_to > position)))
     if subject:
         q = q.where(t.c.subject == subject)
+    if kind:
+        q = q.where(t.c.subject.startswith(f"{kind} ", autoescape=True))
     with view.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
     return on_date(rows, on)
@@ -225,5 +256,6 @@ def deadlines_as_of(view: ReadModelView, on: date, position: int, *,
 
 HANDLERS = {Agreement: DeadlineRows._agreement_deadlines,
             Application: DeadlineRows._application_deadlines,
+            Case: DeadlineRows._case_deadlines,
             Evaluation: DeadlineRows._evaluation_deadlines,
             CalendarBook: DeadlineRows._calendar_loaded}

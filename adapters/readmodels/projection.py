@@ -3,7 +3,8 @@
 ``ReadModels`` keeps the aggregates it has seen in memory, decodes a stored
 event only as far as its path needs (``routing``), and hands it to the
 handlers of the views: ``PostingRows`` (positions), ``StatusRows``,
-``DeadlineRows``, ``EndedRows``, ``BarRows``, each in its view's module.
+``DeadlineRows``, ``EndedRows``, ``BarRows``, ``AboutRows``,
+``SupervisionRows``, each in its view's module.
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ from adapters.readmodels.positions import PostingRows
 from adapters.readmodels.routing import LINKED_KINDS, MONEY_KINDS, PROJECTION, REPLAYED_KINDS
 from adapters.readmodels.schema import ReadModelView
 from adapters.readmodels.status import StatusRows
+from adapters.readmodels.supervision import SupervisionRows
 from adapters.readmodels.writer import Batch
 from adapters.transcoder import event_from_parsed
-from adapters.readmodels import about, bars, deadlines, ended, status
+from adapters.readmodels import about, bars, deadlines, ended, status, supervision
 from domain.service import Ledger
 from projections import postings
 
@@ -35,13 +37,13 @@ from projections import postings
 # order: each view's module says which aggregates' events it handles
 # (``HANDLERS``), so a view is added or changed in its own module.
 ROWS_OF: dict[type, tuple[Callable[..., None], ...]] = {}
-for _view in (status, ended, deadlines, bars, about):
+for _view in (status, ended, deadlines, bars, about, supervision):
     for _cls, _handle in _view.HANDLERS.items():
         ROWS_OF[_cls] = ROWS_OF.get(_cls, ()) + (_handle,)
 
 
 class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, AboutRows,
-                 Projection[ReadModelView]):
+                 SupervisionRows, Projection[ReadModelView]):
     """Turns events into read-model rows. Keeps the aggregates it has seen in
     memory; an aggregate it has not seen is loaded from the event store as it
     stood just before the event (``source``)."""
@@ -55,7 +57,8 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, Abou
         self.aggregates: dict[Any, Any] = {}   # agreements and people, replayed
         self.money: dict[Any, Any] = {}        # claims and fund accounts: posting state
         # bitemporal tables: each key's rows still known (known_to 0), and the next id
-        self.open: dict[str, dict[str, list[dict[str, Any]]]] = {"status": {}, "deadlines": {}}
+        self.open: dict[str, dict[str, list[dict[str, Any]]]] = {
+            "status": {}, "deadlines": {}, "supervision": {}}
         self.next_id: dict[str, int] = {}
         self.book: Any = None            # the CalendarBook as of the event being applied
         self.working_calendar: Any = None
@@ -186,7 +189,7 @@ class ReadModels(PostingRows, StatusRows, DeadlineRows, EndedRows, BarRows, Abou
         return events if own else [x for x in events if x.timestamp <= e.timestamp]
 
     # --- the bitemporal tables (status, deadlines): rows still known, per key ------------
-    KEYS = {"status": "agreement", "deadlines": "subject"}
+    KEYS = {"status": "agreement", "deadlines": "subject", "supervision": "subject"}
 
     def _open_rows(self, table: str, key: str, *, new: bool = False) -> list[dict[str, Any]]:
         """The rows of ``key`` still known; read once per process (none for a

@@ -15,7 +15,7 @@ from eventsourcing.persistence import Tracking
 from adapters.readmodels.logsql import _stored_batches
 from adapters.readmodels.projection import ReadModels
 from adapters.readmodels.routing import APP
-from adapters.readmodels.schema import ReadModelView, _rebuild_state
+from adapters.readmodels.schema import ReadModelView, _rebuild_state, _set_rebuild_state
 from adapters.readmodels.writer import Batch
 from domain.service import Ledger
 
@@ -28,9 +28,28 @@ def view_for(ledger: Ledger) -> ReadModelView:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sa.exc.SAWarning)  # see verify()
             view = ReadModelView(recorder.datastore, schema_name=recorder.schema_name)  # type: ignore[attr-defined]
+        if view.lacks_supervision() and _logs_leads_or_cases(ledger):
+            # built when leads and cases made only log rows: their records and
+            # a case's deadlines can only come from the whole log, so queries
+            # refuse until `ledger rebuild` (marked before the table is made,
+            # so that no crash in between can forget it)
+            view.rebuild_table.create(view.engine, checkfirst=True)
+            _set_rebuild_state(view, "in_progress")
         view.create_table()
         ledger._read_model_view = view  # type: ignore[attr-defined]
     return view
+
+
+def _logs_leads_or_cases(ledger: Ledger) -> bool:
+    from eventsourcing.utils import get_topic
+
+    from domain.case import Case
+    from domain.lead import Lead
+    table = ledger.recorder.events_record_cls.__table__  # type: ignore[attr-defined]
+    topics = [get_topic(cls.Received if cls is Lead else cls.Opened) for cls in (Lead, Case)]
+    with ledger.recorder.datastore.engine.connect() as conn:  # type: ignore[attr-defined]
+        return conn.execute(sa.select(sa.literal(1)).where(
+            table.c.topic.in_(topics)).limit(1)).first() is not None
 
 
 class RebuildUnfinished(RuntimeError):

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
-from adapters.readmodels import about, bars, deadlines, ended, log, positions, status
+from adapters.readmodels import (about, bars, deadlines, ended, log, positions, status,
+                                 supervision)
 from adapters.readmodels.log import _windows_of, _windows_upsert
 from adapters.readmodels.writer import BatchWriter
 
@@ -18,7 +19,7 @@ ANALYZE_STATISTICS_TARGET = 30   # the rebuild's ANALYZE on PostgreSQL (its defa
 
 def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     t = {}
-    for view in (log, positions, status, deadlines, ended, bars, about):
+    for view in (log, positions, status, deadlines, ended, bars, about, supervision):
         t.update(view.tables(metadata, prefix))
     return t
 
@@ -64,6 +65,15 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
             # read models built before the subject index: it can only come
             # from the whole log, so queries refuse until `ledger rebuild`
             _set_rebuild_state(self, "in_progress")
+
+    def lacks_supervision(self) -> bool:
+        """Read models built, and tracked, before ``rm_supervision`` existed
+        (``runner.view_for`` asks before creating the tables)."""
+        inspector = sa.inspect(self.engine)
+        sup, tracking = self.t["supervision"], self.tracking_table
+        return inspector.has_table(tracking.name, schema=tracking.schema) and \
+            not inspector.has_table(sup.name, schema=sup.schema) and \
+            (self.max_tracking_id("Ledger") or 0) > 0
 
     def _drop_instants_index(self) -> None:
         """Read models built when rm_log's recording instants had an index

@@ -33,7 +33,7 @@ class BatchWriter:
             finally:
                 cursor.close()
             for name in ("log", "postings", "status", "deadlines", "ended", "bars", "about",
-                         "names"):
+                         "names", "supervision"):
                 rows = getattr(batch, name)
                 if rows:
                     self._bulk_insert(session, self.t[name], rows)
@@ -298,12 +298,13 @@ class Batch:
     postings: list[dict[str, Any]] = field(default_factory=list)
     status: list[dict[str, Any]] = field(default_factory=list)
     deadlines: list[dict[str, Any]] = field(default_factory=list)
-    # bitemporal tables (status, deadlines): ids of this batch's own rows, and
-    # (id, known_to) of earlier rows it closes
-    pending: dict[str, set[int]] = field(default_factory=lambda: {"status": set(),
-                                                                  "deadlines": set()})
-    closed: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: {"status": [],
-                                                                            "deadlines": []})
+    supervision: list[dict[str, Any]] = field(default_factory=list)
+    # bitemporal tables (status, deadlines, supervision): ids of this batch's
+    # own rows, and (id, known_to) of earlier rows it closes
+    pending: dict[str, set[int]] = field(default_factory=lambda: {
+        "status": set(), "deadlines": set(), "supervision": set()})
+    closed: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: {
+        "status": [], "deadlines": [], "supervision": []})
     ended: list[dict[str, Any]] = field(default_factory=list)
     ended_updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     bars: list[dict[str, Any]] = field(default_factory=list)

@@ -2,10 +2,13 @@
 draw (SUP-01..08; M 3, 4, 18, 29, 32, 42, 49), and the questions asked of
 them.
 
-The questions fold the log (``domain/screening.py``'s :func:`fold`, only
-the aggregates they need) until a read model of their own keeps them; each
-takes a :class:`~domain.lead.Viewer`, so SUP-02 (whose institutions) and
-SUP-03 (whose personal data) hold for every caller.
+Screening re-runs and a draw's proof fold the log (``domain/screening.py``'s
+:func:`fold`, only the aggregates they need): a re-run "as known at" an
+instant is that fold by definition. The questions about leads and cases
+are pure functions at the end of this module over the records a read model
+keeps (adapters/readmodels/supervision.py); each takes a
+:class:`~domain.lead.Viewer`, so SUP-02 (whose institutions) and SUP-03
+(whose personal data) hold for every caller.
 """
 from __future__ import annotations
 
@@ -15,12 +18,12 @@ from typing import Any
 
 from domain.agreement import Agreement
 from domain.base import Context, LedgerAggregate
-from domain.case import OUTCOME_KINDS, Case, case_deadlines
+from domain.case import OUTCOME_KINDS, Case
 from domain.draw import Draw, population_on
 from domain.errors import InvalidCommand, NotFound, RuleViolation
 from domain.expert_pool import ExpertPool
 from domain.institution import Institution
-from domain.lead import Lead, Viewer, check_agency
+from domain.lead import Lead, Viewer, check_agency, lead_view
 from domain.person import Person
 from domain.screening import REVIEW_THRESHOLD_FEN, Alert, Known, fold, screen
 from domain.service.commanding import command
@@ -350,46 +353,89 @@ class SupervisionCommands(LedgerCore):
         return {**d.state(), "recorded_at": recorded_at.isoformat(), "checks": checks,
                 "ok": all(checks.values())}
 
-    # --- questions (SUP-02, SUP-03) ------------------------------------------------------------
-    def _leads_and_cases(self) -> Known:
-        return self.known_at(None, Lead, Case)
 
-    def open_cases(self, viewer: Viewer, on: date) -> list[dict[str, Any]]:
-        """Open cases the viewer may read, each with its deadlines on ``on``."""
-        cal = self.calendar()
-        out = []
-        for case in sorted(self._leads_and_cases().all(Case), key=lambda c: c.number):
-            if case.closed is not None or not viewer.reads(case.agency):
-                continue
-            deadlines = [{**r, "overdue": on > r["due"]} for r in case_deadlines(case, cal)]
-            out.append({**case.state(), "deadlines": deadlines})
-        return out
+# --- questions (SUP-02, SUP-03) ------------------------------------------------------------------
+# What the supervision questions answer, from the records of the leads and
+# cases as they stood on a day as known at a log position: the read model's
+# (adapters/readmodels/supervision.py) or the fold's (projections/supervision.py),
+# which tests hold equal. Each takes a Viewer, so SUP-02 (whose institutions)
+# and SUP-03 (whose personal data) hold for every caller.
+def _may_read(viewer: Viewer, agency: str, what: str) -> None:
+    if not viewer.reads(agency):
+        raise RuleViolation(f"{what} belongs to agency {agency}; this reader reads only agency "
+                            f"{viewer.agency}", rule="SUP-02",
+                            remedy="ask the provincial agency (SX)")
 
-    def institution_supervision(self, code: str, viewer: Viewer) -> dict[str, Any]:
-        """An institution's leads (personal data as SUP-03 allows) and cases."""
-        inst = self._get(Institution, code, "institution")
-        if not viewer.reads(inst.agency):
-            raise RuleViolation(f"{code} belongs to agency {inst.agency}; this reader reads "
-                                f"only agency {viewer.agency}", rule="SUP-02",
-                                remedy="ask the provincial agency (SX)")
-        known = self._leads_and_cases()
-        leads = sorted((lead for lead in known.all(Lead) if lead.institution_code == code),
-                       key=lambda lead: (lead.received_on, lead.number))
-        cases = sorted((c for c in known.all(Case) if c.institution_code == code),
-                       key=lambda c: c.number)
-        return {"institution": code, "agency": inst.agency,
-                "leads": [lead.view(viewer) for lead in leads],
-                "cases": [c.state() for c in cases]}
 
-    def alerts_by_rule(self, viewer: Viewer, *, rule: str | None = None,
-                       agency: str | None = None) -> list[dict[str, Any]]:
-        """Screening leads recorded, counted by rule and agency, with their leads."""
-        groups: dict[tuple[str, str], list[str]] = {}
-        for lead in self._leads_and_cases().all(Lead):
-            if lead.source != "screening" or not viewer.reads(lead.agency):
-                continue
-            if (rule and lead.origin != rule) or (agency and lead.agency != agency):
-                continue
-            groups.setdefault((lead.origin, lead.agency), []).append(lead.number)
-        return [{"rule": r, "agency": a, "alerts": len(n), "leads": sorted(n)}
-                for (r, a), n in sorted(groups.items())]
+def one_lead(record: dict[str, Any] | None, number: str, viewer: Viewer) -> dict[str, Any]:
+    """A lead's state as ``viewer`` may read it."""
+    if record is None:
+        raise NotFound(f"no lead {number!r} on that day as known then", rule="SUP-01",
+                       remedy="check the number, the day and the instant")
+    _may_read(viewer, record["agency"], f"lead {number}")
+    return lead_view(record, viewer)
+
+
+def one_case(record: dict[str, Any] | None, number: str, deadlines: list[dict[str, Any]],
+             viewer: Viewer) -> dict[str, Any]:
+    """A case's state with its deadlines on the day asked (``on_date`` rows)."""
+    if record is None:
+        raise NotFound(f"no case {number!r} on that day as known then", rule="SUP-04",
+                       remedy="check the number, the day and the instant")
+    _may_read(viewer, record["agency"], f"case {number}")
+    return {**record, "deadlines": [d for d in deadlines if d["subject"] == f"case {number}"]}
+
+
+def open_cases(cases: list[dict[str, Any]], deadlines: list[dict[str, Any]], viewer: Viewer,
+               *, overdue: bool = False) -> list[dict[str, Any]]:
+    """Open cases the viewer may read, each with its deadlines on the day
+    asked (``on_date`` rows of the deadlines view); with ``overdue``, only
+    those with a deadline past."""
+    of: dict[str, list[dict[str, Any]]] = {}
+    for d in deadlines:
+        of.setdefault(d["subject"], []).append(d)
+    out = []
+    for case in sorted(cases, key=lambda c: c["case"]):
+        if case["status"] != "open" or not viewer.reads(case["agency"]):
+            continue
+        due = of.get(f"case {case['case']}", [])
+        if overdue and not any(d["overdue"] for d in due):
+            continue
+        out.append({**case, "deadlines": due})
+    return out
+
+
+def open_leads(leads: list[dict[str, Any]], viewer: Viewer, *,
+               institution: str | None = None) -> list[dict[str, Any]]:
+    """Leads not yet in a case nor set aside, that the viewer may read (M 18:
+    a complaint, report or referral stays here until a case takes it)."""
+    return [lead_view(r, viewer) for r in sorted(leads, key=lambda r: (r["received_on"],
+                                                                      r["lead"]))
+            if r["status"] == "open" and viewer.reads(r["agency"])
+            and (institution is None or r["institution"] == institution)]
+
+
+def institution_supervision(code: str, agency: str, leads: list[dict[str, Any]],
+                            cases: list[dict[str, Any]], viewer: Viewer) -> dict[str, Any]:
+    """An institution's leads (personal data as SUP-03 allows) and cases."""
+    _may_read(viewer, agency, code)
+    mine = sorted((r for r in leads if r["institution"] == code),
+                  key=lambda r: (r["received_on"], r["lead"]))
+    return {"institution": code, "agency": agency,
+            "leads": [lead_view(r, viewer) for r in mine],
+            "cases": sorted((c for c in cases if c["institution"] == code),
+                            key=lambda c: c["case"])}
+
+
+def alerts_by_rule(leads: list[dict[str, Any]], viewer: Viewer, *, rule: str | None = None,
+                   agency: str | None = None) -> list[dict[str, Any]]:
+    """Screening leads recorded, counted by rule and agency, with their leads."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for r in leads:
+        if r["source"] != "screening" or not viewer.reads(r["agency"]):
+            continue
+        if (rule and r["origin"] != rule) or (agency and r["agency"] != agency):
+            continue
+        groups.setdefault((r["origin"], r["agency"]), []).append(r["lead"])
+    return [{"rule": r, "agency": a, "alerts": len(n), "leads": sorted(n)}
+            for (r, a), n in sorted(groups.items())]
