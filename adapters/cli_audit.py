@@ -27,9 +27,6 @@ from adapters.cli_common import (DbOption, KnownAtOption, LimitOption, PageOptio
                                  parse_date, parse_instant, refuse, show_list)
 
 JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
-NOT_TRUSTED = ("the signature is only self-consistent: it verifies with the key the file "
-               "carries ({fingerprint}), which anyone can make; give --pubkey with the "
-               "agency's public key (ledger-signing.pub) to know the agency signed it")
 
 
 def open_ledger(url: Optional[str] = None, **kw: Any):   # type: ignore[no-untyped-def]
@@ -55,6 +52,19 @@ _date, _instant = parse_date, parse_instant
 def _label(key: str, **values: Any) -> str:
     from adapters.labels import label
     return label(key, **values)
+
+
+def _say(text: Any, err: bool = False) -> None:
+    """A report's words in the reader's language (adapters.labels.Said);
+    JSON keeps their English."""
+    from adapters.labels import said
+    typer.echo(said(text), err=err)
+
+
+def _not_trusted(fingerprint: str):  # type: ignore[no-untyped-def]
+    """Without --pubkey: the signature only agrees with the key the file carries."""
+    from adapters.labels import Said
+    return Said("verify.not_trusted", {"fingerprint": fingerprint})
 
 
 def _private_key(path: Path):
@@ -109,23 +119,19 @@ def verify_command(no_seal: bool = typer.Option(False, "--no-seal",
         if as_json:
             _echo_json({**report.as_dict(), "read_models": models})
         else:
-            typer.echo(report.message())
-            typer.echo(models["unreadable"])
+            _say(report.message())
+            _say(models["unreadable"])
         raise typer.Exit(1)
     models_ok = models is None or (models["rebuild_equals_live"]
                                    and not models["identities_broken"])
     if as_json:
         _echo_json({**report.as_dict(), "read_models": models})
     else:
-        typer.echo(report.message())
+        _say(report.message())
         if models is not None:
-            typer.echo(f"read models: rebuild equals live: {models['rebuild_equals_live']}"
-                       + (f" (differs in {', '.join(models['differences'])})"
-                          if models["differences"] else "")
-                       + f"; money identities broken at {len(models['identities_broken'])} "
-                         f"point(s)")
+            _say(models_line(models))
             for line in models["identities_broken"][:20]:
-                typer.echo(f"  {line}")
+                _say(f"  {_said(line)}")
     if not report.ok or not models_ok:
         raise typer.Exit(1)
 
@@ -141,12 +147,27 @@ def _verify_read_models(ledger) -> dict[str, Any]:
     except RebuildUnfinished:
         raise
     except Exception as e:  # noqa: BLE001 - named below, never a traceback
+        from adapters.labels import Said
         problem = first_unreadable(ledger)
-        why = (f"{problem.message()}. It is sealed, so the chain cannot tell when it changed;"
-               " see docs/integrity.md, \"An event the ledger cannot read\"" if problem else
-               f"{type(e).__name__}: {e}")
+        why = Said("verify.sealed_unreadable", {"problem": problem.message()}) if problem \
+            else f"{type(e).__name__}: {e}"
         return {"rebuild_equals_live": False, "differences": [], "identities_broken": [],
-                "unreadable": f"read models: NOT CHECKED (AUD-02): {why}."}
+                "unreadable": Said("verify.models_unreadable", {"why": why})}
+
+
+def models_line(models: dict[str, Any]) -> Any:
+    """The read models' check in one line (``ledger verify``, ``verify-models``)."""
+    from adapters.labels import Said
+    differs = Said("verify.differs", {"tables": ", ".join(models["differences"])}) \
+        if models["differences"] else ""
+    return Said("verify.models", {
+        "equal": Said("verify.equal_yes" if models["rebuild_equals_live"] else "verify.equal_no"),
+        "differs": differs, "broken": len(models["identities_broken"])})
+
+
+def _said(text: Any) -> str:
+    from adapters.labels import said
+    return said(text)
 
 
 def seal_command(db: Optional[str] = DbOption) -> None:
@@ -164,7 +185,7 @@ def seal_command(db: Optional[str] = DbOption) -> None:
         result = seal(ledger)
     finally:
         ledger.close()
-    typer.echo(result.message())
+    _say(result.message())
     if result.blocked is not None:
         raise typer.Exit(1)
 
@@ -230,7 +251,7 @@ def checkpoint_export(key: Path = typer.Option(..., "--key", help="Ed25519 priva
     try:
         checkpoint = export_checkpoint(ledger, private)
     except IntegrityProblem as e:
-        typer.echo(str(e), err=True)
+        _say(e.args[0] if e.args else e, err=True)
         raise typer.Exit(1)
     finally:
         ledger.close()
@@ -264,16 +285,15 @@ def checkpoint_check(file: Path = typer.Argument(..., help="checkpoint JSON file
         report = check_checkpoint(ledger, checkpoint, trusted)
     finally:
         ledger.close()
-    caveat = NOT_TRUSTED.format(fingerprint=report.fingerprint) \
-        if trusted is None and report.ok else None
+    caveat = _not_trusted(report.fingerprint) if trusted is None and report.ok else None
     if as_json:
         _echo_json({"ok": report.ok, "failures": report.failures, "count": report.count,
                     "fingerprint": report.fingerprint, "trusted_key": trusted is not None,
-                    "message": report.message() + (f" Only {caveat}." if caveat else "")})
+                    "message": report.message() + (f" {caveat}" if caveat else "")})
     else:
-        typer.echo(report.message())
+        _say(report.message())
         if caveat:
-            typer.echo(f"Only {caveat}.")
+            _say(caveat)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -436,8 +456,7 @@ def verify_case_command(file: Path = typer.Argument(..., help="case file"),
     """
     from adapters.casefile import verify_case
     report = verify_case(file, _public_key(pubkey))
-    caveat = NOT_TRUSTED.format(fingerprint=report.fingerprint) \
-        if pubkey is None and report.ok else None
+    caveat = _not_trusted(report.fingerprint) if pubkey is None and report.ok else None
     if as_json:
         _echo_json({"ok": report.ok, "subject": report.subject, "events": report.events,
                     "fingerprint": report.fingerprint, "failures": report.failures,
@@ -445,7 +464,7 @@ def verify_case_command(file: Path = typer.Argument(..., help="case file"),
     else:
         typer.echo(report.message())
         if caveat:
-            typer.echo(f"Only {caveat}.")
+            _say(caveat)
     if not report.ok:
         raise typer.Exit(1)
 

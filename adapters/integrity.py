@@ -59,6 +59,7 @@ from adapters.append_only import REFUSAL, install_postgres, install_sqlite  # no
 from adapters.append_only import qualified as _qualified
 from adapters.merkle import (MerkleTree, inclusion_proof, merkle_root,  # noqa: F401
                              verify_inclusion)
+from adapters.labels import Said
 from adapters.readable import why_unreadable
 from adapters.signing import (canonical_json, generate_key, key_fingerprint,  # noqa: F401
                               load_private_key, load_public_key, public_key_b64,
@@ -70,6 +71,27 @@ ENTRY_TAG = b"agreement-ledger/stored-event/v1"
 CHECKPOINT_FORMAT = "agreement-ledger-checkpoint/v1"
 BATCH = 1000
 NOT_READABLE_HELP = 'docs/integrity.md, "An event the ledger cannot read"'
+
+
+def _clause(key: str, n: int) -> Said | str:
+    """The catalogue's ``integrity.clause.<key>`` for ``n`` events, or nothing for none."""
+    return Said(f"integrity.clause.{key}", {"n": n}) if n else ""
+
+
+class _Joined(Said):
+    """Findings joined as the reader's language joins them."""
+
+    def __new__(cls, items: list[str]) -> "_Joined":
+        self = str.__new__(cls, "; ".join(items))
+        self.key, self.values, self.items = "", {}, list(items)
+        return self
+
+    def __getnewargs__(self) -> tuple[list[str]]:  # type: ignore[override]
+        return (self.items,)
+
+    def say(self, lang: str | None = None) -> str:
+        from adapters.labels import label, said
+        return label("sentence.item_sep", lang).join(said(i, lang) for i in self.items)
 
 log = logging.getLogger("ledger.integrity")
 
@@ -257,14 +279,18 @@ class Problem:
     # altered | deleted | moved | replaced | inserted | seal_altered: the chain caught it;
     # undecodable: an unsealed event the ledger cannot read, so it was not sealed
     kind: str
-    detail: str
+    detail: str     # Said: English as text (JSON), the reader's language with say()
 
-    def message(self) -> str:
-        return f"event #{self.notification_id} {self.kind}: {self.detail}"
+    def message(self) -> Said:
+        return Said("integrity.problem", {"n": self.notification_id,
+                                          "kind": Said(f"integrity_kind.{self.kind}"),
+                                          "detail": self.detail})
 
 
-def _describe(form: StoredForm) -> str:
-    return f"{_topic_name(form.topic)} v{form.originator_version} of {form.originator_text}"
+def _describe(form: StoredForm) -> Said:
+    return Said("integrity.event", {"topic": _topic_name(form.topic),
+                                    "version": form.originator_version,
+                                    "aggregate": form.originator_text})
 
 
 def _topic_name(topic: Any) -> str:
@@ -281,9 +307,10 @@ def unreadable(ledger: Any, form: StoredForm) -> Problem | None:
         return None
     topic = _text_bytes(form.topic).decode("utf-8", "replace")
     return Problem(form.notification_id, "undecodable",
-                   f"{_topic_name(form.topic)} v{form.originator_version} of aggregate "
-                   f"{form.originator_text} (topic {topic!r}) cannot be read by the ledger: "
-                   f"{why}")
+                   Said("integrity.undecodable", {
+                       "topic": _topic_name(form.topic), "version": form.originator_version,
+                       "aggregate": form.originator_text, "topic_repr": repr(topic),
+                       "why": why}))
 
 
 # --- sealing -------------------------------------------------------------------------------
@@ -295,16 +322,15 @@ class SealResult:
     blocked: Problem | None = None   # the first new event that does not read: not sealed
     left: int = 0                    # events from it on, left unsealed
 
-    def message(self) -> str:
+    def message(self) -> Said:
         if self.blocked is not None:
-            return (f"NOT SEALED (AUD-05): {self.blocked.message()}. Sealed now: "
-                    f"{self.sealed} event(s) before it; it and the {max(self.left - 1, 0)} "
-                    f"event(s) after it stay unsealed until it is dealt with "
-                    f"({NOT_READABLE_HELP}); `ledger verify` names it again.")
+            return Said("integrity.seal_blocked", {
+                "problem": self.blocked.message(), "sealed": self.sealed,
+                "after": max(self.left - 1, 0), "help": NOT_READABLE_HELP})
         if self.head_id:
-            return (f"sealed {self.sealed} event(s); chain head {self.head[:16]}... at event "
-                    f"#{self.head_id}")
-        return "nothing to seal: the log is empty"
+            return Said("integrity.sealed", {"sealed": self.sealed, "head": self.head[:16],
+                                             "head_id": self.head_id})
+        return Said("integrity.nothing_to_seal")
 
 
 def _lock_key(name: str) -> int:
@@ -441,33 +467,24 @@ class VerifyReport:
     def first_bad(self) -> int | None:
         return self.problem.notification_id if self.problem else None
 
-    def message(self) -> str:
+    def message(self) -> Said:
+        """What the check found: English as text, the reader's language with ``say()``."""
+        n = {"checked": self.checked}
         if not self.ok and self.problem is not None and self.problem.kind == "undecodable":
-            text = (f"NOT SEALED (AUD-05): {self.problem.message()}. {self.checked} sealed "
-                    "event(s) verified against the chain")
-            if self.sealed_now:
-                text += f"; the {self.sealed_now} event(s) before it were sealed now"
-            return text + (f"; it and the {max(self.unsealed - 1, 0)} event(s) after it stay "
-                           "unsealed until it is dealt with. It was altered after it was "
-                           "written, or written by a ledger version whose events this one "
-                           f"does not know: see {NOT_READABLE_HELP}.")
+            return Said("integrity.verify_blocked", {
+                **n, "problem": self.problem.message(), "help": NOT_READABLE_HELP,
+                "after": max(self.unsealed - 1, 0),
+                "sealed_now": _clause("verify_sealed_before", self.sealed_now)})
         if not self.ok:
             assert self.problem is not None
-            text = (f"TAMPERED (AUD-05): {self.problem.message()}. {self.checked} sealed "
-                    "event(s) before it verified.")
-            if self.unsealed:
-                text += (f" {self.unsealed} unsealed event(s) were NOT sealed because "
-                         "verification failed.")
-            return text
-        text = f"OK: {self.checked} sealed event(s) verified against the chain"
-        if self.sealed_now:
-            text += f"; {self.sealed_now} unsealed event(s) sealed now (everything before " \
-                    "them verified clean)"
-        elif self.unsealed:
-            text += f"; {self.unsealed} unsealed event(s) left unsealed"
-        if self.head_id:
-            text += f"; head #{self.head_id} {self.head[:16]}..."
-        return text + "."
+            return Said("integrity.tampered", {**n, "problem": self.problem.message(),
+                                               "unsealed": _clause("not_sealed_after",
+                                                                   self.unsealed)})
+        sealed = _clause("verify_sealed_now", self.sealed_now) or \
+            _clause("verify_left_unsealed", self.unsealed)
+        head = Said("integrity.clause.head", {"head_id": self.head_id, "head": self.head[:16]}) \
+            if self.head_id else ""
+        return Said("integrity.verified", {**n, "sealed": sealed, "head": head})
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -531,46 +548,39 @@ def verify(ledger: Any, *, seal_unsealed: bool = True) -> VerifyReport:
         for s in _sealed_rows(conn, chain):
             sid = int(s.notification_id)
             if chain_step(previous, bytes.fromhex(s.leaf)).hex() != s.chain:
-                problem = Problem(sid, "seal_altered",
-                                  "the chain table's own row does not follow from the row "
-                                  "before it (the seal record was edited)")
+                problem = Problem(sid, "seal_altered", Said("integrity.seal_altered"))
                 break
             if pending is not None and pending.notification_id < sid:
                 problem = Problem(pending.notification_id, "inserted",
-                                  f"{_describe(pending)} lies before sealed event #{sid} but "
-                                  "was never sealed: it was put into the log after sealing")
+                                  Said("integrity.inserted", {"event": _describe(pending),
+                                                              "sealed": sid}))
                 break
             if pending is None or pending.notification_id != sid:
                 now_at = _locate(conn, events, s.originator_id, s.originator_version)
                 if now_at is not None:
-                    problem = Problem(sid, "moved",
-                                      f"the event sealed here (v{s.originator_version} of "
-                                      f"{s.originator_id}) is now stored as #{now_at}: the log "
-                                      "was reordered")
+                    problem = Problem(sid, "moved", Said("integrity.moved_away", {
+                        "version": s.originator_version, "aggregate": s.originator_id,
+                        "now_at": now_at}))
                 else:
-                    problem = Problem(sid, "deleted",
-                                      f"sealed event (v{s.originator_version} of "
-                                      f"{s.originator_id}) is missing from the events table")
+                    problem = Problem(sid, "deleted", Said("integrity.deleted", {
+                        "version": s.originator_version, "aggregate": s.originator_id}))
                 break
             if leaf_hash(pending).hex() != s.leaf:
                 same = (pending.originator_text == s.originator_id
                         and str(pending.originator_version) == str(s.originator_version))
                 if same:
                     problem = Problem(sid, "altered",
-                                      f"the stored form of {_describe(pending)} does not match "
-                                      "its seal (its topic or state bytes were changed)")
+                                      Said("integrity.altered", {"event": _describe(pending)}))
                 else:
                     elsewhere = _sealed_at(conn, chain, pending.originator_text,
                                            pending.originator_version)
                     if elsewhere is not None:
-                        problem = Problem(sid, "moved",
-                                          f"it holds {_describe(pending)}, which was sealed as "
-                                          f"#{elsewhere}: the log was reordered")
+                        problem = Problem(sid, "moved", Said("integrity.moved_here", {
+                            "event": _describe(pending), "elsewhere": elsewhere}))
                     else:
-                        problem = Problem(sid, "replaced",
-                                          f"it holds {_describe(pending)}, but v"
-                                          f"{s.originator_version} of {s.originator_id} was "
-                                          "sealed here")
+                        problem = Problem(sid, "replaced", Said("integrity.replaced", {
+                            "event": _describe(pending), "version": s.originator_version,
+                            "aggregate": s.originator_id}))
                 break
             checked += 1
             previous, head_id = bytes.fromhex(s.chain), sid
@@ -649,12 +659,11 @@ class CheckReport:
     count: int = 0
     fingerprint: str = ""
 
-    def message(self) -> str:
+    def message(self) -> Said:
         if self.ok:
-            return (f"OK: the checkpoint's signature verifies (key {self.fingerprint}) and the "
-                    f"store's first {self.count} event(s) reproduce its chain head and Merkle "
-                    "root.")
-        return "FAILED (AUD-05): " + "; ".join(self.failures)
+            return Said("integrity.checkpoint_ok", {"fingerprint": self.fingerprint,
+                                                    "count": self.count})
+        return Said("integrity.checkpoint_failed", {"failures": _Joined(self.failures)})
 
 
 def check_checkpoint(ledger: Any, checkpoint: dict[str, Any],
@@ -668,17 +677,17 @@ def check_checkpoint(ledger: Any, checkpoint: dict[str, Any],
     except ValueError:
         fingerprint = "?"
     if checkpoint.get("format") != CHECKPOINT_FORMAT:
-        failures.append(f"not a ledger checkpoint (format {checkpoint.get('format')!r})")
+        failures.append(Said("checkpoint.not_a_checkpoint",
+                             {"format": repr(checkpoint.get("format"))}))
     if not checkpoint_signature_ok(checkpoint):
-        failures.append("the checkpoint's signature does not verify: the checkpoint was "
-                        "edited or not signed by its key")
+        failures.append(Said("checkpoint.signature"))
     if trusted_key is not None and public != public_key_b64(trusted_key):
-        failures.append("the checkpoint was signed by another key than the trusted one")
+        failures.append(Said("checkpoint.other_key"))
     try:
         count = int(checkpoint["count"])
         head, root = str(checkpoint["head"]), str(checkpoint["root"])
     except (KeyError, TypeError, ValueError):
-        failures.append("the checkpoint lacks count, head or root")
+        failures.append(Said("checkpoint.incomplete"))
         return CheckReport(False, failures, 0, fingerprint)
     leaves: list[bytes] = []
     previous, last_id = GENESIS, None
@@ -688,19 +697,16 @@ def check_checkpoint(ledger: Any, checkpoint: dict[str, Any],
             leaves.append(leaf)
             previous, last_id = chain_step(previous, leaf), form.notification_id
     if len(leaves) < count:
-        failures.append(f"the store holds only {len(leaves)} event(s); the checkpoint covers "
-                        f"{count}: events were deleted")
+        failures.append(Said("checkpoint.deleted", {"held": len(leaves), "count": count}))
     else:
         if checkpoint.get("last_notification_id") not in (None, last_id):
-            failures.append(f"the checkpoint's last event is #{checkpoint.get('last_notification_id')}"
-                            f" but the store's {count}th event is #{last_id}")
+            failures.append(Said("checkpoint.last_event", {
+                "last": checkpoint.get("last_notification_id"), "count": count,
+                "last_id": last_id}))
         if previous.hex() != head:
-            failures.append("the store's chain head over those events differs from the "
-                            "checkpoint's: an event was altered, deleted or reordered "
-                            "(run `ledger verify` to name it)")
+            failures.append(Said("checkpoint.head"))
         if merkle_root(leaves).hex() != root:
-            failures.append("the store's Merkle root over those events differs from the "
-                            "checkpoint's")
+            failures.append(Said("checkpoint.root"))
     return CheckReport(not failures, failures, count, fingerprint)
 
 

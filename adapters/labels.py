@@ -87,3 +87,36 @@ def word(group: str, code: object, lang: str | None = None) -> str:
     if key in catalogue():
         return label(key, lang)
     return str(code)
+
+
+class Said(str):
+    """Words told later in whichever language is asked: the catalogue's
+    ``key`` and its values (themselves ``Said`` where they are words too).
+
+    As a string it is the English text, which is what JSON, logs, HTTP
+    answers and scripts keep (stable, as the codes are); ``say()`` gives it
+    in the reader's language. So a report can hold its findings once and
+    be both printed for a person and written as JSON."""
+    key: str
+    values: dict[str, object]
+
+    def __new__(cls, key: str, values: Mapping[str, object] | None = None) -> "Said":
+        values = dict(values or {})
+        self = super().__new__(cls, _said(key, "en", values))
+        self.key, self.values = key, values
+        return self
+
+    def __getnewargs__(self) -> tuple[str, dict[str, object]]:   # copies keep their words
+        return self.key, self.values
+
+    def say(self, lang: str | None = None) -> str:
+        return _said(self.key, lang or current(), self.values)
+
+
+def said(text: object, lang: str | None = None) -> str:
+    """``text`` in ``lang`` when it is ``Said``, else as it is."""
+    return text.say(lang) if isinstance(text, Said) else str(text)
+
+
+def _said(key: str, lang: str, values: Mapping[str, object]) -> str:
+    return sentence(key, lang, {k: said(v, lang) for k, v in values.items()})

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from adapters.labels import Said
 from domain.base import ROLES, Envelope, LedgerAggregate
 
 # domain.<module>:<Aggregate>.<Event>: checked before the topic is resolved,
@@ -67,40 +68,40 @@ def _short(error: BaseException) -> str:
 
 
 def why_unreadable(ledger: Any, originator_id: Any, originator_version: Any, topic: Any,
-                   state: bytes) -> str | None:
+                   state: bytes) -> Said | None:
     """None when the stored event decodes into a well-formed ledger event;
-    otherwise why not, in words an operator can act on. Never raises."""
+    otherwise why not, in words an operator can act on (English as text, the
+    reader's language with ``say()``). Never raises."""
     topic_text = _text(topic)
     if topic_text is None or not LEDGER_TOPIC.fullmatch(topic_text):
-        return (f"its topic {topic!r} names no ledger event (a ledger event's topic is "
-                "domain.<module>:<Aggregate>.<Event>)")
+        return Said("readable.topic", {"topic": repr(topic)})
     oid = _uuid(originator_id)
     if oid is None:
-        return f"its aggregate id {originator_id!r} is not a UUID"
+        return Said("readable.aggregate_id", {"value": repr(originator_id)})
     try:
         version = int(originator_version)
     except (TypeError, ValueError):
-        return f"its version {originator_version!r} is not a whole number"
+        return Said("readable.version", {"value": repr(originator_version)})
     if version < 1:
-        return f"its version {version} is below 1"
+        return Said("readable.version_below_1", {"value": version})
     stored = StoredEvent(originator_id=oid, originator_version=version, topic=topic_text,
                          state=bytes(state))
     try:
         event = ledger.mapper.to_domain_event(stored)
     except Exception as e:  # noqa: BLE001 - whatever the bytes make the decoder raise
-        return f"it does not decode ({_short(e)})"
+        return Said("readable.no_decode", {"error": _short(e)})
     if not isinstance(event, LedgerAggregate.Event):
-        return f"it decodes to {type(event).__qualname__}, which is no ledger aggregate's event"
+        return Said("readable.not_ledger_event", {"cls": type(event).__qualname__})
     fields = vars(event)
     effective_on = fields.get("effective_on")
     if not isinstance(effective_on, date) or isinstance(effective_on, datetime):
-        return "its business date (effective_on, CAL-04) is missing or not a date"
+        return Said("readable.no_date")
     envelope = fields.get("envelope")
     if not isinstance(envelope, Envelope) or not envelope.user or not envelope.command_id:
-        return "who recorded it and under which command (its envelope, AUD-04) is missing"
+        return Said("readable.no_envelope")
     if envelope.role not in ROLES:
-        return f"its recording role {envelope.role!r} is not one of the ledger's roles (AUD-04)"
+        return Said("readable.role", {"role": repr(envelope.role)})
     timestamp = fields.get("timestamp")
     if not isinstance(timestamp, datetime) or timestamp.tzinfo is None:
-        return "its recording instant (timestamp) is missing or has no time zone"
+        return Said("readable.no_timestamp")
     return None

@@ -149,7 +149,7 @@ def test_limit_and_page_show_part_and_say_so_and_files_get_every_row(db, tmp_pat
     path = tmp_path / "h.csv"
     first = ask(db, "history", "--institution", "TY-H001", "--limit", "2", "--csv", str(path))
     assert first.exit_code == 0 and f"共 {len(rows)} 条" in first.output
-    assert f"第 1–2 条" in first.output and "--page 2" in first.output
+    assert "第 1–2 条" in first.output and "--page 2" in first.output
     assert len(list(csv.reader(io.StringIO(path.read_text("utf-8-sig"))))) == len(rows) + 1
     second = json.loads(ask(db, "history", "--institution", "TY-H001", "--limit", "2",
                             "--page", "2", "--json").output)["rows"]
@@ -205,10 +205,12 @@ def test_checkpoint_check_without_a_trusted_key_says_it_is_only_self_consistent(
     assert ask(db, "checkpoint", "export", "--key", str(tmp_path / "ledger-signing.key"),
                "--out", str(cp)).exit_code == 0
     bare = ask(db, "checkpoint", "check", str(cp))
-    assert bare.exit_code == 0 and "only self-consistent" in bare.output
+    assert bare.exit_code == 0 and "签名仅是自洽的" in bare.output
+    english = ask(db, "checkpoint", "check", str(cp), lang="en")
+    assert "only self-consistent" in english.output
     trusted = ask(db, "checkpoint", "check", str(cp), "--pubkey",
                   str(tmp_path / "ledger-signing.pub"))
-    assert trusted.exit_code == 0 and "self-consistent" not in trusted.output
+    assert trusted.exit_code == 0 and "自洽" not in trusted.output
 
 
 def test_help_has_an_example_per_command_and_no_python_type_names():

@@ -265,10 +265,15 @@ def cli_db(store, monkeypatch):
 
 def test_aud05_ledger_verify_exits_1_and_names_the_tampered_event(store, sealed, cli_db):
     ok = runner.invoke(app, ["verify", "--db", cli_db])
-    assert ok.exit_code == 0 and ok.output.startswith("OK:"), ok.output
+    assert ok.exit_code == 0 and ok.output.startswith("通过：已按哈希链核验"), ok.output
+    assert "读模型：重建结果与现行读模型一致" in ok.output
+    english = runner.invoke(app, ["--lang", "en", "verify", "--db", cli_db])
+    assert english.output.startswith("OK:") and "rebuild equals live: True" in english.output
     flip_one_byte(store, sealed, 9)
     bad = runner.invoke(app, ["verify", "--db", cli_db])
-    assert bad.exit_code == 1 and "event #9 altered" in bad.output
+    assert bad.exit_code == 1 and "已被篡改（AUD-05）：事件 #9 被篡改：" in bad.output, bad.output
+    english = runner.invoke(app, ["--lang", "en", "verify", "--db", cli_db])
+    assert english.exit_code == 1 and "event #9 altered" in english.output
     as_json = runner.invoke(app, ["verify", "--json", "--db", cli_db])
     assert json.loads(as_json.output)["first_bad"] == 9
 
@@ -285,13 +290,17 @@ def test_aud05_ledger_keygen_checkpoint_export_and_check(store, sealed, cli_db, 
     assert exported.exit_code == 0, exported.output
     checked = runner.invoke(app, ["checkpoint", "check", str(out), "--pubkey", str(pub),
                                   "--db", cli_db])
-    assert checked.exit_code == 0 and checked.output.startswith("OK"), checked.output
+    assert checked.exit_code == 0 and checked.output.startswith("通过：检查点签名验证无误"), \
+        checked.output
     flip_one_byte(store, sealed, 4)
     failed = runner.invoke(app, ["checkpoint", "check", str(out), "--db", cli_db])
-    assert failed.exit_code == 1 and "chain head" in failed.output
+    assert failed.exit_code == 1 and "未通过（AUD-05）：数据库对这些事件计算的哈希链头" in failed.output
+    english = runner.invoke(app, ["--lang", "en", "checkpoint", "check", str(out), "--json",
+                                  "--db", cli_db])
+    assert any("chain head" in f for f in json.loads(english.output)["failures"])
     refused = runner.invoke(app, ["checkpoint", "export", "--key", str(key), "--out",
                                   str(tmp_path / "cp2.json"), "--db", cli_db])
-    assert refused.exit_code == 1 and "event #4 altered" in refused.output
+    assert refused.exit_code == 1 and "事件 #4 被篡改" in refused.output
 
 
 def test_ledger_init_store_reports_what_it_installed(ledger, clerk, cli_db):

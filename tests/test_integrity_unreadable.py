@@ -133,14 +133,16 @@ def test_aud05_ledger_verify_exits_1_naming_the_unreadable_event_without_a_trace
     chain_before = sealed_ids(ledger)
     result = runner.invoke(app, ["verify", "--db", cli_db])
     assert result.exit_code == 1 and no_traceback(result), result.output
-    assert f"event #{tail[0]} undecodable" in result.output
+    assert f"未封存（AUD-05）：事件 #{tail[0]} 无法读取：" in result.output, result.output
+    english = runner.invoke(app, ["--lang", "en", "verify", "--db", cli_db])
+    assert f"event #{tail[0]} undecodable" in english.output
     as_json = runner.invoke(app, ["verify", "--json", "--db", cli_db])
     assert as_json.exit_code == 1 and no_traceback(as_json)
     data = json.loads(as_json.stdout)
     assert data["first_bad"] == tail[0] and data["problem"]["kind"] == "undecodable"
     assert sealed_ids(ledger) == chain_before
     sealing = runner.invoke(app, ["seal", "--db", cli_db])  # the unchecked seal refuses too
-    assert sealing.exit_code == 1 and f"event #{tail[0]} undecodable" in sealing.output
+    assert sealing.exit_code == 1 and f"事件 #{tail[0]} 无法读取" in sealing.output
     assert sealed_ids(ledger) == chain_before
 
 
@@ -175,8 +177,11 @@ def test_aud05_an_unreadable_event_sealed_by_an_older_ledger_is_named_by_verify(
         assert I.seal(ledger).sealed == len(tail)
     result = runner.invoke(app, ["verify", "--db", cli_db])
     assert result.exit_code == 1 and no_traceback(result), result.output
-    assert result.output.startswith("OK:")                   # the chain itself is intact
-    assert f"read models: NOT CHECKED (AUD-02): event #{tail[1]} undecodable" in result.output
+    assert result.output.startswith("通过：")                  # the chain itself is intact
+    assert f"读模型：未核验（AUD-02）：事件 #{tail[1]} 无法读取" in result.output
+    english = runner.invoke(app, ["--lang", "en", "verify", "--db", cli_db])
+    assert english.output.startswith("OK:")
+    assert f"read models: NOT CHECKED (AUD-02): event #{tail[1]} undecodable" in english.output
 
 
 # --- what counts as readable -------------------------------------------------------------------

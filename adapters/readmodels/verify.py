@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from adapters.labels import Said
 from adapters.readmodels.projection import ReadModels
 from adapters.readmodels.runner import catch_up, view_for
 from adapters.readmodels.schema import ReadModelView
@@ -25,10 +26,11 @@ def snapshot(view: ReadModelView) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def money_identities_at_every_point(view: ReadModelView) -> list[str]:
+def money_identities_at_every_point(view: ReadModelView) -> list[Said]:
     """AUD-06 over history: walking each agreement-year's postings in log
     order, approved >= paid + withheld, withheld >= returned + forfeited,
-    recovered <= to recover, and no figure below zero, at every step."""
+    recovered <= to recover, and no figure below zero, at every step. Each
+    break is English as text (JSON) and the reader's language with say()."""
     t = view.t["postings"]
     broken = []
     running: dict[tuple[str, int], dict[str, int]] = {}
@@ -45,15 +47,16 @@ def money_identities_at_every_point(view: ReadModelView) -> list[str]:
         g = lambda c: s.get(c, 0)  # noqa: E731
         problems = []
         if g("paid") + g("withheld") > g("approved"):
-            problems.append("paid + withheld exceeds approved")
+            problems.append("paid_withheld")
         if g("returned") + g("forfeited") > g("withheld"):
-            problems.append("returned + forfeited exceeds withheld")
+            problems.append("returned_forfeited")
         if g("recovered") > g("to_recover"):
-            problems.append("recovered exceeds to recover")
+            problems.append("recovered")
         if any(v < 0 for v in s.values()):
-            problems.append("a figure below zero")
+            problems.append("below_zero")
         for p in problems:
-            broken.append(f"{agreement} {year} after notification {n}: {p}")
+            broken.append(Said("identity.broken", {"agreement": agreement, "year": year, "n": n,
+                                                   "what": Said(f"identity.{p}")}))
     return broken
 
 
