@@ -158,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--worktree", action="store_true",
                     help="test the files as they are, not the committed HEAD")
     ap.add_argument("--rerun-survivors", action="store_true",
-                    help="run again the mutants that survived last time (after new tests)")
+                    help="run again the mutants that survived or had no test last time "
+                         "(after new tests)")
     ap.add_argument("--jobs", type=int, default=2, help="mutmut workers (default 2)")
     ap.add_argument("--report", action="store_true", help="only print the last run's table")
     ap.add_argument("--fresh", action="store_true", help="forget earlier verdicts (rm mutants/)")
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rerun_survivors:
         names = [k for source, by_key in verdicts().items()
                  if not args.modules or source in args.modules
-                 for k, s in by_key.items() if s == "survived"]
+                 for k, s in by_key.items() if s in ("survived", "no tests")]
         if not names:
             print("no survivors to run again")
             return report(args.modules)
