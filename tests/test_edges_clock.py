@@ -278,3 +278,17 @@ def test_an_ended_agreement_has_nothing_more_falling_due(clerk):
         [(AG, "Ended", "2025-06-05", "EARLY-NOTICE")]
     # the change's 30 working days run out in June and expiry is in January: nothing
     assert tick(clerk, "2026-03-01")["recorded"] == []
+
+
+def test_agr06_agr07_on_the_day_the_notice_runs_out_an_overdue_change_falls_due_no_more(clerk,
+                                                                                        ledger):
+    # the change approved on 10 February is overdue on 25 March; notice given on
+    # 23 February runs out the same day: the agreement ends, nothing follows it
+    effective_agreement(clerk)
+    clerk("record_change", "2025-02-20", agreement=AG, change="level",
+          approved_on=date(2025, 2, 10), reported_on=None, details="升为三级")
+    clerk("give_notice_to_end", "2025-02-23", agreement=AG, given_by="institution",
+          reason="搬迁")
+    assert seen(tick(clerk, "2025-03-25")["recorded"]) == \
+        [(AG, "Ended", "2025-03-25", "EARLY-NOTICE")]
+    assert ledger.agreement(AG).obligations == []
