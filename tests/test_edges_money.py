@@ -66,9 +66,10 @@ def test_pay10_money_prints_as_yuan_with_two_decimals_and_its_sign():
 
 
 def test_pay10_money_holds_an_int_and_nothing_else():
-    for wrong in (1.0, Decimal(1), "1", True):
-        with pytest.raises(TypeError, match="whole fen as int"):
+    for wrong, named in ((1.0, "float"), (Decimal(1), "Decimal"), ("1", "str"), (True, "bool")):
+        with pytest.raises(TypeError) as info:
             Money(wrong)   # type: ignore[arg-type]
+        assert str(info.value) == f"Money holds whole fen as int, got {named}"
 
 
 def test_pay10_parse_reads_yuan_exactly_with_separators_only_in_their_places():
@@ -111,8 +112,11 @@ def test_pay10_require_within_refuses_one_fen_past_its_limit_with_the_rule():
     with pytest.raises(InvalidCommand) as info:
         require_within(AMOUNT_MAX_FEN + 1, "item a")
     assert info.value.rule == "PAY-10" and "item a of 100,000,000.01" in info.value.reason
-    with pytest.raises(InvalidCommand):
+    with pytest.raises(InvalidCommand) as info:
         require_within(-501, "x", limit=500)
+    assert (info.value.reason, info.value.remedy) == (
+        "x of -5.01 yuan is beyond the limit of 5.00 yuan",
+        "give at most 5.00 yuan; split a larger sum into the claims or recoveries it belongs to")
 
 
 def test_pay10_a_kept_sum_is_whole_fen_within_ten_trillion_yuan():
