@@ -373,6 +373,8 @@ def history_command(
     finally:
         ledger.close()
     rows = [r.as_dict() for r in tl.rows]
+    # people read each summary's words in their language; JSON keeps field=value
+    read = [{**r, "summary": _said(r["summary"])} for r in rows]
     columns = TIMELINE + ((Column("via", "code", header="cli.via"),)
                           if subject.kind == "person" else ())
     asked = " ".join(["history", f"--{subject.kind}", subject.key]
@@ -381,7 +383,7 @@ def history_command(
     if as_json:
         from adapters.cli_common import write_list
         from adapters.lists import Page
-        write_list(rows, columns, question=asked, store=db, csv=csv_out, xlsx=xlsx_out,
+        write_list(read, columns, question=asked, store=db, csv=csv_out, xlsx=xlsx_out,
                    known_at=known_at, sheet="timeline")
         _echo_json({"subject": str(subject), "linked_institutions": tl.linked,
                     "rows": Page(limit, page).of(rows)})
@@ -391,7 +393,7 @@ def history_command(
         typer.echo(_label("cli.linked", institutions="; ".join(
             f"{c} ({', '.join(word('person_role', r) for r in roles)})"
             for c, roles in tl.linked.items())))
-    show_list(rows, columns, title=_label("cli.title_history", subject=subject, n=len(rows)),
+    show_list(read, columns, title=_label("cli.title_history", subject=subject, n=len(rows)),
               question=asked, store=db, limit=limit, page=page, csv=csv_out, xlsx=xlsx_out,
               known_at=known_at, sheet="timeline")
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from adapters.labels import label, word
+from adapters.labels import label, said, word
 
 KINDS = ("code", "date", "instant", "money", "int", "year", "text", "word", "bool")
 CHINA = timezone(timedelta(hours=8), "CST")
@@ -100,7 +100,7 @@ def cell(value: Any, column: Column, lang: str | None = None) -> str:
     if isinstance(value, (list, tuple)):
         return "；".join(str(v) for v in value) if (lang or "zh") == "zh" else \
             "; ".join(str(v) for v in value)
-    return str(value)
+    return said(value, lang)     # words kept to be said (a timeline's summary) in the reader's
 
 
 def _widths(cells: list[list[str]], titles: list[str]) -> list[int]:

@@ -34,6 +34,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from adapters.summaries import Summary, words as summary_words
 from domain.grounds import ground
 from projections.status import LedgerState, apply
 
@@ -546,12 +547,18 @@ def _json_within(value: Any, width: int, sort_keys: bool = False) -> str | None:
     return ends[0] + ", ".join(parts) + ends[1]
 
 
-def summarize(e: Any, width: int = 300, revive: Callable[[Any], Any] | None = None) -> str:
-    """``field=value`` for the event's own fields, long values abridged."""
+def summarize(e: Any, width: int = 300, revive: Callable[[Any], Any] | None = None) -> Summary:
+    """``field=value`` for the event's own fields, long values abridged: the
+    English text (JSON keeps it), with the words of each field in Chinese for
+    the tables and files people read (adapters/summaries.py)."""
     names = [f.name for f in fields(e)] if is_dataclass(e) else list(vars(e))
-    parts = [f"{n}={_short(getattr(e, n), revive=revive)}" for n in names if n not in _SKIP]
-    text = "; ".join(parts)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    aggregate = type(e).__qualname__.split(".")[0]
+    shown = [(n, getattr(e, n)) for n in names if n not in _SKIP]
+    shown = [(n, value, _short(value, revive=revive)) for n, value in shown]
+    text = "; ".join(f"{n}={text}" for n, _, text in shown)
+    return Summary(text if len(text) <= width else text[: width - 1] + "…",
+                   [(n, summary_words(aggregate, n, value, text)) for n, value, text in shown],
+                   width)
 
 
 def _row(nid: int, e: Any, name: str, key: str, summary: str, rules: tuple[str, ...],
