@@ -34,11 +34,18 @@ def _label(key: str, **values: Any) -> str:
     return label(key, **values)
 
 
-def _read_models(db: Optional[str]):   # type: ignore[no-untyped-def]
+def _read_models(db: Optional[str], *,   # type: ignore[no-untyped-def]
+                 tables_only: bool = False):
     """Open the ledger, bring the SQL read models up to date (with progress
-    once there is a batch to apply), hand back the view."""
+    once there is a batch to apply), hand back the view. ``tables_only``
+    (a question the tables answer alone): read models already at the log's
+    head are answered from without the ledger (``open_ledger``'s
+    ``read_models_only``)."""
     from adapters.readmodels import RebuildUnfinished, catch_up, view_for
-    ledger = _open(db, create=False)
+    from adapters.settings import ReadModelsAtHead
+    ledger = _open(db, create=False, read_models_only=tables_only)
+    if isinstance(ledger, ReadModelsAtHead):   # at the log's head: nothing to catch up
+        return ledger, view_for(ledger)
     try:
         with catching_up() as report:
             catch_up(ledger, progress=report)
@@ -128,7 +135,7 @@ def status(on: str = typer.Option(..., "--on", metavar="DATE",
     from adapters.readmodels import status_as_of
     day, instant = parse_date(on, "--on"), parse_instant(known_at)   # before the store
     check_agency(agency)
-    ledger, view = _read_models(db)
+    ledger, view = _read_models(db, tables_only=True)
     try:
         position = _position(view, instant, known_at)
         _known_institution(view, institution_code)
@@ -168,7 +175,7 @@ def ended(as_of: Optional[str] = AsOfOption, known_at: Optional[str] = KnownAtOp
     day, instant = parse_date(as_of, "--as-of"), parse_instant(known_at)
     start, end = parse_date(date_from, "--from"), parse_date(date_to, "--to")
     check_agency(agency)
-    ledger, view = _read_models(db)
+    ledger, view = _read_models(db, tables_only=True)
     try:
         position = _position(view, instant, known_at)
         _known_institution(view, institution_code)
@@ -205,7 +212,7 @@ def bars(person: Optional[str] = typer.Option(None, "--person", metavar="ID",
     from adapters.lists import BARS
     from adapters.readmodels import bars_as_of
     day, instant = parse_date(as_of, "--as-of"), parse_instant(known_at)
-    ledger, view = _read_models(db)
+    ledger, view = _read_models(db, tables_only=True)
     try:
         position = _position(view, instant, known_at)
         _known_institution(view, institution_code)
@@ -235,7 +242,7 @@ def deadlines(on: str = typer.Option(..., "--on", metavar="DATE",
     from adapters.lists import DEADLINES
     from adapters.readmodels import deadlines_as_of
     day, instant = parse_date(on, "--on"), parse_instant(known_at)
-    ledger, view = _read_models(db)
+    ledger, view = _read_models(db, tables_only=True)
     try:
         rows = deadlines_as_of(view, day, _position(view, instant, known_at))
     finally:
@@ -274,7 +281,7 @@ def positions(as_of: Optional[str] = AsOfOption, known_at: Optional[str] = Known
     if chart is not None and chart.suffix.lower() not in SUFFIXES:
         refuse(f"--chart: a chart is written as {' or '.join(SUFFIXES)}, not "
                f"{chart.suffix or 'a file without a suffix'}")
-    ledger, view = _read_models(db)
+    ledger, view = _read_models(db, tables_only=True)
     try:
         rows = positions_as_of(view, day, _position(view, instant, known_at),
                                agency=agency, agreement=agreement, year=year)

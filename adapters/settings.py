@@ -12,12 +12,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from domain.service import Ledger
+if TYPE_CHECKING:   # imported when a store is opened: naming the store needs no domain
+    from domain.service import Ledger
 
 DEFAULT_URL = "sqlite:///ledger.sqlite"
+# the application whose log and tracking the read models follow (the
+# events table is its name's, as eventsourcing-sqlalchemy names it)
+APPLICATION = "Ledger"
 URL_SETTING = "LEDGER_DATABASE_URL"
 
 
@@ -80,20 +85,24 @@ def _sqlite_path(url: sa.engine.URL, *, create: bool) -> None:
 
 
 def open_ledger(url: str | None = None, schema: str | None = None, *,
-                create: bool = True) -> Ledger:
+                create: bool = True, read_models_only: bool = False
+                ) -> "Ledger | ReadModelsAtHead":
     """The ledger on its store. ``create=False`` (every question) refuses a
-    store that does not exist yet instead of making an empty one."""
-    resolved = database_url(url)
-    try:
-        parsed = sa.engine.make_url(resolved)
-    except sa.exc.ArgumentError:
-        raise StoreUnavailable(f"{shown(resolved)} is neither a database URL nor a file "
-                               "path") from None
-    if parsed.get_backend_name() == "sqlite":
-        _sqlite_path(parsed, create=create)
-    elif parsed.get_backend_name() != "postgresql":
-        raise StoreUnavailable(f"{shown(resolved)}: the ledger keeps its events in SQLite "
-                               "or PostgreSQL")
+    store that does not exist yet instead of making an empty one.
+
+    ``read_models_only`` (a question the read-model tables answer alone):
+    when they have applied every event of the log, their view
+    (``ReadModelsAtHead``) without the ledger: no aggregate, mapper or
+    domain loaded, no store set-up (the triggers, the chain table and the
+    seal are a command's to keep; a question writes nothing). Otherwise,
+    or when the store cannot say, the ledger, for the caller to catch the
+    read models up."""
+    resolved = _usable(url, create=create)
+    if read_models_only:
+        at_head = _read_models_at_head(resolved, schema)
+        if at_head is not None:
+            return at_head
+    from domain.service import Ledger
     try:
         ledger = Ledger(env=ledger_env(resolved, schema))
         # The hash-chain table and the append-only triggers (AUD-05): created if
@@ -107,6 +116,65 @@ def open_ledger(url: str | None = None, schema: str | None = None, *,
         raise StoreUnavailable(f"cannot open the store {shown(resolved)}: no driver "
                                f"({e.name})") from None
     return ledger
+
+
+def _usable(url: str | None, *, create: bool) -> str:
+    """The store's URL, refused (``StoreUnavailable``) when it names no
+    store the ledger can keep."""
+    resolved = database_url(url)
+    try:
+        parsed = sa.engine.make_url(resolved)
+    except sa.exc.ArgumentError:
+        raise StoreUnavailable(f"{shown(resolved)} is neither a database URL nor a file "
+                               "path") from None
+    if parsed.get_backend_name() == "sqlite":
+        _sqlite_path(parsed, create=create)
+    elif parsed.get_backend_name() != "postgresql":
+        raise StoreUnavailable(f"{shown(resolved)}: the ledger keeps its events in SQLite "
+                               "or PostgreSQL")
+    return resolved
+
+
+class ReadModelsAtHead:
+    """A question's store whose read models have applied every event: their
+    view (``adapters.readmodels.view_for`` hands it back), nothing else."""
+
+    def __init__(self, view: Any) -> None:
+        self._read_model_view = view
+
+    def close(self) -> None:
+        self._read_model_view.engine.dispose()
+
+
+def _read_models_at_head(url: str, schema: str | None) -> ReadModelsAtHead | None:
+    """The read models' view when their tracked position is the log's last
+    notification and no rebuild is under way; None when behind, being
+    rebuilt, not made yet, or the store cannot be read so (the ledger's
+    own opening then says why)."""
+    from adapters.persistence import LedgerDatastore
+    from adapters.readmodels.schema import ReadModelView, _rebuild_state
+    datastore = None
+    try:
+        datastore = LedgerDatastore(url=url)
+        view = ReadModelView(datastore, schema_name=schema)
+        events = sa.table(f"{APPLICATION.lower()}_events", sa.column("id"), schema=schema)
+        tracking = sa.table(view.tracking_table_name, sa.column("application_name"),
+                            sa.column("notification_id"), schema=schema)
+        with view.engine.connect() as conn:
+            head = conn.execute(sa.select(sa.func.max(events.c.id))).scalar()
+            tracked = conn.execute(sa.select(sa.func.max(tracking.c.notification_id)).where(
+                tracking.c.application_name == APPLICATION)).scalar()
+            present = set(sa.inspect(conn).get_table_names(schema=schema))
+        made = {t.name for t in view.metadata.tables.values()} | {view.rebuild_table.name}
+        # every table this code's views have (a newer one is made by the ledger's path)
+        if head is not None and tracked == head and made <= present \
+                and _rebuild_state(view) != "in_progress":
+            return ReadModelsAtHead(view)
+    except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError, ModuleNotFoundError):
+        pass
+    if datastore is not None and datastore.engine is not None:
+        datastore.engine.dispose()
+    return None
 
 
 def _first_line(error: BaseException) -> str:

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from domain.person import Person
 
 if TYPE_CHECKING:
+    from domain.person import Person
     from adapters.readmodels.schema import ReadModelView
 
 
@@ -96,4 +96,11 @@ def bars_as_of(view: ReadModelView, on: date | None, position: int, *,
     return rows
 
 
-HANDLERS = {Person: BarRows._bars}   # it picks a bar's proposal, approval and reversal
+def __getattr__(name: str) -> Any:
+    """``HANDLERS`` (every Person event: it picks a bar's proposal, approval
+    and reversal), made when the projection asks: a question on the table
+    imports no domain (start-up, issue #14)."""
+    if name == "HANDLERS":
+        from domain.person import Person
+        return {Person: BarRows._bars}
+    raise AttributeError(name)

@@ -12,10 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from domain.agreement import Agreement
-from projections.rows import ended_row
+
+# projections.rows.ended_row: bound with HANDLERS (below), which alone hands
+# the handler to the projection, so it is there when it runs
+ended_row: Any = None
 
 if TYPE_CHECKING:
+    from domain.agreement import Agreement
     from adapters.readmodels.schema import ReadModelView
 
 
@@ -72,4 +75,13 @@ def ended_as_of(view: ReadModelView, on: date | None, position: int) -> list[dic
     return rows
 
 
-HANDLERS = {Agreement: EndedRows._ended}   # it picks the endings and their reversals
+def __getattr__(name: str) -> Any:
+    """``HANDLERS`` (every Agreement event: it picks the endings and their
+    reversals), made when the projection asks: a question on the table
+    imports no domain (start-up, issue #14)."""
+    if name == "HANDLERS":   # with what the handler uses, bound before it runs
+        from domain.agreement import Agreement
+        from projections.rows import ended_row
+        globals()["ended_row"] = ended_row
+        return {Agreement: EndedRows._ended}
+    raise AttributeError(name)

@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from adapters.readmodels.columns import FAR, _key_text
-from domain.agreement import Agreement
-from projections.rows import status_of, timeline
+
+# projections.rows' status_of and timeline: bound with HANDLERS (below), which
+# alone hands the handler to the projection, so they are there when it runs
+status_of: Any = None
+timeline: Any = None
 
 if TYPE_CHECKING:
+    from domain.agreement import Agreement
     from adapters.readmodels.schema import ReadModelView
 
 
@@ -100,4 +104,12 @@ def status_as_of(view: ReadModelView, on: date, position: int,
         return [dict(r) for r in conn.execute(q.order_by(t.c.agreement)).mappings()]
 
 
-HANDLERS = {Agreement: StatusRows._status}   # every agreement event
+def __getattr__(name: str) -> Any:
+    """``HANDLERS`` (every agreement event), made when the projection asks:
+    a question on the table imports no domain (start-up, issue #14)."""
+    if name == "HANDLERS":   # with what the handler uses, bound before it runs
+        from domain.agreement import Agreement
+        from projections import rows
+        globals().update(status_of=rows.status_of, timeline=rows.timeline)
+        return {Agreement: StatusRows._status}
+    raise AttributeError(name)
