@@ -20,9 +20,10 @@ in one run (sections, ``--sections``):
   baseline;
 - ``tick``: a tick over days with nothing due on a small province (about 10
   live agreements) and on this one, and over a month-end;
-- ``subjects``: ``ledger institution``, ``application``, ``history
-  --agreement`` and ``history --person`` over random subjects: p50/p99 and
-  each kind's peak memory in a child process;
+- ``subjects``: ``ledger institution``, ``application`` and ``history
+  --institution / --agreement / --person`` over random subjects, each
+  timeline as its default page of 50 and whole (``--all``): p50/p99 and each
+  kind's peak memory in a child process;
 - ``startup``: ``ledger --help`` and ``ledger status`` on the demo store
   beside a bare interpreter importing the same libraries (store-independent).
 

@@ -6,9 +6,10 @@ a public entry point so the bench follows the code as it changes:
 - ``tick_costs``: ``Ledger.tick`` over days with nothing due and over a
   month-end, each in a freshly opened ledger as a cron ``ledger tick`` is;
 - ``subject_questions``: ``ledger institution``, ``application`` and
-  ``history --agreement / --person`` through the CLI app in process (typer's
-  runner), over random subjects, each kind in a forked child that reports
-  its peak memory;
+  ``history --institution / --agreement / --person`` (its default page, and
+  whole with ``--all``) through the CLI app in process (typer's runner),
+  over random subjects, each kind in a forked child that reports its peak
+  memory;
 - ``startup``: wall time of ``ledger --help`` and of one query beside a bare
   interpreter importing the same libraries.
 """
@@ -145,15 +146,24 @@ def tick_costs(url: str, samples: int = 7) -> dict[str, Any]:
 
 
 # --- the per-subject questions --------------------------------------------------------------
-KINDS = {   # kind: (the events naming its subjects, the field, the CLI arguments)
-    "institution": ("domain.institution:Institution.Registered", "code",
-                    lambda s: ["institution", s, "--json"]),
+INSTITUTION = ("domain.institution:Institution.Registered", "code")
+AGREEMENT = ("domain.agreement:Agreement.Signed", "number")
+PERSON = ("domain.person:Person.Registered", "person_id")
+# kind: (the events naming its subjects, the field, the CLI arguments). A
+# timeline is asked as users ask it, a page (``history``'s default: 50 rows,
+# adapters/paging.py), and whole (``--all``, what an export writes)
+KINDS = {
+    "institution": (*INSTITUTION, lambda s: ["institution", s, "--json"]),
     "application": ("domain.application:Application.Submitted", "number",
                     lambda s: ["application", s, "--json"]),
-    "agreement timeline": ("domain.agreement:Agreement.Signed", "number",
-                           lambda s: ["history", "--agreement", s, "--json"]),
-    "person timeline": ("domain.person:Person.Registered", "person_id",
-                        lambda s: ["history", "--person", s, "--json"]),
+    "institution timeline": (*INSTITUTION, lambda s: ["history", "--institution", s, "--json"]),
+    "agreement timeline": (*AGREEMENT, lambda s: ["history", "--agreement", s, "--json"]),
+    "person timeline": (*PERSON, lambda s: ["history", "--person", s, "--json"]),
+    "institution timeline, whole": (*INSTITUTION, lambda s: ["history", "--institution", s,
+                                                             "--all", "--json"]),
+    "agreement timeline, whole": (*AGREEMENT, lambda s: ["history", "--agreement", s, "--all",
+                                                         "--json"]),
+    "person timeline, whole": (*PERSON, lambda s: ["history", "--person", s, "--all", "--json"]),
 }
 
 

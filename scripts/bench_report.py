@@ -62,7 +62,9 @@ ROWS: list[Row] = [
     ("tick to the next month's 1st, province, ms", _get("tick", "province", "month_first_ms"),
      "{:,.1f}", "", None),
 ]
-for kind in ("institution", "application", "agreement timeline", "person timeline"):
+for kind in ("institution", "application", "institution timeline", "agreement timeline",
+             "person timeline", "institution timeline, whole", "agreement timeline, whole",
+             "person timeline, whole"):
     ROWS += [
         (f"{kind}: questions asked", _get("subjects", kind, "asked"), "{:,}", "1,000", None),
         (f"{kind}: p50, ms", _get("subjects", kind, "p50_ms"), "{:,.1f}", "", None),
