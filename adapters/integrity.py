@@ -405,6 +405,22 @@ def seal(ledger: Any) -> SealResult:
     raise AssertionError("unreachable")
 
 
+def chain_value(ledger: Any, position: int) -> str:
+    """The hash chain's value after event ``position`` (the genesis value for
+    0), sealing what is new first so the chain reaches it: a draw's seed
+    (SUP-07). LookupError when that event is not sealed."""
+    if position == 0:
+        return GENESIS.hex()
+    seal(ledger)
+    table = chain_table(ledger)
+    with engine_of(ledger).connect() as conn:
+        row = conn.execute(sa.select(table.c.chain).where(
+            table.c.notification_id == position)).first()
+    if row is None:
+        raise LookupError(Said("integrity.not_sealed_at", {"position": position}))
+    return row.chain
+
+
 def first_line(error: sa.exc.DBAPIError) -> str:
     """The driver's own message, first line only (no SQL, no traceback)."""
     lines = str(error.orig).strip().splitlines()

@@ -64,3 +64,14 @@ def test_every_integrity_word_has_chinese_with_the_same_values_as_its_english(ke
     names = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}  # noqa: E731
     words = catalogue()[key]
     assert words["zh"] and names(words["zh"]) == names(words["en"])
+
+
+def test_sup07_chain_value_is_the_genesis_before_any_event_and_the_chain_after_one(ledger, clerk):
+    from tests.builders import register
+    assert I.chain_value(ledger, 0) == I.GENESIS.hex()
+    register(clerk)
+    position = ledger.recorder.max_notification_id()
+    assert I.chain_value(ledger, position) == I.verify(ledger).head
+    with pytest.raises(LookupError) as missing:
+        I.chain_value(ledger, position + 1000)
+    assert missing.value.args[0].say("zh") == f"事件 #{position + 1000} 尚未封存：请运行 `ledger verify`"
