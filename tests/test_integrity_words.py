@@ -75,3 +75,16 @@ def test_sup07_chain_value_is_the_genesis_before_any_event_and_the_chain_after_o
     with pytest.raises(LookupError) as missing:
         I.chain_value(ledger, position + 1000)
     assert missing.value.args[0].say("zh") == f"事件 #{position + 1000} 尚未封存：请运行 `ledger verify`"
+
+
+@pytest.mark.parametrize("equal, broken, en, zh", [
+    (True, [], "read models verified: rebuild equals live: True; money identities broken: 0; "
+               "rows postings 3", "读模型核验通过：重建结果与现行读模型一致；资金恒等式不成立之处：0 处；行数 postings 3"),
+    (False, ["x"], "READ MODELS DO NOT VERIFY: rebuild equals live: False; money identities "
+                   "broken: 1; rows postings 3", "读模型核验未通过：重建结果与现行读模型不一致；资金恒等式不成立之处：1 处；行数 postings 3"),
+])
+def test_aud02_the_read_models_verdict_is_said_in_both_languages(equal, broken, en, zh):
+    from adapters.readmodels.verify import verdict
+    said = verdict({"rebuild_equals_live": equal, "identities_broken": broken,
+                    "rows": {"postings": 3}})
+    assert (str(said), said.say("zh")) == (en, zh)

@@ -88,3 +88,13 @@ def verify(ledger: Ledger) -> dict[str, Any]:
     broken = money_identities_at_every_point(live)
     return {"rebuild_equals_live": not differences, "differences": differences,
             "identities_broken": broken, "rows": {k: len(v) for k, v in a.items()}}
+
+
+def verdict(result: dict[str, Any]) -> Said:
+    """``verify``'s result in one line (``ledger verify-models``): English as
+    text, the reader's language with say()."""
+    ok = result["rebuild_equals_live"] and not result["identities_broken"]
+    return Said("verify.models_verified" if ok else "verify.models_not_verified", {
+        "equal": Said("verify.equal_yes" if result["rebuild_equals_live"] else "verify.equal_no"),
+        "broken": len(result["identities_broken"]),
+        "rows": ", ".join(f"{k} {v}" for k, v in result["rows"].items())})
