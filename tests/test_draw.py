@@ -176,7 +176,8 @@ def test_sup07_the_published_draw_reruns_from_its_event_and_from_the_ledger(cler
     assert proof["ok"] and all(proof["checks"].values())
     assert proof["population"] == ["TY-H001", "TY-H002", "TY-H003"]
     # each drawn target is a lead, in draw order, naming the draw
-    leads = {code: fold.institution_supervision(ledger, code, ledger.viewer("x", "auditor"))["leads"]
+    auditor = ledger.viewer("x", "auditor")
+    leads = {code: fold.institution_supervision(ledger, code, auditor)["leads"]
              for code in result["targets"]}
     for i, code in enumerate(result["targets"], start=1):
         assert [(lead["lead"], lead["source"], lead["origin"]) for lead in leads[code]] == \
@@ -250,3 +251,15 @@ def test_sup07_the_chain_head_seeds_the_draw_and_the_proof_reruns_it_on_the_stor
     assert CliRunner().invoke(app, ["proof", "DRW-9", "--db", url]).exit_code == 1
     assert CliRunner().invoke(app, ["seed", "--instant", "2025-03-01T00:00:00",
                                     "--db", url]).exit_code == 2
+    # the published proof, as a file anyone holds, re-runs with plain SHA-256
+    # alone (no ledger, no database): the same targets, the same inspectors
+    def rank(*parts):
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()
+    head = proof["seed"]["head"]
+    chosen = sorted(proof["population"], key=lambda c: rank(head, "DRW-1", "target", c))
+    again = [{"institution": code, "inspectors": sorted(
+        (e["expert"] for e in proof["pool"] if code not in e["conflicts"]),
+        key=lambda x: rank(head, "DRW-1", "inspector", code, x))[:proof["per_target"]]}
+        for code in chosen[:proof["targets"]]]
+    assert again == proof["result"]
+    assert all("E2" not in r["inspectors"] for r in again if r["institution"] == "TY-H003")

@@ -82,8 +82,15 @@ def supervision_store(url: str, schema: str | None) -> dict[str, object]:
 def served(store):
     made = supervision_store(*store)
     server = Server(*store)
-    yield server, made      # pytest runs what follows even when the test fails
-    server.stop()
+    try:
+        # the questions answer from the read models, which PostgreSQL's runner
+        # follows on its own: each test starts once they hold every event
+        with server.client(made["tokens"]["guo.admin"]) as c:
+            assert c.get("/deadlines", params={"on": "2025-01-01",
+                                               "after": events_in(*store)}).status_code == 200
+        yield server, made
+    finally:
+        server.stop()
 
 
 def cli_json(store, *args):
@@ -252,3 +259,17 @@ def _before_case(store):
         ledger.close()
     opened = next(e for _, e in log if type(e).__qualname__ == "Case.Opened")
     return (opened.timestamp - timedelta(microseconds=1)).isoformat()
+
+
+def test_sup05_the_deadlines_question_lists_the_cases_request(served, store):
+    """GET /deadlines answers from the deadlines read model, where a case's
+    request for explanation is a row (SUP-05), overdue from the day after
+    its 5th working day."""
+    server, made = served
+    after = events_in(*store)   # answered once the read models have every event
+    with server.client(made["tokens"]["guo.admin"]) as c:   # the province reads all
+        rows = c.get("/deadlines", params={"on": "2025-03-01", "after": after}).json()["rows"]
+        assert [(r["due"], r["overdue"]) for r in rows if r["subject"] == "case AJ-1"] == \
+            [("2025-02-28", True)]
+        rows = c.get("/deadlines", params={"on": "2025-02-28", "after": after}).json()["rows"]
+        assert [r["overdue"] for r in rows if r["subject"] == "case AJ-1"] == [False]

@@ -178,9 +178,10 @@ def test_sup02_another_agencys_institution_is_not_read_unless_the_reader_reads_t
         found = fold.institution_supervision(ledger, "TY-H001", ledger.viewer(user, "auditor"))
         assert [lead["lead"] for lead in found["leads"]] == ["TS-1"]
     open_case(clerk)
-    assert fold.open_cases(ledger, ledger.viewer("dt.officer", "case_officer"), date(2025, 3, 5)) == []
+    dt = ledger.viewer("dt.officer", "case_officer")
+    assert fold.open_cases(ledger, dt, date(2025, 3, 5)) == []
     assert len(fold.open_cases(ledger, ledger.viewer("ty.officer", "case_officer"),
-                                 date(2025, 3, 5))) == 1
+                               date(2025, 3, 5))) == 1
 
 
 # --- SUP-03: personal data -------------------------------------------------------------------------

@@ -147,3 +147,33 @@ def test_sup01_a_lead_a_case_and_the_open_leads_on_a_day_as_known_at_an_instant(
     assert json.loads(ask("cases", "--on", "2025-10-14", "--overdue", "--json", "--db",
                           url).output) == []
     assert ask("lead", "TS-1", "--on", "2025/10/01", "--db", url).exit_code == 2
+
+
+def test_sup05_ledger_deadlines_lists_the_cases_request_beside_the_agreements(filled,
+                                                                            monkeypatch):
+    """The case's deadline is a row of the deadlines read model: ``ledger
+    deadlines`` lists it, overdue the day after its 5th working day, and as
+    known before the request it is not there (AUD-03)."""
+    import adapters.cli as root_cli
+    from adapters.cli import app
+    url, schema = filled
+    monkeypatch.setattr(root_cli, "open_ledger",
+                        lambda u=None, **kw: open_ledger(u, schema, **kw))
+
+    def deadlines(*args):
+        done = CliRunner().invoke(app, ["deadlines", *args, "--rule", "SUP-05", "--json",
+                                        "--db", url])
+        assert done.exit_code == 0, done.output
+        return json.loads(done.output)
+    assert [(r["subject"], r["due"], r["overdue"]) for r in deadlines("--on", "2025-10-15")] \
+        == [("case AJ-1", "2025-10-14", True)]
+    assert deadlines("--on", "2025-10-14")[0]["overdue"] is False
+    led = open_ledger(url, schema)
+    try:
+        asked = next(e for _, e in led.read_log()
+                     if type(e).__qualname__ == "Case.ExplanationRequested")
+    finally:
+        led.close()
+    from datetime import timedelta
+    before = (asked.timestamp - timedelta(microseconds=1)).isoformat()
+    assert deadlines("--on", "2025-10-15", "--known-at", before) == []

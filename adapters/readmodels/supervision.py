@@ -72,7 +72,8 @@ def _revive(obj: dict[str, Any]) -> Any:
 
 
 def dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, default=_tag, ensure_ascii=False)   # in its own order: a complainant's fields as given
+    # in the record's own order: a complainant's fields as they were given
+    return json.dumps(record, default=_tag, ensure_ascii=False)
 
 
 def loads(text: str) -> dict[str, Any]:
