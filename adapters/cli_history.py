@@ -96,14 +96,18 @@ def history(institution: Optional[str] = typer.Option(None, "--institution", met
     finally:
         ledger.close()
     rows = [r.as_dict() for r in tl.rows]
-    shown = rows if not whole or size is None else rows[skip:skip + size]
+    # people read each summary's words in their language; JSON keeps field=value
+    read = [{**r, "summary": cli_audit._said(r["summary"])} for r in rows]
+    page_of = (lambda found: found) if not whole or size is None else \
+        (lambda found: found[skip:skip + size])
+    shown = page_of(rows)
     window = Window(0 if size is None else skip, size, tl.total, len(shown))
     columns = TIMELINE + ((Column("via", "code", header="cli.via"),)
                           if subject.kind == "person" else ())
     asked = " ".join(["history", f"--{subject.kind}", subject.key]
                      + [f"--from {start}"] * bool(start) + [f"--to {end}"] * bool(end)
                      + [f"--type {t}" for t in types or ()])
-    written = write_list(rows, columns, question=asked, store=db, csv=csv_out, xlsx=xlsx_out,
+    written = write_list(read, columns, question=asked, store=db, csv=csv_out, xlsx=xlsx_out,
                          known_at=known_at, sheet="timeline")
     if as_json:
         dump({"subject": str(subject), "linked_institutions": tl.linked, **window.as_dict(),
@@ -115,7 +119,7 @@ def history(institution: Optional[str] = typer.Option(None, "--institution", met
             f"{c} ({', '.join(word('person_role', r) for r in roles)})"
             for c, roles in tl.linked.items())))
     from adapters.tables import render
-    render(shown, columns, console=out(),
+    render(page_of(read), columns, console=out(),
            title=_label("cli.title_history", subject=subject, n=tl.total))
     note = window.note()
     if note:
