@@ -27,7 +27,8 @@ from domain.service import Ledger
 from projections import postings
 
 REPLAY_PARTITION, LOG_PARTITION = 0, 1   # the others (2 ..) share the money events
-PARTITION_LAYOUT = "4"   # recorded in a rebuild's plan: resume only what this layout began
+PARTITION_LAYOUT = "5"   # recorded in a rebuild's plan: resume only what this layout began
+# ("5": leads and cases moved from the log-only partition to the replaying one)
 
 
 def _partition_sql(dialect: str, k: int, partitions: int) -> str:

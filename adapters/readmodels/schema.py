@@ -71,8 +71,9 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
         (``runner.view_for`` asks before creating the tables)."""
         inspector = sa.inspect(self.engine)
         sup, tracking = self.t["supervision"], self.tracking_table
-        return inspector.has_table(tracking.name, schema=tracking.schema) and \
-            not inspector.has_table(sup.name, schema=sup.schema) and \
+        # the supervision table first: on read models built since, one question
+        return not inspector.has_table(sup.name, schema=sup.schema) and \
+            inspector.has_table(tracking.name, schema=tracking.schema) and \
             (self.max_tracking_id("Ledger") or 0) > 0
 
     def _drop_instants_index(self) -> None:
