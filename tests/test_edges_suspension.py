@@ -18,7 +18,7 @@ import pytest
 from domain.calendar import WorkingCalendar
 from domain.errors import InvalidCommand, NotFound, RuleViolation
 from domain.suspension import (check_inspection, check_resume, check_resumption_application,
-                               corrected, correction_of, disciplinary_months, plan)
+                               corrected, correction_of, disciplinary_months, in_force, plan)
 
 CAL = WorkingCalendar()
 AG = "XY-2025-001"
@@ -284,3 +284,11 @@ def test_sus03_sus04_a_mandatory_suspension_has_no_last_day_and_a_disciplinary_o
 ])
 def test_sus02_sus03_sus04_sus06_each_refusal_of_a_plan_on_its_own(kind, given, refused):
     assert refusal(planned, kind, **given) == refused
+
+
+# --- SUS-01: in force until resumed or reversed ---------------------------------------------------
+def test_sus01_a_suspension_is_in_force_until_it_is_resumed_or_a_dispute_reverses_it():
+    assert in_force(suspension("mandatory")) is True
+    assert in_force(suspension("mandatory", reversed=False)) is True
+    assert in_force(suspension("mandatory", reversed=True)) is False
+    assert in_force(suspension("mandatory", resumed_on=date(2025, 4, 1))) is False

@@ -76,11 +76,11 @@ def test_ter01_only_a_catalogued_termination_ground_ends_an_agreement(code):
         "cite an M 39 item or MA 44 / RA 36 / DA 37 item")
 
 
-@pytest.mark.parametrize("code", ["RA36-1", "DA37-1"])
-def test_agr04_a_ground_of_another_agreement_type_is_refused(code):
-    assert refusal(terminate, ground_code=code) == (
-        "RuleViolation", "AGR-04", f"{code} belongs to another agreement type; this is MA",
-        "cite M 39 or an item of MA")
+@pytest.mark.parametrize("code, own", [("RA36-1", "MA"), ("DA37-1", "MA"), ("MA44-1", "RA")])
+def test_agr04_a_ground_of_another_agreement_type_is_refused(code, own):
+    assert refusal(terminate, ground_code=code, agreement_type=own) == (
+        "RuleViolation", "AGR-04", f"{code} belongs to another agreement type; this is {own}",
+        f"cite M 39 or an item of {own}")
 
 
 @pytest.mark.parametrize("missing, given", [
