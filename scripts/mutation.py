@@ -122,6 +122,30 @@ def verdicts() -> dict[str, dict[str, str]]:
     return out
 
 
+def exit_codes() -> dict[Path, dict[str, int | None]]:
+    """mutmut's raw verdicts, by .meta file."""
+    return {meta: json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+            for meta in sorted((WORK / "mutants").rglob("*.py.meta"))}
+
+
+def keep_earlier(earlier: dict[Path, dict[str, int | None]], ran: list[str]) -> None:
+    """After a run of only ``ran``: mutmut forgets the verdict of every other
+    mutant of a function whose tests changed (it marks them not checked), but
+    a mutant killed before stays killed when tests were only added, and a
+    survivor not run again is still a survivor. Put those verdicts back so
+    the report counts the whole module; --fresh measures from nothing."""
+    again = set(ran)
+    for meta, before in earlier.items():
+        if not meta.is_file():
+            continue
+        data = json.loads(meta.read_text(encoding="utf-8"))
+        codes = data["exit_code_by_key"]
+        for key, code in before.items():
+            if key in codes and key not in again and codes[key] is None and code is not None:
+                codes[key] = code
+        meta.write_text(json.dumps(data), encoding="utf-8")
+
+
 def report(modules: list[str]) -> int:
     table = verdicts()
     if modules:
@@ -180,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     sync(tree_files(args.worktree))
     write_config(args.modules)
     names: list[str] = []
+    earlier = exit_codes() if (WORK / "mutants").exists() else {}
     if args.rerun_survivors:
         names = [k for source, by_key in verdicts().items()
                  if not args.modules or source in args.modules
@@ -195,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
         done = subprocess.run(command, cwd=WORK, stdout=out, stderr=subprocess.STDOUT)
     if done.returncode:
         print(f"mutmut exited {done.returncode}: see {log}", file=sys.stderr)
+    if names:
+        keep_earlier(earlier, names)
     report(args.modules)
     return done.returncode
 
