@@ -70,6 +70,9 @@ for kind in ("institution", "application", "institution timeline", "agreement ti
         (f"{kind}: p50, ms", _get("subjects", kind, "p50_ms"), "{:,.1f}", "", None),
         (f"{kind}: p99, ms", _get("subjects", kind, "p99_ms"), "{:,.1f}", "<= 50",
          lambda v: v <= 50),
+        (f"{kind}: CPU p50 / p99, ms", lambda r, k=kind: (
+            f"{r['subjects'][k]['cpu_p50_ms']:,.1f} / {r['subjects'][k]['cpu_p99_ms']:,.1f}"
+            if _get("subjects", k, "cpu_p99_ms")(r) is not None else None), "{}", "", None),
         (f"{kind}: peak memory, MB", _get("subjects", kind, "peak_mb"), "{:,.0f}", "<= 200",
          lambda v: v <= 200),
     ]
