@@ -86,6 +86,26 @@ class DriverSelect:
             found = {UUID(str(row[0])) for row in rows}
         return found
 
+    def events_since(self, after: int | None, limit: int) -> list[tuple[int, UUID]] | None:
+        """(notification id, aggregate id) of the events stored after
+        notification ``after``, in order, at most ``limit``; with ``after``
+        None, only the latest notification id (aggregate id None). None
+        where the driver path does not apply (the caller then trusts nothing)."""
+        engine = self.datastore.engine
+        dialect = engine.dialect.name if engine is not None else ""
+        if dialect not in ("sqlite", "postgresql") or transactions.get(None) is not None:
+            return None
+        name = self._table_name()
+        if after is None:
+            (latest,), = self._read(engine, [(f"SELECT coalesce(max(id), 0) FROM {name}", ())])
+            return [(int(latest), None)]   # type: ignore[list-item]
+        mark = "?" if dialect == "sqlite" else "%s"
+        rows = self._read(engine, [(f"SELECT id, originator_id FROM {name} WHERE id > {mark} "
+                                    f"ORDER BY id LIMIT {int(limit)}", (after,))])
+        if dialect == "sqlite":
+            return [(int(i), UUID(bytes=bytes(o))) for i, o in rows]
+        return [(int(i), o if isinstance(o, UUID) else UUID(str(o))) for i, o in rows]
+
     @staticmethod
     def _read(engine: Any, queries: list[tuple[str, Any]]) -> list[Any]:
         """The rows of these queries on one pooled connection. On PostgreSQL

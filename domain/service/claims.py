@@ -40,6 +40,9 @@ class ClaimCommands(LedgerCore):
     def submit_claim(self, ctx: Context, *, agreement: str, month: str,
                      items: list[dict[str, Any]]):
         ag, touched = self._up_to_date(agreement, ctx)
+        self._ask_at_once([Claim.id_for(Claim.key(agreement, month)),
+                           *{Person.id_for(item["practitioner_id"]) for item in items
+                             if item.get("practitioner_id")}])
         if self._find(Claim, Claim.key(agreement, month), "claim") is not None:
             raise RuleViolation(f"agreement {agreement} already has its claim for {month}",
                                 rule="PAY-01", remedy="one claim per agreement and service month")

@@ -34,6 +34,7 @@ from domain.service.values import require_value_transcodings
 A = TypeVar("A", bound=LedgerAggregate)
 _NO_CALENDAR = WorkingCalendar()
 WRITTEN_KEPT = 200_000    # events this process wrote that ``written_here`` remembers
+CHECKED_EVENTS = 20_000   # other writers' events one check reads; more: trust nothing
 
 
 def _project(aggregate: Any, events: Any) -> Any:
@@ -62,6 +63,12 @@ class LedgerRepository(Repository):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._local = threading.local()
+        # Units of work read cached aggregates without a fast-forward read each
+        # when the cache is known current: ``seen`` is the last notification
+        # checked for other writers' events, ``current`` the cached aggregates
+        # no event after their caching has touched (``bring_forward``).
+        self.seen: int | None = None
+        self.current: set[Any] = set()
 
     @property
     def unit(self) -> UnitOfWork | None:
@@ -77,10 +84,53 @@ class LedgerRepository(Repository):
         unit = self.unit if version is None else None
         if unit is not None:
             # the open unit's own object: loaded once, as its commands leave it
-            return unit.get(aggregate_id, lambda: self._get_stored(
-                aggregate_id, projector_func, fastforward_skipping, deepcopy_from_cache=False))
+            return unit.get(aggregate_id, lambda: self._unit_load(
+                aggregate_id, projector_func, fastforward_skipping))
         return self._get_stored(aggregate_id, projector_func, fastforward_skipping,
                                 deepcopy_from_cache, version)
+
+    def _unit_load(self, aggregate_id, projector_func, fastforward_skipping: bool):  # type: ignore[no-untyped-def]
+        """A unit's first load of an aggregate: the cached object as it is
+        when it is known current, else read (or brought forward) from the
+        store, which makes it current as of now."""
+        if self.cache and aggregate_id in self.current:
+            try:
+                return self.cache.get(aggregate_id)
+            except KeyError:      # the cache let it go
+                self.current.discard(aggregate_id)
+        found = self._get_stored(aggregate_id, projector_func, fastforward_skipping,
+                                 deepcopy_from_cache=False)
+        if self.seen is not None and self.cache:
+            self.current.add(aggregate_id)
+        return found
+
+    def bring_forward(self, recorder: Any, written: dict[int, bytes]) -> None:
+        """Before a unit of work: which cached aggregates other writers have
+        changed since the last check, in one query of the log after ``seen``
+        (each of them would otherwise cost a fast-forward read when loaded).
+        Their events (any not in ``written``, this process's own) take them
+        out of ``current``. A unit's reads are then those of the store as it
+        was at this check, which is what a unit's reads have always been
+        (unit_of_work.py): a write on a stale copy still loses at commit. A
+        store whose log cannot be asked so trusts nothing, and every load
+        is brought forward from the store as before."""
+        since = getattr(recorder, "events_since", None)
+        if since is None or not self.cache:
+            self.current.clear()
+            self.seen = None
+            return
+        rows = since(self.seen, CHECKED_EVENTS) if self.seen is not None else None
+        if rows is None or len(rows) >= CHECKED_EVENTS:
+            # the first check, or too much written meanwhile: start from now
+            self.current.clear()
+            latest = since(None, 0)
+            self.seen = latest[0][0] if latest else None
+            return
+        for notification_id, aggregate_id in rows:
+            if notification_id not in written:
+                self.current.discard(aggregate_id)
+        if rows:
+            self.seen = rows[-1][0]
 
     def _get_stored(self, aggregate_id, projector_func, fastforward_skipping: bool,  # type: ignore[no-untyped-def]
                     deepcopy_from_cache: bool, version=None):
@@ -98,6 +148,7 @@ class LedgerRepository(Repository):
 
     def evict(self, *aggregate_ids: Any) -> None:
         """Forget cached copies that proved stale (another writer got there first)."""
+        self.current.difference_update(aggregate_ids)
         if self.cache:
             for aggregate_id in aggregate_ids:
                 try:
@@ -154,6 +205,10 @@ class LedgerCore(Application):
         changes = due_changes(processing.events)
         if changes is not None:
             processing.saved_kwargs["due_changes"] = changes
+        # what is written now is newer than its cached copy (a unit's commit
+        # puts its own objects back as current once written)
+        self.repository.current.difference_update(  # type: ignore[attr-defined]
+            e.originator_id for e in processing.events)
         recordings = super()._record(processing)
         written = self.__dict__.setdefault("_written", {})
         for recording in recordings:
@@ -177,6 +232,21 @@ class LedgerCore(Application):
             return self.repository.get(cls.id_for(key))  # type: ignore[attr-defined]
         except AggregateNotFoundError:
             return None
+
+    def _ask_at_once(self, aggregate_ids: list[Any]) -> None:
+        """Inside a unit of work, which of these aggregates the store has, in
+        one query; the unit remembers the others as absent, so a command that
+        looks up many (a claim's practitioners) does not ask for each. What
+        the store has is still loaded one by one, when asked for."""
+        unit = getattr(self.repository, "unit", None)   # none on a stand-in repository
+        if unit is None:
+            return
+        recorded = getattr(self.recorder, "recorded_originators", None)
+        if recorded is None:
+            return
+        ids = set(aggregate_ids) - unit.absent - set(unit.identity)
+        if len(ids) > 1:
+            unit.absent.update(ids - recorded(ids))
 
     def _get(self, cls: type[A], key: str, what: str, remedy: str = "") -> A:
         found = self._find(cls, key, what)

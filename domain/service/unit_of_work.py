@@ -110,6 +110,10 @@ class UnitOfWork:
 def begin(app: "LedgerCore") -> UnitOfWork:
     if app.repository.unit is not None:   # type: ignore[attr-defined]
         raise RuntimeError("a unit of work is already open on this ledger")
+    # one look at the log for other writers' events instead of a fast-forward
+    # read of each cached aggregate the unit loads (core.LedgerRepository)
+    app.repository.bring_forward(app.recorder,   # type: ignore[attr-defined]
+                                 app.__dict__.get("_written", {}))
     unit = UnitOfWork()
     app.repository.unit = unit   # type: ignore[attr-defined]
     return unit
@@ -148,4 +152,6 @@ def commit(app: "LedgerCore", unit: UnitOfWork) -> None:
         for aggregate_id, aggregate in unit.identity.items():
             if aggregate_id not in unit.suspect:
                 cache.put(aggregate_id, aggregate)
+                if app.repository.seen is not None:   # type: ignore[attr-defined]
+                    app.repository.current.add(aggregate_id)   # type: ignore[attr-defined]
     unit.identity.clear()
