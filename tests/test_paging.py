@@ -162,3 +162,27 @@ def test_aud04_ledger_history_refuses_a_page_that_cannot_be_in_one_chinese_line(
         result = ask(*args, *bad, as_json=False)
         assert result.exit_code == 2, (bad, result.output)
         assert says in result.output and "Traceback" not in result.output, (bad, result.output)
+
+
+# --- the console's pager ------------------------------------------------------------------------
+def test_aud04_the_consoles_timeline_pager_links_the_pages_before_and_after():
+    from adapters.console.page import Ctx
+    from adapters.console.subjects import pager
+    ctx = Ctx(request=None, who=None, lang="zh", as_of="2025-03-01", known_at=None,
+              params={"type": "Claim", "offset": "2"})
+    rows = [{}, {}]
+    middle = pager(ctx, {"rows": rows, "total": 5, "offset": 2, "limit": 2})
+    assert "第 3–4 条，共 5 条" in middle
+    assert 'rel="prev"' in middle and 'rel="next"' in middle
+    prev_href = middle.split('rel="prev" id="page-prev" href="')[1].split('"')[0]
+    next_href = middle.split('rel="next" id="page-next" href="')[1].split('"')[0]
+    assert "offset" not in prev_href and "type=Claim" in prev_href   # the first page
+    assert "offset=4" in next_href and "as_of=2025-03-01" in next_href
+    last = pager(ctx, {"rows": [{}], "total": 5, "offset": 4, "limit": 2})
+    assert 'rel="next"' not in last and "offset=2" in last.split('rel="prev"')[1]
+    assert pager(ctx, {"rows": rows, "total": 2, "offset": 0, "limit": 50}) == ""   # one page
+    past = pager(ctx, {"rows": [], "total": 5, "offset": 9, "limit": 2})
+    assert "第 9 条之后没有记录：共 5 条" in past
+    english = pager(Ctx(request=None, who=None, lang="en", as_of=None, known_at=None),
+                    {"rows": rows, "total": 5, "offset": 0, "limit": 2})
+    assert "rows 1-2 of 5" in english and "next page" in english
