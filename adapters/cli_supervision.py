@@ -39,6 +39,7 @@ from adapters.cli_common import CsvOption, XlsxOption, write_list
 from adapters.console.views import (SUP_ALERT_COUNTS, SUP_ALERTS, SUP_CASES, SUP_DRAW,
                                     SUP_INSTITUTION_CASES, SUP_LEADS, alert_rows, case_rows,
                                     draw_rows, institution_case_rows, lead_rows)
+from adapters.integrity import chain_value
 from adapters.settings import StoreUnavailable, open_ledger
 from domain.errors import LedgerError
 from domain.service.supervision import SupervisionCommands
@@ -338,24 +339,6 @@ def alerts_command(rule: Optional[str] = typer.Option(None, "--rule", help="one 
         typer.echo(f"  {a['rule']}  {a['institution']} ({a['agency']})  {a['what']}  "
                    f"[rests on {rests}]")
     _say_written(files)
-
-
-def chain_value(ledger: Any, position: int) -> str:
-    """The hash chain's value after event ``position`` (the genesis value for 0),
-    sealing what is new first so the chain reaches it."""
-    import sqlalchemy as sa
-
-    from adapters.integrity import GENESIS, chain_table, engine_of, seal
-    if position == 0:
-        return GENESIS.hex()
-    seal(ledger)
-    table = chain_table(ledger)
-    with engine_of(ledger).connect() as conn:
-        row = conn.execute(sa.select(table.c.chain).where(
-            table.c.notification_id == position)).first()
-    if row is None:
-        raise LookupError(f"event #{position} is not sealed: run `ledger verify`")
-    return row.chain
 
 
 def seed_fields(ledger: Any, at: datetime) -> dict[str, Any]:
