@@ -1,14 +1,18 @@
 """Every store test runs on the embedded SQLite store and on PostgreSQL.
 
 PostgreSQL: ``LEDGER_TEST_POSTGRES_URL`` (default the machine's local server,
-database ``test``). Each test gets its own schema, dropped afterwards. In CI
+database ``test``). Each test gets its own schema, dropped afterwards; a
+module whose tests share one store (``module_store``) gets one schema. In CI
 (``CI=true``) an unreachable PostgreSQL fails the test; elsewhere it skips.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from datetime import date
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -18,6 +22,7 @@ from domain.base import Context
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL",
                               "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+STORES = ["sqlite", "postgres"]
 
 
 def _postgres_schema():
@@ -34,11 +39,12 @@ def _postgres_schema():
     return engine, schema
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    """A (url, schema) pair for a fresh, empty store."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.sqlite'}", None
+@contextlib.contextmanager
+def fresh_store(kind: str, folder: Path) -> Iterator[tuple[str, str | None]]:
+    """A (url, schema) pair for an empty store of ``kind``: a SQLite file in
+    ``folder``, or a PostgreSQL schema of its own, dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'ledger.sqlite'}", None
         return
     engine, schema = _postgres_schema()
     try:
@@ -48,6 +54,23 @@ def store(request, tmp_path):
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(params=STORES)
+def store(request, tmp_path):
+    """A (url, schema) pair for a fresh, empty store."""
+    with fresh_store(request.param, tmp_path) as pair:
+        yield pair
+
+
+@pytest.fixture(scope="module", params=STORES)
+def module_store(request, tmp_path_factory):
+    """A (url, schema) pair for one store a whole module's tests share (each
+    store once): for tests that each write under codes and ids of their own
+    and change nothing another test reads, so that what they set up, a
+    server above all, is paid once a module rather than once a test."""
+    with fresh_store(request.param, tmp_path_factory.mktemp("store")) as pair:
+        yield pair
 
 
 @pytest.fixture

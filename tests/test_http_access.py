@@ -1,7 +1,12 @@
 """Who may do what through the service (issue #15), over real HTTP on both
 stores: the server decides the actor (AUD-04), roles and agencies are
 enforced, sessions and tokens end when they should, failed logins lock the
-user out, and no refused request records anything."""
+user out, and no refused request records anything.
+
+The tests share one server a store (``served``), each recording under an
+institution code and command ids of its own; a test that changes a seeded
+user's grants, tokens, password or lock-out has a server of its own
+(``fresh_served``)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +14,7 @@ import json
 import httpx
 import pytest
 
-from tests.test_http_server import PASSWORD, events_in, served  # noqa: F401 - the fixture
+from tests.test_http_server import PASSWORD, events_in, fresh_served, served  # noqa: F401
 
 pytestmark = pytest.mark.store
 
@@ -100,8 +105,8 @@ def test_aud04_an_agency_acts_only_on_its_own_institutions(served):
         assert answer.status_code == 200, answer.text
 
 
-def test_aud04_an_agencys_auditor_reads_only_their_agency_until_granted_the_province(served):
-    server, tokens = served
+def test_aud04_an_agencys_auditor_reads_only_their_agency_until_granted_the_province(fresh_served):
+    server, tokens = fresh_served
     with server.client(tokens["ty.auditor"]) as c:
         assert c.get("/institutions/TY-H001").status_code == 200
         refused = c.get("/institutions/DT-H001")
@@ -116,8 +121,8 @@ def test_aud04_an_agencys_auditor_reads_only_their_agency_until_granted_the_prov
         assert c.get("/institutions/DT-H001").status_code == 200
 
 
-def test_aud04_a_revoked_token_is_refused(served):
-    server, tokens = served
+def test_aud04_a_revoked_token_is_refused(fresh_served):
+    server, tokens = fresh_served
     with server.client(tokens["ty.officer"]) as c:
         me = c.get("/me").json()
     token_id = me["tokens"][0]["token_id"]
@@ -147,18 +152,20 @@ def test_a_cookie_session_is_httponly_samesite_and_needs_its_csrf_token_to_write
         assert PASSWORD not in login.text
         csrf = login.json()["csrf_token"]
         assert c.get("/me").json()["user"] == "ty.officer"
-        without = c.post("/commands/register_institution", json=register())
+        mine = register("TY-N003", cid="cookie-1")   # not the stamped test's TY-N001
+        without = c.post("/commands/register_institution", json=mine)
         assert without.status_code == 403 and "CSRF" in without.json()["reason"]
         assert events_in(server.url, server.schema) == before
-        written = c.post("/commands/register_institution", json=register(),
+        written = c.post("/commands/register_institution", json=mine,
                          headers={"X-CSRF-Token": csrf})
         assert written.status_code == 200, written.text
+        assert written.json()["recorded"] is True
         out = c.post("/logout", headers={"X-CSRF-Token": csrf})
         assert out.status_code == 200
 
 
-def test_a_password_reset_ends_earlier_sessions(served):
-    server, tokens = served
+def test_a_password_reset_ends_earlier_sessions(fresh_served):
+    server, tokens = fresh_served
     with server.client() as c:
         c.post("/login", json={"user": "ty.officer", "password": PASSWORD})
         assert c.get("/me").status_code == 200
@@ -173,9 +180,9 @@ def test_a_password_reset_ends_earlier_sessions(served):
                                       "password": "another long password"}).status_code == 200
 
 
-def test_repeated_failed_logins_lock_the_user_out_and_go_to_the_access_log(served):
+def test_repeated_failed_logins_lock_the_user_out_and_go_to_the_access_log(fresh_served):
     from adapters.http.accesslog import FAILURES_MAX, AccessLog
-    server, tokens = served
+    server, tokens = fresh_served
     with server.client() as c:
         for _ in range(FAILURES_MAX):
             wrong = c.post("/login", json={"user": "ty.officer", "password": "wrong guess"})
@@ -204,8 +211,8 @@ def test_repeated_failed_logins_lock_the_user_out_and_go_to_the_access_log(serve
     assert all(token not in text for token in tokens.values())
 
 
-def test_an_account_command_is_an_administrators_and_scoped_by_their_agency(served):
-    server, tokens = served
+def test_an_account_command_is_an_administrators_and_scoped_by_their_agency(fresh_served):
+    server, tokens = fresh_served
     before = events_in(server.url, server.schema)
     add = {"id": "au-1", "date": "2025-09-01",
            "fields": {"user": "new.one", "agency": "DT", "roles": ["administrator"],

@@ -2,7 +2,10 @@
 traversal and injection in every parameter are harmless, an oversized body
 is 413, the wrong content type 415, unreadable JSON 400, and none of them
 records anything or shows a stack trace. Also: a batch answered line by
-line, and a question asked right after a command sees it (read your writes)."""
+line, and a question asked right after a command sees it (read your writes).
+
+The tests share one server a store (``served``): none touches an account, and
+each records under institution codes and command ids of its own."""
 from __future__ import annotations
 
 import json

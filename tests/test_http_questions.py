@@ -21,9 +21,13 @@ STATEMENT = "\n".join(["交易日期,收款单位编码,金额,摘要",
                        "2025-04-26,TY-H009,\"12,000.00\",SY999"]).encode("utf-8")
 
 
-@pytest.fixture
-def asked(store, tmp_path):
-    url, schema = store
+@pytest.fixture(scope="module")
+def asked(module_store, tmp_path_factory):
+    """(server, tokens) over the seeded store with TY-Q001's agreement and a
+    claim paid, signing case files; one server a store for the module: its
+    tests ask, and the one that writes (a reconciliation) is the only one to
+    reconcile and changes nothing the others ask about."""
+    url, schema = module_store
     tokens = seed(url, schema)
     ledger = open_service_ledger(url, schema)
     try:
@@ -37,7 +41,7 @@ def asked(store, tmp_path):
         clerk("pay_claim", "2025-02-24", agreement=AG, month="2025-01", batch=1, ref="SY202501")
     finally:
         ledger.close()
-    private, _ = save_keypair(generate_key(), tmp_path / "keys")
+    private, _ = save_keypair(generate_key(), tmp_path_factory.mktemp("keys"))
     server = Server(url, schema, extra=("--signing-key", str(private)))
     try:
         yield server, tokens

@@ -1,12 +1,14 @@
 """The ledger as an HTTP service, tested over real HTTP: a server process
-(``ledger serve``, uvicorn on 127.0.0.1 and a free port) started by the
-test on each store, SQLite and PostgreSQL.
+(``ledger serve``, uvicorn on 127.0.0.1 and a free port) on each store,
+SQLite and PostgreSQL: one a module for tests that share it (``served``),
+one a test for a test that changes accounts (``fresh_served``).
 
 This module holds the harness the other tests/test_http_*.py import (the
 server, its users and a seeded store) and the tests of serving itself.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -15,6 +17,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 
 import httpx
 import pytest
@@ -138,16 +141,33 @@ def events_in(url: str, schema: str | None) -> int:
         ledger.close()
 
 
-@pytest.fixture
-def served(store):
-    """(server, tokens by user) over a seeded store, SQLite and PostgreSQL."""
-    url, schema = store
+@contextlib.contextmanager
+def serving(url: str, schema: str | None, **options) -> Iterator[tuple[Server, dict[str, str]]]:
+    """(server, tokens by user) over the store, seeded."""
     tokens = seed(url, schema)
-    server = Server(url, schema)
+    server = Server(url, schema, **options)
     try:
         yield server, tokens
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def served(module_store):
+    """(server, tokens by user) over a seeded store, SQLite and PostgreSQL,
+    one server a module: a test on it writes under institution codes and
+    command ids no other test of its module uses, and changes no account,
+    token or lock-out (those take ``fresh_served``)."""
+    with serving(*module_store) as pair:
+        yield pair
+
+
+@pytest.fixture
+def fresh_served(store):
+    """(server, tokens by user) over a seeded store of the test's own: for a
+    test that changes the seeded users' accounts, tokens or lock-outs."""
+    with serving(*store) as pair:
+        yield pair
 
 
 # --- serving ----------------------------------------------------------------------------------
