@@ -206,8 +206,9 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
                     typer.echo(json.dumps({"line": where, "rejected": answer.as_dict()},
                                           ensure_ascii=False))
                 else:
-                    typer.echo(typer.style(f"{where} REJECTED", fg="red") +
-                               f" {printable_lines(str(answer))}")
+                    from adapters.refusals import refusal
+                    head, body = refusal(where, answer)
+                    typer.echo(typer.style(head, fg="red") + printable_lines(body))
                 if not keep_going:
                     raise typer.Exit(1)
                 continue
@@ -239,7 +240,8 @@ def _seal_and_close(ledger) -> None:  # type: ignore[no-untyped-def]
     try:
         result = seal(ledger)
         if result.blocked is not None:
-            typer.echo(result.message(), err=True)
+            from adapters.labels import said
+            typer.echo(said(result.message()), err=True)
     except sa.exc.DBAPIError as e:
         typer.echo(f"not sealed yet (AUD-05): {first_line(e)}; the next command that opens "
                    "the store seals this command's events", err=True)

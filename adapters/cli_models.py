@@ -127,11 +127,10 @@ def verify_models(as_json: bool = JsonOption, db: Optional[str] = DbOption) -> N
     if as_json:
         dump(result)
     else:
-        typer.echo(("read models verified: " if ok else "READ MODELS DO NOT VERIFY: ") +
-                   f"rebuild equals live: {result['rebuild_equals_live']}; "
-                   f"money identities broken: {len(result['identities_broken'])}; rows "
-                   + ", ".join(f"{k} {v}" for k, v in result["rows"].items()))
+        from adapters.labels import said
+        from adapters.readmodels.verify import verdict
+        typer.echo(said(verdict(result)))
         for line in result["identities_broken"][:20]:
-            typer.echo(f"  {line}")
+            typer.echo(f"  {said(line)}")
     if not ok:
         raise typer.Exit(1)

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from adapters.labels import label, word
+from adapters.labels import label, said, word
 from adapters.tables import CHINA, Column, instant_text
 
 YUAN_FORMAT = "#,##0.00"
@@ -87,7 +87,7 @@ def plain(value: Any, column: Column, lang: str | None = None) -> Any:
         return word(column.group or column.key, value, lang)
     if isinstance(value, (list, tuple)):
         return spreadsheet_safe("; ".join(str(v) for v in value))
-    return spreadsheet_safe(str(value))
+    return spreadsheet_safe(said(value, lang))   # a timeline's summary in the reader's words
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[Column],

@@ -77,7 +77,7 @@ def run_month(url: str, path: Path, commands: int) -> dict[str, Any]:
                           capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started
     out = done.stdout.splitlines()
-    rejected = [line for line in out if "REJECTED" in line]
+    rejected = [line for line in out if "被拒绝" in line or "REJECTED" in line]
     if done.returncode not in (0, 1) or "Traceback" in done.stderr:
         raise SystemExit(f"ledger run failed ({done.returncode}):\n{done.stderr[-3000:]}")
     events = max_notification(url) - before

@@ -41,7 +41,7 @@ def test_aud04_the_first_administrator_is_added_by_the_operating_system_user(led
     added = run(ledger_app, sqlite_store, "user", "add", "guo.hui", "--agency", "SX",
                 "--role", "administrator", "--password-stdin", stdin=PASSWORD + "\n")
     assert added.exit_code == 0, added.output
-    assert "guo.hui added for agency SX as administrator" in added.output
+    assert "已添加用户 guo.hui，所属经办机构 SX，角色：管理员" in added.output
     assert PASSWORD not in added.output
     ledger = open_service_ledger(sqlite_store[0], None)
     try:

@@ -60,5 +60,5 @@ def test_ledger_run_applies_the_month_of_claims_file_without_a_rejection(tmp_pat
     from adapters.cli import app
     result = CliRunner().invoke(app, ["run", str(path), "--db", url])
     assert result.exit_code == 0, result.output
-    assert "REJECTED" not in result.output
+    assert "被拒绝" not in result.output and "REJECTED" not in result.output
     assert len(result.output.strip().splitlines()) == len(commands)

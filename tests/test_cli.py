@@ -62,7 +62,7 @@ def schema_aware_open(monkeypatch, store):
 def test_a_command_file_is_applied_in_order_and_reported_in_words(tmp_path, db, store):
     result = run(tmp_path, db, GOOD)
     assert result.exit_code == 0, result.output
-    assert "One-time notice 补-1 sent for SQ-1" in result.output
+    assert "已就申请 SQ-1 送达一次性告知 补-1" in result.output
     assert count(store) > 0
 
 
@@ -72,10 +72,10 @@ def test_re_running_the_same_file_records_nothing_new_and_prints_the_same(tmp_pa
     second = run(tmp_path, db, GOOD)
     assert second.exit_code == 0
     assert count(store) == n
-    strip = lambda out: [l.replace(" (already recorded earlier; nothing new)", "")
+    strip = lambda out: [l.replace("（此前已记录，未新增记录）", "")
                          for l in out.splitlines()]
     assert strip(first.output) == strip(second.output)
-    assert "already recorded earlier" in second.output
+    assert "（此前已记录，未新增记录）" in second.output
 
 
 @pytest.mark.parametrize("bad, expect", [
@@ -98,7 +98,7 @@ def test_bad_input_is_refused_with_the_reason_and_changes_nothing(tmp_path, db, 
     n = count(store)
     result = run(tmp_path, db, [bad])
     assert result.exit_code == 1
-    assert "REJECTED" in result.output and expect in result.output, result.output
+    assert "被拒绝" in result.output and expect in result.output, result.output
     assert count(store) == n
 
 
@@ -128,7 +128,7 @@ def test_keep_going_reports_a_rejection_and_applies_the_rest(tmp_path, db, store
     bad = line("x1", "accept_application", "2025-01-07", application="SQ-404")
     result = run(tmp_path, db, [GOOD[0], bad, GOOD[1]], "--keep-going")
     assert result.exit_code == 1
-    assert "REJECTED" in result.output and "Application SQ-1 received" in result.output
+    assert "被拒绝" in result.output and "已接收申请 SQ-1" in result.output
 
 
 def test_queries_print_tables_and_json(tmp_path, db, store):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 def demo_run(tmp_path_factory):
     """The README demo, run once on a fresh SQLite store: (what it printed, the store)."""
     db = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    # the demo narrates in English, so its results are told in English too
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "demo.py"), "--db", db],
-                         capture_output=True, text=True, timeout=300)
+                         capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "LEDGER_LANG": "en"})
     assert out.returncode == 0, out.stderr
     return out.stdout, db
 

@@ -420,7 +420,7 @@ def test_without_keep_going_the_first_rejection_stops_the_file(hostile_store, tm
     path.write_bytes(b"\xff\xfe\n" + B(J(reg("TY-H951", id="never-applied"))) + b"\n")
     result = runner.invoke(app, ["run", str(path), "--db", url])
     assert_clean(result, 1)
-    assert "stop.jsonl:1 REJECTED" in result.output and "never-applied" not in result.output
+    assert "stop.jsonl:1 被拒绝" in result.output and "never-applied" not in result.output
     assert snapshot(url, schema) == before
 
 

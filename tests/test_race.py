@@ -207,7 +207,7 @@ def test_ledger_run_losing_a_race_reports_the_rule_that_now_applies_without_a_tr
     done = _ledger_run(tmp_path, agreed_store, "once", _line(1, "中止-1"))
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "REJECTED" in done.stdout and "[TER-03]" in done.stdout, done.stdout
+    assert "被拒绝" in done.stdout and "[TER-03]" in done.stdout, done.stdout
 
 
 def test_aud01_ledger_run_a_write_that_keeps_losing_is_refused_in_one_line_and_goes_on(
@@ -220,6 +220,6 @@ def test_aud01_ledger_run_a_write_that_keeps_losing_is_refused_in_one_line_and_g
                         "fields": {"to": "2025-03-04"}}, keep_going=True)
     assert "Traceback" not in done.stderr + done.stdout, done.stderr
     assert done.returncode == 1
-    rejected = [line for line in done.stdout.splitlines() if "REJECTED" in line]
+    rejected = [line for line in done.stdout.splitlines() if "被拒绝" in line]
     assert len(rejected) == 1 and "race.jsonl:1" in rejected[0], done.stdout
     assert "[AUD-01]" in rejected[0] and "kept changing" in done.stdout and "race.jsonl:2" in done.stdout, done.stdout

@@ -139,7 +139,7 @@ def test_the_reference_story_run_again_records_nothing_new(story):
 def test_every_json_example_of_the_reference_is_recorded_after_the_worked_files(story):
     assert len(story["reference"]) == len(reference_examples()) >= len(SPECS)
     assert _problems(story["reference"]) == []
-    told = {where.split()[0]: describe(result) for where, result in story["reference"]}
+    told = {where.split()[0]: describe(result, "en") for where, result in story["reference"]}
     assert told["decline_application"] == "Application SQ-2025-007 not accepted (不予受理)."
     assert re.match(r"Agreement XY-TY-2026-001 ended on ground MA44-1", told["terminate_agreement"])
 

@@ -137,7 +137,7 @@ def test_aud01_the_files_that_wrote_it_are_answered_from_their_records(store, tm
              for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("{")]
     recorded = [c for c in given if c["command"] != "tick"]   # the clock keeps no record
     answered = [line for line in output.splitlines()
-                if line.endswith("(already recorded earlier; nothing new)")]
+                if line.endswith("（此前已记录，未新增记录）")]
     assert len(answered) == len(recorded) == 57, output
     ledger = open_ledger(*store)
     try:
