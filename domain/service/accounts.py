@@ -15,10 +15,12 @@ from domain.account import Account, check_user_name
 from domain.agreement import Agreement
 from domain.application import Application as AdmissionApplication
 from domain.base import Context
+from domain.case import Case
 from domain.dispute import Dispute
 from domain.errors import NotFound, RuleViolation
 from domain.evaluation import Evaluation
 from domain.institution import Institution
+from domain.lead import Lead
 from domain.person import Person
 from domain.policies.access import Principal, check_account_admin, may_give
 from domain.service.commanding import command
@@ -124,6 +126,10 @@ class AccountCommands(LedgerCore):
             cls: Any = Agreement if kind == "agreement" else AdmissionApplication
             found = self._find(cls, key, kind)
             return found.agency if found else None
+        if kind in ("case", "lead"):
+            # a lead or case keeps the agency of its institution as recorded (SUP-02)
+            held: Any = self._find(Case if kind == "case" else Lead, key, kind)
+            return held.agency if held else None
         if kind in ("evaluation", "dispute"):
             found = self._find(Evaluation if kind == "evaluation" else Dispute, key, kind)
             return self.agency_of("institution", found.institution_code) if found else None
