@@ -34,16 +34,19 @@ HASH_PREFIXES = {"password": "$argon2", "token": "sha256:"}
 
 def check_user_name(user: str) -> str:
     if not USER_NAME.fullmatch(user or ""):
-        raise InvalidCommand(f"{user!r} is not a login name", field="fields.user",
+        raise InvalidCommand("{user!r} is not a login name", field="fields.user",
                              remedy="use 1-64 lower-case letters, digits, '.', '-' or '_', "
-                                    "starting with a letter or digit")
+                                    "starting with a letter or digit",
+                             key="account.not_login_name", values={"user": user})
     return user
 
 
 def check_role_name(role: str) -> str:
     if role not in GRANTABLE_ROLES:
-        raise InvalidCommand(f"{role!r} is not a role a user may hold", field="fields.role",
-                             remedy=f"use one of {', '.join(GRANTABLE_ROLES)}")
+        raise InvalidCommand("{role!r} is not a role a user may hold", field="fields.role",
+                             remedy="use one of {GRANTABLE_ROLES}",
+                             key="account.not_role_user_may", values={"role": role,
+                             "GRANTABLE_ROLES": ', '.join(GRANTABLE_ROLES)})
     return role
 
 
@@ -52,9 +55,10 @@ def check_hash(kind: str, value: str) -> str:
     refused, so a clear password given by mistake is never stored."""
     if not isinstance(value, str) or not value.startswith(HASH_PREFIXES[kind]) \
             or len(value) > 200:
-        raise InvalidCommand(f"the {kind} is not given as its hash", field=f"fields.{kind}_hash",
+        raise InvalidCommand("the {kind} is not given as its hash", field=f"fields.{kind}_hash",
                              remedy="the ledger records only hashes; give the password to "
-                                    "`ledger user` or the service, which hash it")
+                                    "`ledger user` or the service, which hash it",
+                             key="account.not_given_as_its", values={"kind": kind})
     return value
 
 
@@ -70,11 +74,15 @@ class Account(LedgerAggregate):
             effective_on: date, envelope: Envelope) -> "Account":
         check_user_name(user)
         if agency not in AGENCIES:
-            raise InvalidCommand(f"unknown agency {agency!r}", field="fields.agency",
-                                 remedy=f"use one of {', '.join(AGENCIES)}")
+            raise InvalidCommand("unknown agency {agency!r}", field="fields.agency",
+                                 remedy="use one of {AGENCIES}",
+                                 key="account.unknown_agency_agency", values={"agency": agency,
+                                 "AGENCIES": ', '.join(AGENCIES)})
         if not roles:
             raise InvalidCommand("a user needs at least one role", field="fields.roles",
-                                 remedy=f"grant one of {', '.join(GRANTABLE_ROLES)}")
+                                 remedy="grant one of {GRANTABLE_ROLES}",
+                                 key="account.user_needs_at_least",
+                                 values={"GRANTABLE_ROLES": ', '.join(GRANTABLE_ROLES)})
         for role in roles:
             check_role_name(role)
         check_hash("password", password_hash)
@@ -109,8 +117,10 @@ class Account(LedgerAggregate):
     def grant_role(self, role: str, effective_on: date, envelope: Envelope) -> None:
         check_role_name(role)
         if role in self.roles:
-            raise RuleViolation(f"{self.user} already holds the {role} role", rule="AUD-04",
-                                remedy="nothing to grant; `GET /me` lists a user's roles")
+            raise RuleViolation("{user} already holds the {role} role", rule="AUD-04",
+                                remedy="nothing to grant; `GET /me` lists a user's roles",
+                                key="account.already_holds_role", values={"user": self.user,
+                                "role": role})
         self._role_granted(role=role, effective_on=effective_on, envelope=envelope)
 
     @event("RoleGranted")
@@ -119,8 +129,10 @@ class Account(LedgerAggregate):
 
     def revoke_role(self, role: str, effective_on: date, envelope: Envelope) -> None:
         if role not in self.roles:
-            raise RuleViolation(f"{self.user} does not hold the {role} role", rule="AUD-04",
-                                remedy=f"{self.user} holds {', '.join(self.roles) or 'none'}")
+            raise RuleViolation("{user} does not hold the {role} role", rule="AUD-04",
+                                remedy="{user} holds {value}", key="account.does_not_hold_role",
+                                values={"user": self.user, "role": role,
+                                "value": ', '.join(self.roles) or 'none'})
         self._role_revoked(role=role, effective_on=effective_on, envelope=envelope)
 
     @event("RoleRevoked")
@@ -132,8 +144,10 @@ class Account(LedgerAggregate):
     # --- reading the whole province (an agency's auditor, when granted) ---------------
     def grant_province_read(self, effective_on: date, envelope: Envelope) -> None:
         if self.reads_province:
-            raise RuleViolation(f"{self.user} already reads the whole province", rule="AUD-04",
-                                remedy="nothing to grant")
+            raise RuleViolation("{user} already reads the whole province", rule="AUD-04",
+                                remedy="nothing to grant",
+                                key="account.already_reads_whole_province",
+                                values={"user": self.user})
         self._province_read(granted=True, effective_on=effective_on, envelope=envelope)
 
     def revoke_province_read(self, effective_on: date, envelope: Envelope) -> None:
@@ -162,11 +176,14 @@ class Account(LedgerAggregate):
     def issue_token(self, token_id: str, token_hash: str, label: str, effective_on: date,
                     envelope: Envelope) -> None:
         if not TOKEN_ID.fullmatch(token_id or ""):
-            raise InvalidCommand(f"{token_id!r} is not a token id", field="fields.token_id",
-                                 remedy="8-32 letters, digits, '-' or '_'")
+            raise InvalidCommand("{token_id!r} is not a token id", field="fields.token_id",
+                                 remedy="8-32 letters, digits, '-' or '_'",
+                                 key="account.not_token_id", values={"token_id": token_id})
         if token_id in self.tokens:
-            raise RuleViolation(f"{self.user} already has a token {token_id}", rule="AUD-04",
-                                remedy="issue the new token under a new id")
+            raise RuleViolation("{user} already has a token {token_id}", rule="AUD-04",
+                                remedy="issue the new token under a new id",
+                                key="account.already_has_token", values={"user": self.user,
+                                "token_id": token_id})
         check_hash("token", token_hash)
         self._token_issued(token_id=token_id, token_hash=token_hash, label=label,
                            effective_on=effective_on, envelope=envelope)
@@ -180,8 +197,10 @@ class Account(LedgerAggregate):
     def revoke_token(self, token_id: str, effective_on: date, envelope: Envelope) -> None:
         token = self.tokens.get(token_id)
         if token is None or token["revoked_on"] is not None:
-            raise RuleViolation(f"{self.user} has no live token {token_id}", rule="AUD-04",
-                                remedy="name a token `GET /me` lists as live")
+            raise RuleViolation("{user} has no live token {token_id}", rule="AUD-04",
+                                remedy="name a token `GET /me` lists as live",
+                                key="account.has_no_live_token", values={"user": self.user,
+                                "token_id": token_id})
         self._token_revoked(token_id=token_id, effective_on=effective_on, envelope=envelope)
 
     @event("TokenRevoked")

@@ -31,22 +31,30 @@ def signed_term(*, kind: str, agreement_type: str, term_start: date, term_years:
     is a late renewal, or the rule the signing breaks."""
     expected = AGREEMENT_TYPES[kind]
     if agreement_type != expected:
-        raise RuleViolation(f"a {kind} institution signs a {expected} agreement, not "
-                            f"{agreement_type}", rule="AGR-04",
-                            remedy=f"use agreement_type {expected}")
+        raise RuleViolation("a {kind} institution signs a {expected} agreement, not "
+                            "{agreement_type}", rule="AGR-04",
+                            remedy="use agreement_type {expected}",
+                            key="agreement_terms.institution_signs_agreement_not",
+                            values={"kind": kind, "expected": expected,
+                            "agreement_type": agreement_type})
     if term_years not in TERM_YEARS:
-        raise InvalidCommand(f"term of {term_years} years", rule="AGR-03",
-                             remedy="a term is 1 year, or 2 after three excellent years")
+        raise InvalidCommand("term of {term_years} years", rule="AGR-03",
+                             remedy="a term is 1 year, or 2 after three excellent years",
+                             key="agreement_terms.term_years_term_years",
+                             values={"term_years": term_years})
     if term_start < effective_on - timedelta(days=366):
         raise InvalidCommand("the term cannot start more than a year before signing",
-                             rule="AGR-01", remedy="check term_start")
+                             rule="AGR-01", remedy="check term_start",
+                             key="agreement_terms.term_cannot_start_more")
     # The round for the term's year closes on 15 March of that year (M 6).
     round_close = date(term_start.year, *ROUND_CLOSES)
     late = renewal_of is not None and effective_on > round_close
     if late and not late_reason.strip():
-        raise RuleViolation(f"a renewal signed after {round_close} is late and needs its "
-                            "reason recorded", rule="AGR-01",
-                            remedy="give late_reason (why the yearly round was missed)")
+        raise RuleViolation("a renewal signed after {round_close} is late and needs its reason "
+                            "recorded", rule="AGR-01",
+                            remedy="give late_reason (why the yearly round was missed)",
+                            key="agreement_terms.renewal_signed_after_late",
+                            values={"round_close": round_close})
     return add_years(term_start, term_years) - timedelta(days=1), late
 
 
@@ -54,15 +62,18 @@ def check_public_notice(filing: dict[str, Any] | None, notice: dict[str, Any] | 
                         until: date, effective_on: date) -> None:
     """AGR-02: filed first, noticed once, for a period that ends after it starts."""
     if filing is None:
-        raise RuleViolation("file the agreement with the administrative department before "
-                            "the public notice", rule="AGR-02",
-                            remedy="record the filing first (报行政部门备案)")
+        raise RuleViolation("file the agreement with the administrative department before the "
+                            "public notice", rule="AGR-02",
+                            remedy="record the filing first (报行政部门备案)",
+                            key="agreement_terms.file_agreement_with_administrative")
     if notice is not None:
         raise RuleViolation("the public notice has already started", rule="AGR-02",
-                            remedy="record objections or wait for it to end")
+                            remedy="record objections or wait for it to end",
+                            key="agreement_terms.public_notice_has_already")
     if until < effective_on:
         raise InvalidCommand("the notice cannot end before it starts", rule="AGR-02",
-                             remedy="give a later notice end date")
+                             remedy="give a later notice end date",
+                             key="agreement_terms.notice_cannot_end_before")
 
 
 def check_objection(notice: dict[str, Any] | None, in_notice: bool,
@@ -70,13 +81,18 @@ def check_objection(notice: dict[str, Any] | None, in_notice: bool,
     """AGR-02: an objection is raised during the public notice, once."""
     if notice is None or not in_notice:
         raise RuleViolation("objections are raised during the public notice", rule="AGR-02",
-                            remedy="raise it while the agreement is in notice")
+                            remedy="raise it while the agreement is in notice",
+                            key="agreement_terms.objections_are_raised_during")
     if effective_on > notice["until"]:
-        raise RuleViolation(f"the notice ended on {notice['until']}", rule="AGR-02",
-                            remedy="an objection after the notice is a dispute (DIS-01)")
+        raise RuleViolation("the notice ended on {until}", rule="AGR-02",
+                            remedy="an objection after the notice is a dispute (DIS-01)",
+                            key="agreement_terms.notice_ended_on",
+                            values={"until": notice['until']})
     if objection_no in objections:
-        raise RuleViolation(f"objection {objection_no} already recorded", rule="AGR-02",
-                            remedy="use a new objection number")
+        raise RuleViolation("objection {objection_no} already recorded", rule="AGR-02",
+                            remedy="use a new objection number",
+                            key="agreement_terms.objection_already_recorded",
+                            values={"objection_no": objection_no})
 
 
 def check_objection_decision(objections: dict[str, Any], objection_no: str, reason: str,
@@ -84,21 +100,27 @@ def check_objection_decision(objections: dict[str, Any], objection_no: str, reas
     """AGR-02: a recorded objection is decided once, with its reason."""
     found = objections.get(objection_no)
     if found is None:
-        raise NotFound(f"no objection {objection_no} on {number}", rule="AGR-02",
-                       remedy="name a recorded objection")
+        raise NotFound("no objection {objection_no} on {number}", rule="AGR-02",
+                       remedy="name a recorded objection", key="agreement_terms.no_objection_on",
+                       values={"objection_no": objection_no, "number": number})
     if found["upheld"] is not None:
-        raise RuleViolation(f"objection {objection_no} is already decided", rule="AGR-02",
-                            remedy="a reversal goes through a dispute (DIS-01)")
+        raise RuleViolation("objection {objection_no} is already decided", rule="AGR-02",
+                            remedy="a reversal goes through a dispute (DIS-01)",
+                            key="agreement_terms.objection_already_decided",
+                            values={"objection_no": objection_no})
     if not reason.strip():
         raise InvalidCommand("a decision on an objection gives its reason", rule="AGR-02",
-                             remedy="state why it is upheld or dismissed")
+                             remedy="state why it is upheld or dismissed",
+                             key="agreement_terms.decision_on_objection_gives")
 
 
 def check_change_kind(change: str) -> None:
     """AGR-06: the changes M 35 names."""
     if change not in CHANGE_KINDS:
-        raise InvalidCommand(f"unknown change {change!r}", rule="AGR-06",
-                             remedy=f"use one of {', '.join(CHANGE_KINDS)}")
+        raise InvalidCommand("unknown change {change!r}", rule="AGR-06",
+                             remedy="use one of {CHANGE_KINDS}",
+                             key="agreement_terms.unknown_change_change", values={"change": change,
+                             "CHANGE_KINDS": ', '.join(CHANGE_KINDS)})
 
 
 def check_party(party: str, field: str, rule: str, remedy: str) -> None:

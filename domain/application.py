@@ -28,8 +28,11 @@ MAX_EVALUATION_ATTEMPTS = 2   # EVA-05: an evaluation and one re-evaluation
 def check_materials(items: list[str]) -> None:
     unknown = sorted(set(items) - set(MATERIALS))
     if unknown:
-        raise InvalidCommand(f"unknown material item(s): {', '.join(unknown)}", rule="ADM-02",
-                             remedy=f"use the M 12 items: {', '.join(MATERIALS)}")
+        raise InvalidCommand("unknown material item(s): {unknown}", rule="ADM-02",
+                             remedy="use the M 12 items: {MATERIALS}",
+                             key="application.unknown_material_item_s",
+                             values={"unknown": ', '.join(unknown),
+                             "MATERIALS": ', '.join(MATERIALS)})
 
 
 class Application(LedgerAggregate):
@@ -111,8 +114,10 @@ class Application(LedgerAggregate):
 
     def _require_open(self) -> None:
         if not self.is_open:
-            raise RuleViolation(f"application {self.number} is {self.status}",
-                                remedy="file a new application")
+            raise RuleViolation("application {number} is {status}",
+                                remedy="file a new application",
+                                key="application.application_number_status_2",
+                                values={"number": self.number, "status": self.status})
 
     # --- ADM-04: the one-time notice of incomplete materials -------------------
     def send_materials_notice(self, *, notice_no: str, missing: list[str], supply_by: date,
@@ -120,31 +125,38 @@ class Application(LedgerAggregate):
         self._require_open()
         check_materials(missing)
         if self.notice is not None:
-            raise RuleViolation(
-                f"application {self.number} already had its one-time notice "
-                f"{self.notice['notice_no']} on {self.notice['sent_on']}",
-                rule="ADM-04",
-                remedy="M 13 allows ONE notice listing every missing item; record the "
-                       "supplied materials instead")
+            raise RuleViolation("application {number} already had its one-time notice "
+                                "{notice_no} on {sent_on}", rule="ADM-04",
+                                remedy="M 13 allows ONE notice listing every missing item; "
+                                       "record the supplied materials instead",
+                                key="application.application_already_had_its",
+                                values={"number": self.number,
+                                "notice_no": self.notice['notice_no'],
+                                "sent_on": self.notice['sent_on']})
         if self.status != "received":
-            raise RuleViolation(f"application {self.number} is already {self.status}",
-                                rule="ADM-04",
+            raise RuleViolation("application {number} is already {status}", rule="ADM-04",
                                 remedy="the notice comes before acceptance; after acceptance "
-                                       "request supplementary materials instead")
+                                       "request supplementary materials instead",
+                                key="application.application_already_number_status_2",
+                                values={"number": self.number, "status": self.status})
         if not self.missing:
-            raise RuleViolation("all five M 12 materials were received; there is nothing "
-                                "to notify", rule="ADM-04", remedy="accept the application")
+            raise RuleViolation("all five M 12 materials were received; there is nothing to "
+                                "notify", rule="ADM-04", remedy="accept the application",
+                                key="application.all_five_m_materials")
         if sorted(missing) != sorted(self.missing):
-            raise RuleViolation(
-                f"the notice must list every missing item at once: missing are "
-                f"{', '.join(self.missing)}", rule="ADM-04",
-                remedy=f"list exactly {', '.join(self.missing)}")
+            raise RuleViolation("the notice must list every missing item at once: missing are "
+                                "{missing}", rule="ADM-04", remedy="list exactly {missing}",
+                                key="application.notice_must_list_every",
+                                values={"missing": ', '.join(self.missing)})
         if supply_by <= effective_on:
             raise InvalidCommand("the supply deadline must lie after the notice date",
-                                 rule="ADM-04", remedy="give a later supply_by date")
+                                 rule="ADM-04", remedy="give a later supply_by date",
+                                 key="application.supply_deadline_must_lie")
         if effective_on < self.received_on:
             raise InvalidCommand("a notice cannot precede receipt of the materials",
-                                 remedy=f"date it on or after {self.received_on}")
+                                 remedy="date it on or after {received_on}",
+                                 key="application.notice_cannot_precede_receipt",
+                                 values={"received_on": self.received_on})
         self._notice_sent(notice_no=notice_no, missing=sorted(missing), supply_by=supply_by,
                           effective_on=effective_on, envelope=envelope)
 
@@ -160,11 +172,14 @@ class Application(LedgerAggregate):
         self._require_open()
         check_materials(items)
         if not items:
-            raise InvalidCommand("no items supplied", remedy="name the items received")
+            raise InvalidCommand("no items supplied", remedy="name the items received",
+                                 key="application.no_items_supplied")
         already = sorted(set(items) & self.materials)
         if already and not self.is_paused:
-            raise RuleViolation(f"already received: {', '.join(already)}",
-                                remedy="name only items still missing")
+            raise RuleViolation("already received: {already}",
+                                remedy="name only items still missing",
+                                key="application.already_received_already",
+                                values={"already": ', '.join(already)})
         complete = not [m for m in MATERIALS if m not in self.materials | set(items)]
         status, resumes = None, False
         if self.is_paused:
@@ -218,12 +233,15 @@ class Application(LedgerAggregate):
     def accept(self, *, effective_on: date, envelope: Envelope) -> None:
         self._require_open()
         if self.status not in ("received", "awaiting_materials"):
-            raise RuleViolation(f"application {self.number} is already {self.status}",
-                                rule="ADM-05", remedy="accept only a received application")
+            raise RuleViolation("application {number} is already {status}", rule="ADM-05",
+                                remedy="accept only a received application",
+                                key="application.application_already_number_status",
+                                values={"number": self.number, "status": self.status})
         if self.missing:
-            raise RuleViolation(f"materials are incomplete: {', '.join(self.missing)}",
-                                rule="ADM-04",
-                                remedy="record the missing M 12 items as supplied first")
+            raise RuleViolation("materials are incomplete: {missing}", rule="ADM-04",
+                                remedy="record the missing M 12 items as supplied first",
+                                key="application.materials_are_incomplete_2",
+                                values={"missing": ', '.join(self.missing)})
         self._accepted(effective_on=effective_on, envelope=envelope)
 
     @event("Accepted")
@@ -237,14 +255,18 @@ class Application(LedgerAggregate):
         self._require_open()
         if self.accepted_on is None:
             raise RuleViolation("the application is not accepted yet", rule="ADM-05",
-                                remedy="before acceptance use the one-time notice (ADM-04)")
+                                remedy="before acceptance use the one-time notice (ADM-04)",
+                                key="application.application_not_accepted_yet")
         if self.is_paused:
             raise RuleViolation("the applicant is already supplying materials", rule="ADM-05",
-                                remedy="record the supplied materials first")
+                                remedy="record the supplied materials first",
+                                key="application.applicant_already_supplying_materials")
         if self.status not in ("accepted", "evaluating"):
-            raise RuleViolation(f"application {self.number} is {self.status}", rule="ADM-05",
+            raise RuleViolation("application {number} is {status}", rule="ADM-05",
                                 remedy="supplementary materials are asked for while the "
-                                       "evaluation runs")
+                                       "evaluation runs",
+                                key="application.application_number_status",
+                                values={"number": self.number, "status": self.status})
         self._supplement_requested(items=sorted(items), reason=reason,
                                    effective_on=effective_on, envelope=envelope)
 
@@ -259,11 +281,13 @@ class Application(LedgerAggregate):
         """不符合条件的，不予受理 (M 13): the agency does not accept it."""
         self._require_open()
         if self.accepted_on is not None:
-            raise RuleViolation("an accepted application is decided by evaluation",
-                                rule="ADM-05", remedy="record the evaluation result")
+            raise RuleViolation("an accepted application is decided by evaluation", rule="ADM-05",
+                                remedy="record the evaluation result",
+                                key="application.accepted_application_decided_by")
         if not reasons:
             raise InvalidCommand("a decline needs its reasons", rule="ADM-01",
-                                 remedy="state which condition is not met")
+                                 remedy="state which condition is not met",
+                                 key="application.decline_needs_its_reasons")
         self._declined(reasons=reasons, effective_on=effective_on, envelope=envelope)
 
     @event("Declined")
@@ -287,13 +311,18 @@ class Application(LedgerAggregate):
         self._require_open()
         if self.evaluations:
             raise RuleViolation("an evaluation has already started", rule="ADM-06",
-                                remedy="finish the evaluation")
+                                remedy="finish the evaluation",
+                                key="application.evaluation_has_already_started")
         if self.missing:
-            raise RuleViolation(f"materials are incomplete: {', '.join(self.missing)}",
-                                rule="ADM-04", remedy="record the missing M 12 items first")
+            raise RuleViolation("materials are incomplete: {missing}", rule="ADM-04",
+                                remedy="record the missing M 12 items first",
+                                key="application.materials_are_incomplete",
+                                values={"missing": ', '.join(self.missing)})
         if self.kind != "medical":
-            raise RuleViolation(f"only medical agreements can be exempted; this is {self.kind}",
-                                rule="ADM-06", remedy="organise an evaluation")
+            raise RuleViolation("only medical agreements can be exempted; this is {kind}",
+                                rule="ADM-06", remedy="organise an evaluation",
+                                key="application.only_medical_agreements_can",
+                                values={"kind": self.kind})
         level = str(self.facts.get("level", ""))
         category = str(self.facts.get("category", ""))
         problems = []

@@ -34,16 +34,19 @@ class Assessment(LedgerAggregate):
         if not employer_views or not supervisor_views:
             raise RuleViolation("the views of employers with many injured workers and of social "
                                 "supervisors are recorded with the assessment", rule="ASM-04",
-                                remedy="give employer_views and supervisor_views (M 48)")
+                                remedy="give employer_views and supervisor_views (M 48)",
+                                key="assessment.views_employers_with_many")
         awarded = dict(awarded)
         if kind == "assistive":
             if not survey:
-                raise RuleViolation("the assistive form's service quality (20 points) comes from "
-                                    "the satisfaction survey", rule="ASM-01",
-                                    remedy="give the survey answers Q1-Q7")
+                raise RuleViolation("the assistive form's service quality (20 points) comes "
+                                    "from the satisfaction survey", rule="ASM-01",
+                                    remedy="give the survey answers Q1-Q7",
+                                    key="assessment.assistive_form_s_service")
             if "5" in awarded or "5" in deductions:
                 raise RuleViolation("item 5 is the survey total, not scored directly",
-                                    rule="ASM-01", remedy="give the survey answers instead")
+                                    rule="ASM-01", remedy="give the survey answers instead",
+                                    key="assessment.item_survey_total_not")
             try:
                 awarded["5"] = survey_to_assistive_item5(survey)
             except (ScoreError, LookupError, ValueError) as e:
@@ -51,7 +54,8 @@ class Assessment(LedgerAggregate):
                                     remedy=getattr(e, "remedy", "answer Q1-Q7 on their scales"))
         elif not satisfaction.strip():
             raise RuleViolation("a satisfaction measure of injured workers' views is recorded",
-                                rule="ASM-04", remedy="give satisfaction (M 47)")
+                                rule="ASM-04", remedy="give satisfaction (M 47)",
+                                key="assessment.satisfaction_measure_injured_workers")
         try:
             result = score_items(form, kind=kind,
                                  deductions={k: [(Decimal(a), r) for a, r in v]

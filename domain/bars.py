@@ -66,9 +66,10 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
     for entry in listings:
         if entry.role in ("legal_representative", "principal", "actual_controller") and \
                 entry.listed_on <= on and (entry.delisted_on is None or on < entry.delisted_on):
-            grounds.append(Ground("ADM-03", f"{entry.role} {entry.person_id} is on the "
-                                  f"dishonesty list since {entry.listed_on} (M 11(1))",
-                                  "M 11(1)", entry.delisted_on))
+            grounds.append(Ground("ADM-03", "{role} {person_id} is on the dishonesty list since "
+                                  "{listed_on} (M 11(1))", "M 11(1)", entry.delisted_on,
+                                  key="bars.on_dishonesty_list_since", values={"role": entry.role,
+                                  "person_id": entry.person_id, "listed_on": entry.listed_on}))
     for fact in facts:
         if fact.occurred_on > on:
             continue
@@ -77,16 +78,19 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             if fact.lifted_on is not None and fact.lifted_on <= on:
                 continue
             if on <= lifts:  # CAL-05: the years end on the corresponding day
-                grounds.append(Ground("ADM-03", f"{_TIMED_TEXT[fact.ground]}, on "
-                                      f"{fact.occurred_on}: {fact.note}",
-                                      fact.ground.replace("M11-", "M 11(") + ")",
-                                      _next_day(lifts)))
+                grounds.append(Ground("ADM-03", "{TIMED_TEXT}, on {occurred_on}: {note}",
+                                      fact.ground.replace("M11-", "M 11(") + ")", _next_day(lifts),
+                                      key="bars.on_TIMED_TEXT_occurred_on_note",
+                                      values={"TIMED_TEXT": _TIMED_TEXT[fact.ground],
+                                      "occurred_on": fact.occurred_on, "note": fact.note}))
         elif fact.ground in _WHILE_OPEN:
             if fact.lifted_on is None or on < fact.lifted_on:
                 text, article = _WHILE_OPEN[fact.ground]
-                grounds.append(Ground("ADM-03", f"{text} ({article}) since "
-                                      f"{fact.occurred_on}: {fact.note}", article,
-                                      fact.lifted_on))
+                grounds.append(Ground("ADM-03", "{text} ({article}) since {occurred_on}: {note}",
+                                      article, fact.lifted_on,
+                                      key="bars.since_text_article_occurred_on",
+                                      values={"text": text, "article": article,
+                                      "occurred_on": fact.occurred_on, "note": fact.note}))
     # ADM-03 item 5: own agreement ended for violations: 3 years, and after
     # them still barred while the penalty is not carried out.
     for end in own_endings:
@@ -94,13 +98,17 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             continue
         lifts = add_years(end.ended_on, 3)
         if on <= lifts:
-            grounds.append(Ground("ADM-03", f"own agreement ended for violations on "
-                                  f"{end.ended_on} ({end.ground}) (M 11(5))", "M 11(5)",
-                                  _next_day(lifts)))
+            grounds.append(Ground("ADM-03",
+                                  "own agreement ended for violations on {ended_on} ({ground}) "
+                                  "(M 11(5))", "M 11(5)", _next_day(lifts),
+                                  key="bars.own_agreement_ended_for",
+                                  values={"ended_on": end.ended_on, "ground": end.ground}))
         elif end.penalty_outstanding:
-            grounds.append(Ground("ADM-03", f"agreement ended on {end.ended_on}: the "
-                                  "administrative penalty is not fully carried out (M 11(5))",
-                                  "M 11(5)", None))
+            grounds.append(Ground("ADM-03",
+                                  "agreement ended on {ended_on}: the administrative penalty is "
+                                  "not fully carried out (M 11(5))", "M 11(5)", None,
+                                  key="bars.agreement_ended_on_administrative",
+                                  values={"ended_on": end.ended_on}))
     # ADM-03 item 4: a sister institution (same legal representative or
     # investor) had its agreement ended for breach less than 1 year ago.
     for end in sister_endings:
@@ -108,17 +116,21 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             continue
         lifts = add_years(end.ended_on, 1)
         if on <= lifts:
-            grounds.append(Ground("ADM-03", f"sister institution {end.institution_code} "
-                                  f"(same legal representative or investor) had its agreement "
-                                  f"ended for breach on {end.ended_on} (M 11(4))", "M 11(4)",
-                                  _next_day(lifts)))
+            grounds.append(Ground("ADM-03", "sister institution {institution_code} (same legal "
+                                  "representative or investor) had its agreement ended for "
+                                  "breach on {ended_on} (M 11(4))", "M 11(4)", _next_day(lifts),
+                                  key="bars.sister_institution_same_legal",
+                                  values={"institution_code": end.institution_code,
+                                  "ended_on": end.ended_on}))
     # EVA-05: a failed re-evaluation bars a new application for 1 year.
     for served_on in second_fail_served_on:
         lifts = add_years(served_on, 1)
         if served_on <= on <= lifts:
-            grounds.append(Ground("EVA-05", f"re-evaluation failed, result served on "
-                                  f"{served_on}: no new application within 1 year (M 15)",
-                                  "M 15", _next_day(lifts)))
+            grounds.append(Ground("EVA-05",
+                                  "re-evaluation failed, result served on {served_on}: no new "
+                                  "application within 1 year (M 15)", "M 15", _next_day(lifts),
+                                  key="bars.re_evaluation_failed_result",
+                                  values={"served_on": served_on}))
     return grounds
 
 

@@ -40,11 +40,12 @@ class Case(LedgerAggregate):
     def open(cls, *, number: str, institution_code: str, agency: str, leads: list[str],
              summary: str, effective_on: date, envelope: Envelope) -> "Case":
         if not leads or len(set(leads)) != len(leads):
-            raise InvalidCommand("a case is opened on one or more leads, each once",
-                                 rule="SUP-04", remedy="name the leads it investigates")
+            raise InvalidCommand("a case is opened on one or more leads, each once", rule="SUP-04",
+                                 remedy="name the leads it investigates",
+                                 key="case.case_opened_on_one")
         if not summary.strip():
             raise InvalidCommand("a case says what it investigates", rule="SUP-04",
-                                 remedy="give a summary")
+                                 remedy="give a summary", key="case.case_says_what_it")
         return cls._create(cls.Opened, id=cls.id_for(number), number=number,
                            institution_code=institution_code, agency=agency, leads=list(leads),
                            summary=summary, effective_on=effective_on, envelope=envelope)
@@ -77,21 +78,26 @@ class Case(LedgerAggregate):
 
     def _require_open(self) -> None:
         if self.closed is not None:
-            raise RuleViolation(f"case {self.number} was closed on {self.closed['on']}",
-                                rule="SUP-04", remedy="a new lead opens a new case")
+            raise RuleViolation("case {number} was closed on {on}", rule="SUP-04",
+                                remedy="a new lead opens a new case",
+                                key="case.case_was_closed_on", values={"number": self.number,
+                                "on": self.closed['on']})
 
     def _require_not_before_opening(self, on: date, what: str) -> None:
         if on < self.opened_on:
-            raise RuleViolation(f"{what} on {on} comes before case {self.number} was opened "
-                                f"({self.opened_on})", rule="SUP-04",
-                                remedy=f"date it on or after {self.opened_on}")
+            raise RuleViolation("{what} on {on} comes before case {number} was opened "
+                                "({opened_on})", rule="SUP-04",
+                                remedy="date it on or after {opened_on}",
+                                key="case.on_comes_before_case", values={"what": what, "on": on,
+                                "number": self.number, "opened_on": self.opened_on})
 
     # --- leads and officers ------------------------------------------------------------
     def add_lead(self, *, lead: str, effective_on: date, envelope: Envelope) -> None:
         self._require_open()
         if lead in self.leads:
-            raise RuleViolation(f"lead {lead} is already in case {self.number}", rule="SUP-04",
-                                remedy="name another lead")
+            raise RuleViolation("lead {lead} is already in case {number}", rule="SUP-04",
+                                remedy="name another lead", key="case.lead_already_in_case",
+                                values={"lead": lead, "number": self.number})
         self._lead_added(lead=lead, effective_on=effective_on, envelope=envelope)
 
     @event("LeadAdded")
@@ -102,7 +108,8 @@ class Case(LedgerAggregate):
         self._require_open()
         if not officers or len(set(officers)) != len(officers):
             raise InvalidCommand("a case is assigned to one or more officers, each once",
-                                 rule="SUP-04", remedy="name the officers")
+                                 rule="SUP-04", remedy="name the officers",
+                                 key="case.case_assigned_one_or")
         self._assigned(officers=list(officers), effective_on=effective_on, envelope=envelope)
 
     @event("Assigned")
@@ -114,12 +121,13 @@ class Case(LedgerAggregate):
                     envelope: Envelope) -> None:
         self._require_open()
         if step not in STEPS:
-            raise InvalidCommand(f"unknown step {step!r}", rule="SUP-04",
-                                 remedy=f"use one of {', '.join(STEPS)} (M 29); a request for "
-                                        "explanation is request_explanation")
+            raise InvalidCommand("unknown step {step!r}", rule="SUP-04",
+                                 remedy="use one of {STEPS} (M 29); a request for explanation "
+                                        "is request_explanation", key="case.unknown_step_step",
+                                 values={"step": step, "STEPS": ', '.join(STEPS)})
         if not summary.strip():
             raise InvalidCommand("a step says what was done and found", rule="SUP-04",
-                                 remedy="give a summary")
+                                 remedy="give a summary", key="case.step_says_what_was")
         self._require_not_before_opening(effective_on, f"the {step}")
         self._step_recorded(step=step, summary=summary, ref=ref, effective_on=effective_on,
                             envelope=envelope)
@@ -134,11 +142,14 @@ class Case(LedgerAggregate):
                             effective_on: date, envelope: Envelope) -> date:
         self._require_open()
         if request in self.requests:
-            raise RuleViolation(f"case {self.number} already has request {request}",
-                                rule="SUP-05", remedy="give the request a new number")
+            raise RuleViolation("case {number} already has request {request}", rule="SUP-05",
+                                remedy="give the request a new number",
+                                key="case.case_already_has_request", values={"number": self.number,
+                                "request": request})
         if not question.strip():
             raise InvalidCommand("a request says what is to be explained", rule="SUP-05",
-                                 remedy="give the question")
+                                 remedy="give the question",
+                                 key="case.request_says_what_explained")
         self._require_not_before_opening(effective_on, "the request")
         due = calendar.add_working_days(effective_on, EXPLAIN_WORKING_DAYS)   # CAL-02
         self._explanation_requested(request=request, question=question, explain_by=due.due,
@@ -162,15 +173,21 @@ class Case(LedgerAggregate):
         self._require_open()
         r = self.requests.get(request)
         if r is None:
-            raise RuleViolation(f"case {self.number} has no request {request}", rule="SUP-05",
-                                remedy="name a request of this case")
+            raise RuleViolation("case {number} has no request {request}", rule="SUP-05",
+                                remedy="name a request of this case",
+                                key="case.case_has_no_request", values={"number": self.number,
+                                "request": request})
         if r["answered_on"] is not None:
-            raise RuleViolation(f"request {request} was answered on {r['answered_on']}",
-                                rule="SUP-05", remedy="record a further request instead")
+            raise RuleViolation("request {request} was answered on {answered_on}", rule="SUP-05",
+                                remedy="record a further request instead",
+                                key="case.request_was_answered_on", values={"request": request,
+                                "answered_on": r['answered_on']})
         if effective_on < r["asked_on"]:
-            raise RuleViolation(f"an explanation on {effective_on} comes before the request "
-                                f"({r['asked_on']})", rule="SUP-05",
-                                remedy="date it on the day it was received")
+            raise RuleViolation("an explanation on {effective_on} comes before the request "
+                                "({asked_on})", rule="SUP-05",
+                                remedy="date it on the day it was received",
+                                key="case.explanation_on_comes_before",
+                                values={"effective_on": effective_on, "asked_on": r['asked_on']})
         late = effective_on > r["explain_by"]
         self._explained(request=request, summary=summary, late=late, effective_on=effective_on,
                         envelope=envelope)
@@ -193,31 +210,41 @@ class Case(LedgerAggregate):
         only their shape and what a conclusion needs."""
         self._require_open()
         if conclusion not in CONCLUSIONS:
-            raise InvalidCommand(f"unknown conclusion {conclusion!r}", rule="SUP-04",
-                                 remedy=f"use one of {', '.join(CONCLUSIONS)}")
+            raise InvalidCommand("unknown conclusion {conclusion!r}", rule="SUP-04",
+                                 remedy="use one of {CONCLUSIONS}",
+                                 key="case.unknown_conclusion_conclusion",
+                                 values={"conclusion": conclusion,
+                                 "CONCLUSIONS": ', '.join(CONCLUSIONS)})
         for o in outcomes:
             if o.get("kind") not in OUTCOME_KINDS or not o.get("subject") or not o.get("ref"):
-                raise InvalidCommand(f"an outcome is a kind ({', '.join(OUTCOME_KINDS)}), a "
-                                     "subject and a ref", rule="SUP-04",
-                                     remedy="name the agreement or person and the decision")
+                raise InvalidCommand("an outcome is a kind ({OUTCOME_KINDS}), a subject and a "
+                                     "ref", rule="SUP-04",
+                                     remedy="name the agreement or person and the decision",
+                                     key="case.outcome_kind_subject_and",
+                                     values={"OUTCOME_KINDS": ', '.join(OUTCOME_KINDS)})
         if conclusion == "founded" and not outcomes:
             raise RuleViolation("a founded case names the decisions it led to", rule="SUP-04",
                                 remedy="record the finding, suspension, ending or bar first, "
-                                       "then name it")
+                                       "then name it", key="case.founded_case_names_decisions")
         if conclusion == "unfounded" and outcomes:
             raise RuleViolation("an unfounded case led to no decision", rule="SUP-04",
-                                remedy="close it as founded, or leave out the outcomes")
+                                remedy="close it as founded, or leave out the outcomes",
+                                key="case.unfounded_case_led_no")
         if not reason.strip():
             raise InvalidCommand("closing a case says why", rule="SUP-04",
-                                 remedy="give the reason or the facts established")
+                                 remedy="give the reason or the facts established",
+                                 key="case.closing_case_says_why")
         self._require_not_before_opening(effective_on, "closing")
         waiting = self.waiting_for(effective_on)
         if waiting:
             # SUP-05 (M 32): the institution is heard before the case is decided
             last = max(r["explain_by"] for r in waiting)
-            raise RuleViolation(f"request(s) {', '.join(r['request'] for r in waiting)} may "
-                                f"still be answered (until {last})", rule="SUP-05",
-                                remedy=f"record the explanation, or close after {last}")
+            raise RuleViolation("request(s) {value} may still be answered (until {last})",
+                                rule="SUP-05",
+                                remedy="record the explanation, or close after {last}",
+                                key="case.request_s_may_still",
+                                values={"value": ', '.join((r['request'] for r in waiting)),
+                                "last": last})
         self._closed(conclusion=conclusion, reason=reason, outcomes=list(outcomes),
                      effective_on=effective_on, envelope=envelope)
 

@@ -28,14 +28,20 @@ class Dispute(LedgerAggregate):
              decision: str, summary: str, effective_on: date,
              envelope: Envelope) -> "Dispute":
         if matter not in MATTERS:
-            raise InvalidCommand(f"unknown matter {matter!r}", rule="DIS-01",
-                                 remedy=f"use one of {', '.join(MATTERS)}")
+            raise InvalidCommand("unknown matter {matter!r}", rule="DIS-01",
+                                 remedy="use one of {MATTERS}",
+                                 key="dispute.unknown_matter_matter", values={"matter": matter,
+                                 "MATTERS": ', '.join(MATTERS)})
         if route not in ROUTES:
-            raise InvalidCommand(f"unknown route {route!r}", rule="DIS-01",
-                                 remedy=f"use one of {', '.join(ROUTES)} (M 40)")
+            raise InvalidCommand("unknown route {route!r}", rule="DIS-01",
+                                 remedy="use one of {ROUTES} (M 40)",
+                                 key="dispute.unknown_route_route_2", values={"route": route,
+                                 "ROUTES": ', '.join(ROUTES)})
         if decision not in DECISIONS:
-            raise InvalidCommand(f"unknown decision {decision!r}", rule="DIS-01",
-                                 remedy=f"use one of {', '.join(DECISIONS)}")
+            raise InvalidCommand("unknown decision {decision!r}", rule="DIS-01",
+                                 remedy="use one of {DECISIONS}",
+                                 key="dispute.unknown_decision_decision",
+                                 values={"decision": decision, "DECISIONS": ', '.join(DECISIONS)})
         return cls._create(cls.Opened, id=cls.id_for(number), number=number,
                            institution_code=institution_code, agreement=agreement,
                            person_id=person_id, bar_no=bar_no, matter=matter, route=route,
@@ -71,11 +77,13 @@ class Dispute(LedgerAggregate):
 
     def escalate(self, *, route: str, effective_on: date, envelope: Envelope) -> None:
         if self.outcome is not None:
-            raise RuleViolation(f"dispute {self.number} is closed", rule="DIS-01",
-                                remedy="open a new dispute")
+            raise RuleViolation("dispute {number} is closed", rule="DIS-01",
+                                remedy="open a new dispute", key="dispute.dispute_closed_number",
+                                values={"number": self.number})
         if route not in ROUTES:
-            raise InvalidCommand(f"unknown route {route!r}", rule="DIS-01",
-                                 remedy=f"use one of {', '.join(ROUTES)}")
+            raise InvalidCommand("unknown route {route!r}", rule="DIS-01",
+                                 remedy="use one of {ROUTES}", key="dispute.unknown_route_route",
+                                 values={"route": route, "ROUTES": ', '.join(ROUTES)})
         self._escalated(route=route, effective_on=effective_on, envelope=envelope)
 
     @event("RouteChanged")
@@ -85,15 +93,20 @@ class Dispute(LedgerAggregate):
     def decide(self, *, outcome: str, ref: str, summary: str, effective_on: date,
                envelope: Envelope) -> None:
         if self.outcome is not None:
-            raise RuleViolation(f"dispute {self.number} already has its outcome", rule="DIS-01",
-                                remedy="a further appeal is a new dispute")
+            raise RuleViolation("dispute {number} already has its outcome", rule="DIS-01",
+                                remedy="a further appeal is a new dispute",
+                                key="dispute.dispute_already_has_its",
+                                values={"number": self.number})
         if outcome not in OUTCOMES:
-            raise InvalidCommand(f"unknown outcome {outcome!r}", rule="DIS-01",
-                                 remedy=f"use one of {', '.join(OUTCOMES)}")
+            raise InvalidCommand("unknown outcome {outcome!r}", rule="DIS-01",
+                                 remedy="use one of {OUTCOMES}",
+                                 key="dispute.unknown_outcome_outcome", values={"outcome": outcome,
+                                 "OUTCOMES": ', '.join(OUTCOMES)})
         if outcome == "decision_reversed" and self.decision == "other":
             raise RuleViolation("only an ending, a suspension or a bar can be reversed in the "
                                 "ledger", rule="DIS-01",
-                                remedy="record the outcome as settled, or name the decision")
+                                remedy="record the outcome as settled, or name the decision",
+                                key="dispute.only_ending_suspension_or")
         self._decided(outcome=outcome, ref=ref, summary=summary, effective_on=effective_on,
                       envelope=envelope)
 

@@ -2,12 +2,26 @@
 
 A rejected command records nothing. The error says which rule (its stable id
 from the rule catalogue), why, and what would make the command valid.
+
+Every word a user reads is Chinese first (issue #17), but the domain imports
+no adapter: a raise site gives its English as a template, a stable message
+``key`` and the ``values`` that fill it. The English ``reason``/``remedy`` are
+filled here, as they always read (JSON keeps them); the label catalogue
+(adapters/data/labels-refusals.json) holds the same key in Chinese and
+adapters/refusals.py fills that from the same values. The remedy's key is
+the reason's with ``.remedy`` after it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _field
+from typing import Mapping
 
 from domain.rules import RULES, rule as catalogued
+
+
+def _filled(template: str, key: str, values: Mapping[str, object]) -> str:
+    """The English words of a keyed template; an unkeyed text is as given."""
+    return template.format_map(values) if key and template else template
 
 
 def _check_rule(rule: str, who: str) -> None:
@@ -29,9 +43,12 @@ class Ground:
     reason: str
     article: str = ""
     lifts_on: object = None  # a date, or None when it does not lift by time alone
+    key: str = ""            # the message key in the label catalogue (``reason`` is its template)
+    values: Mapping[str, object] = _field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         _check_rule(self.rule, "a refusal ground")
+        object.__setattr__(self, "reason", _filled(self.reason, self.key, self.values))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -48,7 +65,12 @@ class LedgerError(Exception):
     rule: str = ""
 
     def __init__(self, reason: str, *, rule: str = "", remedy: str = "",
-                 grounds: tuple[Ground, ...] = (), field: str = "") -> None:
+                 grounds: tuple[Ground, ...] = (), field: str = "", key: str = "",
+                 values: Mapping[str, object] | None = None) -> None:
+        self.key = key          # the message key in the label catalogue; reason and remedy are its templates
+        self.values = dict(values or {})
+        reason = _filled(reason, key, self.values)
+        remedy = _filled(remedy, key, self.values)
         super().__init__(reason)
         self.reason = reason
         self.rule = rule or self.rule

@@ -48,10 +48,13 @@ class ExpertPool(LedgerAggregate):
                    effective_on: date, envelope: Envelope) -> None:
         found = self.experts.get(expert)
         if found is not None and found["left_on"] is None:
-            raise RuleViolation(f"expert {expert} is already in the {self.agency} pool",
-                                rule="SUP-08", remedy="declare a conflict instead")
+            raise RuleViolation("expert {expert} is already in the {agency} pool", rule="SUP-08",
+                                remedy="declare a conflict instead",
+                                key="expert_pool.expert_already_in_pool", values={"expert": expert,
+                                "agency": self.agency})
         if not name.strip():
-            raise InvalidCommand("an expert has a name", rule="SUP-08", remedy="give the name")
+            raise InvalidCommand("an expert has a name", rule="SUP-08", remedy="give the name",
+                                 key="expert_pool.expert_has_name")
         self._added(expert=expert, name=name, field=field, conflicts=sorted(set(conflicts)),
                     effective_on=effective_on, envelope=envelope)
 
@@ -65,8 +68,9 @@ class ExpertPool(LedgerAggregate):
     def _member(self, expert: str) -> dict[str, Any]:
         found = self.experts.get(expert)
         if found is None or found["left_on"] is not None:
-            raise RuleViolation(f"{expert} is not in the {self.agency} pool", rule="SUP-08",
-                                remedy="add the expert first")
+            raise RuleViolation("{expert} is not in the {agency} pool", rule="SUP-08",
+                                remedy="add the expert first", key="expert_pool.not_in_pool",
+                                values={"expert": expert, "agency": self.agency})
         return found
 
     def declare_conflict(self, *, expert: str, institution_code: str, effective_on: date,
@@ -86,8 +90,10 @@ class ExpertPool(LedgerAggregate):
                       envelope: Envelope) -> None:
         member = self._member(expert)
         if effective_on < member["joined_on"]:
-            raise RuleViolation(f"{expert} joined on {member['joined_on']}", rule="SUP-08",
-                                remedy="date the leaving on or after the joining")
+            raise RuleViolation("{expert} joined on {joined_on}", rule="SUP-08",
+                                remedy="date the leaving on or after the joining",
+                                key="expert_pool.joined_on_expert_joined_on",
+                                values={"expert": expert, "joined_on": member['joined_on']})
         self._removed(expert=expert, reason=reason, effective_on=effective_on,
                       envelope=envelope)
 

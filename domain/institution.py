@@ -58,14 +58,21 @@ def check_payee_account(account_name: str, bank: str, account_number: str) -> No
 
 def check_kind(kind: str, subtype: str | None) -> None:
     if kind not in KINDS:
-        raise InvalidCommand(f"unknown institution kind {kind!r}",
-                             rule="EVA-02", remedy=f"use one of {', '.join(KINDS)}")
+        raise InvalidCommand("unknown institution kind {kind!r}", rule="EVA-02",
+                             remedy="use one of {KINDS}",
+                             key="institution.unknown_institution_kind", values={"kind": kind,
+                             "KINDS": ', '.join(KINDS)})
     if kind == "assistive" and subtype not in ASSISTIVE_SUBTYPES:
-        raise InvalidCommand(f"an assistive institution needs a subtype, got {subtype!r}",
-                             rule="EVA-02", remedy=f"use one of {', '.join(ASSISTIVE_SUBTYPES)}")
+        raise InvalidCommand("an assistive institution needs a subtype, got {subtype!r}",
+                             rule="EVA-02", remedy="use one of {ASSISTIVE_SUBTYPES}",
+                             key="institution.assistive_institution_needs_subtype",
+                             values={"subtype": subtype,
+                             "ASSISTIVE_SUBTYPES": ', '.join(ASSISTIVE_SUBTYPES)})
     if kind != "assistive" and subtype:
-        raise InvalidCommand(f"a {kind} institution has no subtype, got {subtype!r}",
-                             rule="EVA-02", remedy="leave subtype empty")
+        raise InvalidCommand("a {kind} institution has no subtype, got {subtype!r}", rule="EVA-02",
+                             remedy="leave subtype empty",
+                             key="institution.institution_has_no_subtype", values={"kind": kind,
+                             "subtype": subtype})
 
 
 class Institution(LedgerAggregate):
@@ -82,8 +89,11 @@ class Institution(LedgerAggregate):
         check_kind(kind, subtype)
         for p in people:
             if p["role"] not in PERSON_ROLES:
-                raise InvalidCommand(f"unknown role {p['role']!r} for {p['person_id']}",
-                                     remedy=f"use one of {', '.join(PERSON_ROLES)}")
+                raise InvalidCommand("unknown role {role!r} for {person_id}",
+                                     remedy="use one of {PERSON_ROLES}",
+                                     key="institution.unknown_role_for", values={"role": p['role'],
+                                     "person_id": p['person_id'],
+                                     "PERSON_ROLES": ', '.join(PERSON_ROLES)})
         return cls._create(cls.Registered, id=cls.id_for(code), code=code, name=name,
                            kind=kind, subtype=subtype, agency=agency, facts=facts,
                            people=people, effective_on=effective_on, envelope=envelope)
@@ -140,7 +150,8 @@ class Institution(LedgerAggregate):
     def amend_facts(self, changes: dict[str, Any], effective_on: date,
                     envelope: Envelope) -> None:
         if not changes:
-            raise InvalidCommand("no facts to amend", remedy="name at least one F1 field")
+            raise InvalidCommand("no facts to amend", remedy="name at least one F1 field",
+                                 key="institution.no_facts_amend")
         self._facts_amended(changes=changes, effective_on=effective_on, envelope=envelope)
 
     @event("FactsAmended")
@@ -155,11 +166,14 @@ class Institution(LedgerAggregate):
     def link_person(self, person_id: str, role: str, effective_on: date,
                     envelope: Envelope) -> None:
         if role not in PERSON_ROLES:
-            raise InvalidCommand(f"unknown role {role!r}",
-                                 remedy=f"use one of {', '.join(PERSON_ROLES)}")
+            raise InvalidCommand("unknown role {role!r}", remedy="use one of {PERSON_ROLES}",
+                                 key="institution.unknown_role_role", values={"role": role,
+                                 "PERSON_ROLES": ', '.join(PERSON_ROLES)})
         if {"person_id": person_id, "role": role} in self.people:
-            raise RuleViolation(f"{person_id} is already {role} of {self.code}",
-                                remedy="link a different person or role")
+            raise RuleViolation("{person_id} is already {role} of {code}",
+                                remedy="link a different person or role",
+                                key="institution.already_person_id_role_code",
+                                values={"person_id": person_id, "role": role, "code": self.code})
         self._person_linked(person_id=person_id, role=role, effective_on=effective_on,
                             envelope=envelope)
 
@@ -171,8 +185,10 @@ class Institution(LedgerAggregate):
     def unlink_person(self, person_id: str, role: str, effective_on: date,
                       envelope: Envelope) -> None:
         if {"person_id": person_id, "role": role} not in self.people:
-            raise NotFound(f"{person_id} is not {role} of {self.code}",
-                           remedy="name a linked person and role")
+            raise NotFound("{person_id} is not {role} of {code}",
+                           remedy="name a linked person and role",
+                           key="institution.not_person_id_role_code",
+                           values={"person_id": person_id, "role": role, "code": self.code})
         self._person_unlinked(person_id=person_id, role=role, effective_on=effective_on,
                               envelope=envelope)
 
@@ -185,11 +201,14 @@ class Institution(LedgerAggregate):
     def record_bar_fact(self, ground: str, occurred_on: date, note: str,
                         effective_on: date, envelope: Envelope) -> None:
         if ground not in BAR_FACT_CODES:
-            raise InvalidCommand(f"unknown bar ground {ground!r}", rule="ADM-03",
-                                 remedy=f"use one of {', '.join(BAR_FACT_CODES)}")
+            raise InvalidCommand("unknown bar ground {ground!r}", rule="ADM-03",
+                                 remedy="use one of {BAR_FACT_CODES}",
+                                 key="institution.unknown_bar_ground", values={"ground": ground,
+                                 "BAR_FACT_CODES": ', '.join(BAR_FACT_CODES)})
         if not note.strip():
-            raise InvalidCommand("a bar fact needs a note saying what happened",
-                                 rule="ADM-03", remedy="give the finding and its document")
+            raise InvalidCommand("a bar fact needs a note saying what happened", rule="ADM-03",
+                                 remedy="give the finding and its document",
+                                 key="institution.bar_fact_needs_note")
         self._bar_fact_recorded(ground=ground, occurred_on=occurred_on, note=note,
                                 effective_on=effective_on, envelope=envelope)
 
@@ -202,8 +221,10 @@ class Institution(LedgerAggregate):
     def lift_bar_fact(self, ground: str, lifted_on: date, note: str,
                       effective_on: date, envelope: Envelope) -> None:
         if not any(f["ground"] == ground and f["lifted_on"] is None for f in self.bar_facts):
-            raise NotFound(f"{self.code} has no open bar fact {ground}", rule="ADM-03",
-                           remedy="lift a ground that was recorded and is still open")
+            raise NotFound("{code} has no open bar fact {ground}", rule="ADM-03",
+                           remedy="lift a ground that was recorded and is still open",
+                           key="institution.has_no_open_bar", values={"code": self.code,
+                           "ground": ground})
         self._bar_fact_lifted(ground=ground, lifted_on=lifted_on, note=note,
                               effective_on=effective_on, envelope=envelope)
 
@@ -244,10 +265,12 @@ class Institution(LedgerAggregate):
                 account_digits(current["account_number"]) == account_digits(account_number)
                 and current["account_name"] == account_name.strip()
                 and current["bank"] == bank.strip()):
-            raise RuleViolation(f"{self.code} is already paid to this account on "
-                                f"{effective_on} (recorded from {current['from']})",
-                                rule="PAY-06",
-                                remedy="record a different account, or nothing")
+            raise RuleViolation("{code} is already paid to this account on {effective_on} "
+                                "(recorded from {from})", rule="PAY-06",
+                                remedy="record a different account, or nothing",
+                                key="institution.already_paid_this_account",
+                                values={"code": self.code, "effective_on": effective_on,
+                                "from": current['from']})
         self._payee_account_recorded(account_name=account_name.strip(), bank=bank.strip(),
                                      account_number=account_number.strip(),
                                      effective_on=effective_on, envelope=envelope)

@@ -42,25 +42,31 @@ def check_source(source: str, reporter: str | None, complainant: dict[str, Any] 
                  rests_on: list[dict[str, Any]], origin: str) -> None:
     """SUP-01: what each source must say about where the lead came from."""
     if source not in SOURCES:
-        raise InvalidCommand(f"unknown source {source!r}", rule="SUP-01",
-                             remedy=f"use one of {', '.join(SOURCES)}")
+        raise InvalidCommand("unknown source {source!r}", rule="SUP-01",
+                             remedy="use one of {SOURCES}", key="lead.unknown_source_source",
+                             values={"source": source, "SOURCES": ', '.join(SOURCES)})
     if source in ("complaint", "report"):
         if reporter not in REPORTERS:
-            raise InvalidCommand(f"a {source} says who made it", rule="SUP-01",
-                                 remedy=f"give reporter as one of {', '.join(REPORTERS)} (M 49)")
+            raise InvalidCommand("a {source} says who made it", rule="SUP-01",
+                                 remedy="give reporter as one of {REPORTERS} (M 49)",
+                                 key="lead.says_who_made_it", values={"source": source,
+                                 "REPORTERS": ', '.join(REPORTERS)})
     elif reporter is not None or complainant:
-        raise InvalidCommand(f"a {source} lead has no reporter or complainant", rule="SUP-01",
-                             remedy="leave reporter and complainant out")
+        raise InvalidCommand("a {source} lead has no reporter or complainant", rule="SUP-01",
+                             remedy="leave reporter and complainant out",
+                             key="lead.lead_has_no_reporter", values={"source": source})
     if complainant and not set(complainant) <= set(PERSONAL_FIELDS):
-        raise InvalidCommand(f"the complainant is given by {', '.join(PERSONAL_FIELDS)}",
-                             rule="SUP-01", remedy="leave out the other fields")
+        raise InvalidCommand("the complainant is given by {PERSONAL_FIELDS}", rule="SUP-01",
+                             remedy="leave out the other fields", key="lead.complainant_given_by",
+                             values={"PERSONAL_FIELDS": ', '.join(PERSONAL_FIELDS)})
     if source in ("screening", "draw") and not (rests_on and origin):
-        raise InvalidCommand(f"a {source} lead names the rule or draw and the events it "
-                             "rests on", rule="SUP-01",
-                             remedy="record it by run_screening or publish_draw")
+        raise InvalidCommand("a {source} lead names the rule or draw and the events it rests on",
+                             rule="SUP-01", remedy="record it by run_screening or publish_draw",
+                             key="lead.lead_names_rule_or", values={"source": source})
     if source == "referral" and not origin:
         raise InvalidCommand("a referral names the department's notice", rule="SUP-01",
-                             remedy="give origin: the notice's number")
+                             remedy="give origin: the notice's number",
+                             key="lead.referral_names_department_s")
 
 
 class Lead(LedgerAggregate):
@@ -79,11 +85,13 @@ class Lead(LedgerAggregate):
         check_source(source, reporter, complainant, rests_on, origin)
         if not allegation.strip():
             raise InvalidCommand("a lead says what it alleges", rule="SUP-01",
-                                 remedy="give the allegation")
+                                 remedy="give the allegation", key="lead.lead_says_what_it")
         if received_on > effective_on:
-            raise RuleViolation(f"a lead received on {received_on} cannot be recorded on "
-                                f"{effective_on}, before it came in", rule="SUP-01",
-                                remedy="date the command on or after the day it was received")
+            raise RuleViolation("a lead received on {received_on} cannot be recorded on "
+                                "{effective_on}, before it came in", rule="SUP-01",
+                                remedy="date the command on or after the day it was received",
+                                key="lead.lead_received_on_cannot",
+                                values={"received_on": received_on, "effective_on": effective_on})
         return cls._create(cls.Received, id=cls.id_for(number), number=number, source=source,
                            institution_code=institution_code, agency=agency,
                            agreement=agreement, person_id=person_id, received_on=received_on,
@@ -133,11 +141,15 @@ class Lead(LedgerAggregate):
 
     def _require_open(self) -> None:
         if self.case is not None:
-            raise RuleViolation(f"lead {self.number} is already in case {self.case}",
-                                rule="SUP-04", remedy="a lead goes into one case")
+            raise RuleViolation("lead {number} is already in case {case}", rule="SUP-04",
+                                remedy="a lead goes into one case",
+                                key="lead.lead_already_in_case", values={"number": self.number,
+                                "case": self.case})
         if self.set_aside is not None:
-            raise RuleViolation(f"lead {self.number} was set aside on {self.set_aside['on']}",
-                                rule="SUP-01", remedy="record a new lead if it comes up again")
+            raise RuleViolation("lead {number} was set aside on {on}", rule="SUP-01",
+                                remedy="record a new lead if it comes up again",
+                                key="lead.lead_was_set_aside", values={"number": self.number,
+                                "on": self.set_aside['on']})
 
     def join_case(self, *, case: str, effective_on: date, envelope: Envelope) -> None:
         self._require_open()
@@ -151,12 +163,13 @@ class Lead(LedgerAggregate):
         self._require_open()
         if self.source not in MAY_SET_ASIDE:
             # M 18 "应认真进行调查核实": someone's complaint, report or referral is investigated
-            raise RuleViolation(f"a {self.source} is investigated, never set aside",
-                                rule="SUP-01", remedy="open a case on it; close the case as "
-                                                      "unfounded if it is")
+            raise RuleViolation("a {source} is investigated, never set aside", rule="SUP-01",
+                                remedy="open a case on it; close the case as unfounded if it is",
+                                key="lead.investigated_never_set_aside",
+                                values={"source": self.source})
         if not reason.strip():
             raise InvalidCommand("setting a lead aside says why", rule="SUP-01",
-                                 remedy="give the reason")
+                                 remedy="give the reason", key="lead.setting_lead_aside_says")
         self._set_aside(reason=reason, effective_on=effective_on, envelope=envelope)
 
     @event("SetAside")
@@ -212,6 +225,8 @@ def check_agency(actor_agency: str | None, agency: str, what: str) -> None:
     leads and cases only about their own agency's institutions."""
     if actor_agency is None or actor_agency in (PROVINCE, agency):
         return
-    raise RuleViolation(f"{what} belongs to agency {agency}; staff of agency {actor_agency} "
-                        f"act only on their own agency's institutions", rule="SUP-02",
-                        remedy=f"pass it to agency {agency} or the provincial agency (SX)")
+    raise RuleViolation("{what} belongs to agency {agency}; staff of agency {actor_agency} act "
+                        "only on their own agency's institutions", rule="SUP-02",
+                        remedy="pass it to agency {agency} or the provincial agency (SX)",
+                        key="lead.belongs_agency_staff_agency", values={"what": what,
+                        "agency": agency, "actor_agency": actor_agency})

@@ -45,10 +45,12 @@ def require_within(fen: int, what: str, limit: int = AMOUNT_MAX_FEN) -> None:
     refused before any event is made, whoever calls (CLI, API, a script)."""
     if abs(fen) > limit:
         from domain.errors import InvalidCommand
-        raise InvalidCommand(f"{what} of {Money(fen)} yuan is beyond the limit of "
-                             f"{Money(limit)} yuan", rule="PAY-10",
-                             remedy=f"give at most {Money(limit)} yuan; split a larger sum "
-                                    "into the claims or recoveries it belongs to")
+        raise InvalidCommand("{what} of {fen} yuan is beyond the limit of {limit} yuan",
+                             rule="PAY-10",
+                             remedy="give at most {limit} yuan; split a larger sum into the "
+                                    "claims or recoveries it belongs to",
+                             key="money.yuan_beyond_limit_yuan", values={"what": what,
+                             "fen": Money(fen), "limit": Money(limit)})
 
 
 def check_sum(fen: int, what: str = "a kept sum") -> int:

@@ -26,7 +26,8 @@ class Person(LedgerAggregate):
                  envelope: Envelope) -> "Person":
         if not person_id.strip() or not name.strip():
             raise InvalidCommand("a person needs an id and a name",
-                                 remedy="give the ID card number or credit code, and the name")
+                                 remedy="give the ID card number or credit code, and the name",
+                                 key="person.person_needs_id_and")
         return cls._create(cls.Registered, id=cls.id_for(person_id), person_id=person_id,
                            name=name, effective_on=effective_on, envelope=envelope)
 
@@ -74,8 +75,10 @@ class Person(LedgerAggregate):
                           envelope: Envelope) -> None:
         # ADM-03 item 1: barred while listed.
         if any(e["delisted_on"] is None for e in self.dishonesty):
-            raise RuleViolation(f"{self.person_id} is already on the dishonesty list",
-                                rule="ADM-03", remedy="record the delisting first")
+            raise RuleViolation("{person_id} is already on the dishonesty list", rule="ADM-03",
+                                remedy="record the delisting first",
+                                key="person.already_on_dishonesty_list",
+                                values={"person_id": self.person_id})
         self._listed(listed_on=listed_on, list_ref=list_ref, effective_on=effective_on,
                      envelope=envelope)
 
@@ -88,11 +91,15 @@ class Person(LedgerAggregate):
     def delist(self, delisted_on: date, effective_on: date, envelope: Envelope) -> None:
         open_entries = [e for e in self.dishonesty if e["delisted_on"] is None]
         if not open_entries:
-            raise RuleViolation(f"{self.person_id} is not on the dishonesty list",
-                                rule="ADM-03", remedy="only a listed person can be delisted")
+            raise RuleViolation("{person_id} is not on the dishonesty list", rule="ADM-03",
+                                remedy="only a listed person can be delisted",
+                                key="person.not_on_dishonesty_list",
+                                values={"person_id": self.person_id})
         if delisted_on < open_entries[0]["listed_on"]:
             raise InvalidCommand("delisting cannot precede listing",
-                                 remedy=f"use a date on or after {open_entries[0]['listed_on']}")
+                                 remedy="use a date on or after {listed_on}",
+                                 key="person.delisting_cannot_precede_listing",
+                                 values={"listed_on": open_entries[0]['listed_on']})
         self._delisted(delisted_on=delisted_on, effective_on=effective_on, envelope=envelope)
 
     @event("Delisted")
@@ -105,14 +112,17 @@ class Person(LedgerAggregate):
     def propose_bar(self, *, bar_no: str, institution_code: str, years: int, finding: str,
                     effective_on: date, envelope: Envelope) -> None:
         if bar_no in self.bars:
-            raise RuleViolation(f"bar {bar_no} already recorded", rule="SAN-01",
-                                remedy="use a new bar number")
+            raise RuleViolation("bar {bar_no} already recorded", rule="SAN-01",
+                                remedy="use a new bar number", key="person.bar_already_recorded",
+                                values={"bar_no": bar_no})
         if not BAR_YEARS[0] <= years <= BAR_YEARS[1]:
-            raise RuleViolation(f"a practitioner bar lasts 1 to 5 years, got {years}",
-                                rule="SAN-01", remedy="give years between 1 and 5 (M 44)")
+            raise RuleViolation("a practitioner bar lasts 1 to 5 years, got {years}",
+                                rule="SAN-01", remedy="give years between 1 and 5 (M 44)",
+                                key="person.practitioner_bar_lasts_years", values={"years": years})
         if not finding.strip():
             raise InvalidCommand("a bar rests on a finding of fraud against the fund",
-                                 rule="SAN-01", remedy="describe the finding")
+                                 rule="SAN-01", remedy="describe the finding",
+                                 key="person.bar_rests_on_finding")
         self._bar_proposed(bar_no=bar_no, institution_code=institution_code, years=years,
                            finding=finding, effective_on=effective_on, envelope=envelope)
 
@@ -127,8 +137,9 @@ class Person(LedgerAggregate):
     def _bar(self, bar_no: str) -> dict[str, Any]:
         bar = self.bars.get(bar_no)
         if bar is None:
-            raise NotFound(f"{self.person_id} has no bar {bar_no}", rule="SAN-01",
-                           remedy="name a proposed bar")
+            raise NotFound("{person_id} has no bar {bar_no}", rule="SAN-01",
+                           remedy="name a proposed bar", key="person.has_no_bar",
+                           values={"person_id": self.person_id, "bar_no": bar_no})
         return bar
 
     def approve_bar(self, *, bar_no: str, approval_ref: str, effective_on: date,
@@ -137,11 +148,13 @@ class Person(LedgerAggregate):
         approval, from the approval date."""
         bar = self._bar(bar_no)
         if bar["approved_on"] is not None:
-            raise RuleViolation(f"bar {bar_no} was approved on {bar['approved_on']}",
-                                rule="SAN-01", remedy="nothing to do")
+            raise RuleViolation("bar {bar_no} was approved on {approved_on}", rule="SAN-01",
+                                remedy="nothing to do", key="person.bar_was_approved_on",
+                                values={"bar_no": bar_no, "approved_on": bar['approved_on']})
         if not approval_ref.strip():
             raise InvalidCommand("the approval's reference is needed", rule="SAN-01",
-                                 remedy="give the administrative department's approval number")
+                                 remedy="give the administrative department's approval number",
+                                 key="person.approval_s_reference_needed")
         until = add_years(effective_on, bar["years"])
         self._bar_approved(bar_no=bar_no, approval_ref=approval_ref, until=until,
                            effective_on=effective_on, envelope=envelope)
@@ -157,8 +170,9 @@ class Person(LedgerAggregate):
                    envelope: Envelope) -> None:
         bar = self._bar(bar_no)
         if bar["approved_on"] is None:
-            raise RuleViolation("report a bar to the regulator once it is approved",
-                                rule="SAN-01", remedy="record the approval first")
+            raise RuleViolation("report a bar to the regulator once it is approved", rule="SAN-01",
+                                remedy="record the approval first",
+                                key="person.report_bar_regulator_once")
         self._bar_reported(bar_no=bar_no, regulator=regulator, report_ref=report_ref,
                            effective_on=effective_on, envelope=envelope)
 
@@ -172,8 +186,9 @@ class Person(LedgerAggregate):
                     envelope: Envelope) -> None:
         bar = self._bar(bar_no)
         if bar["reversed_on"] is not None:
-            raise RuleViolation(f"bar {bar_no} is already reversed", rule="DIS-01",
-                                remedy="nothing to do")
+            raise RuleViolation("bar {bar_no} is already reversed", rule="DIS-01",
+                                remedy="nothing to do", key="person.bar_already_reversed",
+                                values={"bar_no": bar_no})
         self._bar_reversed(bar_no=bar_no, dispute_no=dispute_no, effective_on=effective_on,
                            envelope=envelope)
 

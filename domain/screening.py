@@ -257,7 +257,8 @@ def screen(known: Known, rules: Iterable[str] = (), *,
     names = list(rules) or list(RULES)
     unknown = [n for n in names if n not in RULES]
     if unknown:
-        raise InvalidCommand(f"unknown screening rule(s) {', '.join(unknown)}", rule="SUP-06",
-                             remedy=f"use one of {', '.join(RULES)}")
+        raise InvalidCommand("unknown screening rule(s) {unknown}", rule="SUP-06",
+                             remedy="use one of {RULES}", key="screening.unknown_screening_rule_s",
+                             values={"unknown": ', '.join(unknown), "RULES": ', '.join(RULES)})
     alerts = [a for n in names for a in RULES[n](known, threshold_fen=threshold_fen)]
     return sorted(alerts, key=lambda a: (a.rule, a.key))

@@ -30,8 +30,10 @@ class AdmissionCommands(Standing):
         check_agency(agency)
         check_kind(kind, subtype)
         if self._find(Institution, code, "institution") is not None:
-            raise RuleViolation(f"institution {code} is already registered",
-                                remedy="amend its facts instead, or use another code")
+            raise RuleViolation("institution {code} is already registered",
+                                remedy="amend its facts instead, or use another code",
+                                key="service_admission.institution_already_registered",
+                                values={"code": code})
         env = ctx.envelope
         links = [{"person_id": p["person_id"], "role": p["role"]} for p in people]
         inst = Institution.register(code=code, name=name, kind=kind, subtype=subtype,
@@ -123,8 +125,10 @@ class AdmissionCommands(Standing):
         inst = self._institution_on(institution, ctx)
         check_materials(materials)
         if self._find(AdmissionApplication, number, "application") is not None:
-            raise RuleViolation(f"application number {number} is already used",
-                                remedy="give the application a new number")
+            raise RuleViolation("application number {number} is already used",
+                                remedy="give the application a new number",
+                                key="service_admission.application_number_already_used",
+                                values={"number": number})
         others = [self._find(AdmissionApplication, other, "application")
                   for other in inst.applications]
         policy.require_no_open_application(institution, [a for a in others if a is not None])

@@ -26,8 +26,10 @@ class EvaluationCommands(Standing):
                    members: list[dict[str, Any]]):
         app = self._get(AdmissionApplication, application, "application")
         if self._find(Evaluation, evaluation, "evaluation") is not None:
-            raise RuleViolation(f"evaluation number {evaluation} is already used",
-                                remedy="give the evaluation a new number")
+            raise RuleViolation("evaluation number {evaluation} is already used",
+                                remedy="give the evaluation a new number",
+                                key="service_evaluation.evaluation_number_already_used",
+                                values={"evaluation": evaluation})
         previous = (self._get(Evaluation, app.evaluations[-1], "evaluation")
                     if app.evaluations else None)
         require_panel_may_form(app, previous, ctx.effective_on)
@@ -82,15 +84,23 @@ class EvaluationCommands(Standing):
         check_agency(agency)
         inst = self._institution_on(institution, ctx)
         if inst.kind != "rehab":
-            raise RuleViolation(f"{institution} is a {inst.kind} institution", rule="ADM-07",
-                                remedy="only rehab institutions join the rehab pilot")
+            raise RuleViolation("{institution} is a {kind} institution", rule="ADM-07",
+                                remedy="only rehab institutions join the rehab pilot",
+                                key="service_evaluation.institution_institution_kind",
+                                values={"institution": institution, "kind": inst.kind})
         if inst.agency != agency:
-            raise RuleViolation(f"{institution} belongs to agency {inst.agency}, not {agency}",
-                                rule="ADM-07", remedy=f"select it as a pilot of {inst.agency}")
+            raise RuleViolation("{institution} belongs to agency {agency}, not {agency2}",
+                                rule="ADM-07", remedy="select it as a pilot of {agency}",
+                                key="service_evaluation.belongs_agency_not",
+                                values={"institution": institution, "agency": inst.agency,
+                                "agency2": agency})
         if not self.valid_pass(inst, ctx.effective_on):
-            raise RuleViolation(f"{institution} holds no valid evaluation pass on "
-                                f"{ctx.effective_on}", rule="ADM-07",
-                                remedy="M 17 selects among institutions that passed evaluation")
+            raise RuleViolation("{institution} holds no valid evaluation pass on {effective_on}",
+                                rule="ADM-07",
+                                remedy="M 17 selects among institutions that passed evaluation",
+                                key="service_evaluation.holds_no_valid_evaluation",
+                                values={"institution": institution,
+                                "effective_on": ctx.effective_on})
         ag = self._find(Agency, agency, "agency") or Agency.open(agency, ctx.effective_on,
                                                                  ctx.envelope)
         ag.select_rehab_pilot(institution, ctx.effective_on, ctx.envelope)

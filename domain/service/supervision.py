@@ -71,12 +71,16 @@ class SupervisionCommands(LedgerCore):
                      complainant: dict[str, Any] | None, origin: str):
         inst = self._institution_for(institution, ctx, f"institution {institution}")
         if self._find(Lead, number, "lead") is not None:
-            raise RuleViolation(f"lead number {number} is already used", rule="SUP-01",
-                                remedy="give the lead a new number")
+            raise RuleViolation("lead number {number} is already used", rule="SUP-01",
+                                remedy="give the lead a new number",
+                                key="service_supervision.lead_number_already_used",
+                                values={"number": number})
         if agreement and self._get(Agreement, agreement, "agreement").institution_code \
                 != institution:
-            raise RuleViolation(f"agreement {agreement} is not {institution}'s", rule="SUP-01",
-                                remedy="name the institution's own agreement")
+            raise RuleViolation("agreement {agreement} is not {institution}'s", rule="SUP-01",
+                                remedy="name the institution's own agreement",
+                                key="service_supervision.agreement_not_s_2",
+                                values={"agreement": agreement, "institution": institution})
         if person_id:
             self._get(Person, person_id, "person")
         lead = Lead.receive(number=number, source=source, institution_code=institution,
@@ -97,22 +101,30 @@ class SupervisionCommands(LedgerCore):
     def _open_lead_of(self, number: str, institution: str, ctx: Context) -> Lead:
         lead = self._lead(number, ctx)
         if lead.institution_code != institution:
-            raise RuleViolation(f"lead {number} is about {lead.institution_code}, not "
-                                f"{institution}", rule="SUP-04",
-                                remedy="a case investigates one institution; open another case")
+            raise RuleViolation("lead {number} is about {institution_code}, not {institution}",
+                                rule="SUP-04",
+                                remedy="a case investigates one institution; open another case",
+                                key="service_supervision.lead_about_not", values={"number": number,
+                                "institution_code": lead.institution_code,
+                                "institution": institution})
         if lead.received_on > ctx.effective_on:
-            raise RuleViolation(f"lead {number} was received on {lead.received_on}",
-                                rule="SUP-04", remedy="date the case on or after it")
+            raise RuleViolation("lead {number} was received on {received_on}", rule="SUP-04",
+                                remedy="date the case on or after it",
+                                key="service_supervision.lead_was_received_on",
+                                values={"number": number, "received_on": lead.received_on})
         return lead
 
     @command
     def open_case(self, ctx: Context, *, number: str, leads: list[str], summary: str):
         if self._find(Case, number, "case") is not None:
-            raise RuleViolation(f"case number {number} is already used", rule="SUP-04",
-                                remedy="give the case a new number")
+            raise RuleViolation("case number {number} is already used", rule="SUP-04",
+                                remedy="give the case a new number",
+                                key="service_supervision.case_number_already_used",
+                                values={"number": number})
         if not leads:
             raise InvalidCommand("a case is opened on one or more leads", rule="SUP-04",
-                                 remedy="name the leads it investigates")
+                                 remedy="name the leads it investigates",
+                                 key="service_supervision.case_opened_on_one")
         first = self._lead(leads[0], ctx)
         found = [self._open_lead_of(n, first.institution_code, ctx) for n in leads]
         case = Case.open(number=number, institution_code=first.institution_code,
@@ -184,19 +196,25 @@ class SupervisionCommands(LedgerCore):
         else:
             ag = self._get(Agreement, subject, "agreement")
             if ag.institution_code != case.institution_code:
-                raise RuleViolation(f"agreement {subject} is not {case.institution_code}'s",
-                                    rule="SUP-04", remedy="name the institution's agreement")
+                raise RuleViolation("agreement {subject} is not {institution_code}'s",
+                                    rule="SUP-04", remedy="name the institution's agreement",
+                                    key="service_supervision.agreement_not_s",
+                                    values={"subject": subject,
+                                    "institution_code": case.institution_code})
             held = (kind == "finding" and any(f["clause"] == ref for f in ag.findings)) or \
                 (kind == "suspension" and any(s["notice_no"] == ref and s["kind"] != "voluntary"
                                               for s in ag.suspensions)) or \
                 (kind == "termination" and ag.ending is not None
                  and ag.ending["notice_no"] == ref)
         if not held:
-            raise RuleViolation(f"the ledger holds no {kind} {ref!r} on {subject} for "
-                                f"{case.institution_code}", rule="SUP-04",
+            raise RuleViolation("the ledger holds no {kind} {ref!r} on {subject} for "
+                                "{institution_code}", rule="SUP-04",
                                 remedy="record the decision first (a finding by its clause, a "
-                                       "suspension or ending by its notice number, a bar by "
-                                       "its number), then close the case naming it")
+                                       "suspension or ending by its notice number, a bar by its "
+                                       "number), then close the case naming it",
+                                key="service_supervision.ledger_holds_no_on", values={"kind": kind,
+                                "ref": ref, "subject": subject,
+                                "institution_code": case.institution_code})
 
     # --- SUP-08: the expert pool -------------------------------------------------------------
     def _pool(self, agency: str, ctx: Context, *, create: bool = False) -> ExpertPool:
@@ -204,8 +222,10 @@ class SupervisionCommands(LedgerCore):
         pool = self._find(ExpertPool, agency, "expert pool")
         if pool is None:
             if not create:
-                raise NotFound(f"agency {agency} has no expert pool", rule="SUP-08",
-                               remedy="add its first expert")
+                raise NotFound("agency {agency} has no expert pool", rule="SUP-08",
+                               remedy="add its first expert",
+                               key="service_supervision.agency_has_no_expert",
+                               values={"agency": agency})
             pool = ExpertPool.open(agency=agency, effective_on=ctx.effective_on,
                                    envelope=ctx.envelope)
         return pool
@@ -259,7 +279,8 @@ class SupervisionCommands(LedgerCore):
                       threshold_fen: int | None):
         if known_at is not None and known_at.tzinfo is None:
             raise InvalidCommand("known_at carries its time zone", rule="SUP-06",
-                                 remedy="give it as 2026-12-01T00:00:00+08:00")
+                                 remedy="give it as 2026-12-01T00:00:00+08:00",
+                                 key="service_supervision.known_at_carries_its")
         actor = self.actor_agency(ctx.user)
         viewer = Viewer(role=ctx.role, agency=actor)
         alerts = self.screening_alerts(viewer, rules, known_at=known_at,
@@ -293,19 +314,26 @@ class SupervisionCommands(LedgerCore):
                      seed_instant: datetime):
         check_agency(self.actor_agency(ctx.user), agency, f"a draw over agency {agency}")
         if self._find(Draw, number, "draw") is not None:
-            raise RuleViolation(f"draw number {number} is already used", rule="SUP-07",
-                                remedy="give the draw a new number")
+            raise RuleViolation("draw number {number} is already used", rule="SUP-07",
+                                remedy="give the draw a new number",
+                                key="service_supervision.draw_number_already_used",
+                                values={"number": number})
         if not isinstance(seed_instant, datetime) or seed_instant.tzinfo is None:
             raise InvalidCommand("the seed's instant carries its time zone", rule="SUP-07",
-                                 remedy="give it as 2026-12-01T00:00:00+08:00")
+                                 remedy="give it as 2026-12-01T00:00:00+08:00",
+                                 key="service_supervision.seed_s_instant_carries")
         if seed_instant > datetime.now(timezone.utc):
             raise RuleViolation("the seed's instant lies in the future", rule="SUP-07",
-                                remedy="state an instant already past: its chain head is fixed")
+                                remedy="state an instant already past: its chain head is fixed",
+                                key="service_supervision.seed_s_instant_lies")
         at = self.log_position_at(seed_instant)
         if seed_position != at:
-            raise RuleViolation(f"the last event recorded by {seed_instant.isoformat()} is "
-                                f"#{at}, not #{seed_position}", rule="SUP-07",
-                                remedy="take the chain head at the stated instant")
+            raise RuleViolation("the last event recorded by {seed_instant} is #{at}, not "
+                                "#{seed_position}", rule="SUP-07",
+                                remedy="take the chain head at the stated instant",
+                                key="service_supervision.last_event_recorded_by",
+                                values={"seed_instant": seed_instant.isoformat(), "at": at,
+                                "seed_position": seed_position})
         population, members = self._draw_inputs(self.known_at(None, Agreement, ExpertPool),
                                                 agency, ctx.effective_on)
         d = Draw.publish(number=number, agency=agency, seed_head=seed_head,
@@ -362,16 +390,18 @@ class SupervisionCommands(LedgerCore):
 # and SUP-03 (whose personal data) hold for every caller.
 def _may_read(viewer: Viewer, agency: str, what: str) -> None:
     if not viewer.reads(agency):
-        raise RuleViolation(f"{what} belongs to agency {agency}; this reader reads only agency "
-                            f"{viewer.agency}", rule="SUP-02",
-                            remedy="ask the provincial agency (SX)")
+        raise RuleViolation("{what} belongs to agency {agency}; this reader reads only agency "
+                            "{agency2}", rule="SUP-02", remedy="ask the provincial agency (SX)",
+                            key="service_supervision.belongs_agency_this_reader",
+                            values={"what": what, "agency": agency, "agency2": viewer.agency})
 
 
 def one_lead(record: dict[str, Any] | None, number: str, viewer: Viewer) -> dict[str, Any]:
     """A lead's state as ``viewer`` may read it."""
     if record is None:
-        raise NotFound(f"no lead {number!r} on that day as known then", rule="SUP-01",
-                       remedy="check the number, the day and the instant")
+        raise NotFound("no lead {number!r} on that day as known then", rule="SUP-01",
+                       remedy="check the number, the day and the instant",
+                       key="service_supervision.no_lead_on_that", values={"number": number})
     _may_read(viewer, record["agency"], f"lead {number}")
     return lead_view(record, viewer)
 
@@ -380,8 +410,9 @@ def one_case(record: dict[str, Any] | None, number: str, deadlines: list[dict[st
              viewer: Viewer) -> dict[str, Any]:
     """A case's state with its deadlines on the day asked (``on_date`` rows)."""
     if record is None:
-        raise NotFound(f"no case {number!r} on that day as known then", rule="SUP-04",
-                       remedy="check the number, the day and the instant")
+        raise NotFound("no case {number!r} on that day as known then", rule="SUP-04",
+                       remedy="check the number, the day and the instant",
+                       key="service_supervision.no_case_on_that", values={"number": number})
     _may_read(viewer, record["agency"], f"case {number}")
     return {**record, "deadlines": [d for d in deadlines if d["subject"] == f"case {number}"]}
 
