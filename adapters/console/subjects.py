@@ -263,7 +263,7 @@ async def agreement(request: Request, number: str, as_of: Optional[str] = Text(1
                          (label("column.agency", ctx.lang), row.get("agency", "")),
                          (label("column.since", ctx.lang), row.get("valid_from", ""))]))
         inst = row.get("institution")
-        links = (f'<p class="no-print">'
+        links = ('<p class="no-print">'
                  + (f'<a href="{h(ctx.link("/institutions/" + inst))}">{h(ctx.t("to_institution"))}'
                     f'</a> · ' if inst else "")
                  + f'<a href="{h(ctx.link("/money", agreement=number))}">{h(ctx.t("nav_money"))}'
