@@ -34,6 +34,7 @@ import sys
 import tarfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "mutation"
@@ -122,26 +123,36 @@ def verdicts() -> dict[str, dict[str, str]]:
     return out
 
 
-def exit_codes() -> dict[Path, dict[str, int | None]]:
-    """mutmut's raw verdicts, by .meta file."""
-    return {meta: json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+def exit_codes() -> dict[Path, dict[str, Any]]:
+    """mutmut's raw verdicts and function hashes, by .meta file."""
+    return {meta: json.loads(meta.read_text(encoding="utf-8"))
             for meta in sorted((WORK / "mutants").rglob("*.py.meta"))}
 
 
-def keep_earlier(earlier: dict[Path, dict[str, int | None]], ran: list[str]) -> None:
+def function_of(key: str) -> str:
+    """``domain.money.xǁMoneyǁparse__mutmut_4`` -> ``xǁMoneyǁparse``."""
+    return key.rsplit(".", 1)[1].rsplit("__mutmut_", 1)[0]
+
+
+def keep_earlier(earlier: dict[Path, dict[str, Any]], ran: list[str]) -> None:
     """After a run of only ``ran``: mutmut forgets the verdict of every other
     mutant of a function whose tests changed (it marks them not checked), but
     a mutant killed before stays killed when tests were only added, and a
     survivor not run again is still a survivor. Put those verdicts back so
-    the report counts the whole module; --fresh measures from nothing."""
+    the report counts the whole module, but only for a function whose source
+    is unchanged (a changed one numbers its mutants anew, so an old verdict
+    may belong to another mutation); --fresh measures from nothing."""
     again = set(ran)
     for meta, before in earlier.items():
         if not meta.is_file():
             continue
         data = json.loads(meta.read_text(encoding="utf-8"))
-        codes = data["exit_code_by_key"]
-        for key, code in before.items():
-            if key in codes and key not in again and codes[key] is None and code is not None:
+        codes, hashes = data["exit_code_by_key"], data.get("hash_by_function_name", {})
+        old_hashes = before.get("hash_by_function_name", {})
+        for key, code in before["exit_code_by_key"].items():
+            same = hashes.get(function_of(key)) == old_hashes.get(function_of(key)) is not None
+            if key in codes and key not in again and codes[key] is None and code is not None \
+                    and same:
                 codes[key] = code
         meta.write_text(json.dumps(data), encoding="utf-8")
 
