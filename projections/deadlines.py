@@ -15,6 +15,58 @@ from domain.calendar import period_last_day
 from domain.case import Case, case_deadlines
 from projections.status import LedgerState
 
+# The English of each deadline's "what" and each status's "why": the read
+# models store this text and JSON keeps it; adapters/list_words.py reads a
+# stored text back by these same shapes to say it in the reader's language
+# (the catalogue's ``list_words.<key>``, whose English a test holds equal to
+# these), so the tables stay as they are and no rebuild is needed.
+WHAT = {
+    "notice_due": "send the one-time incomplete-materials notice",
+    "supply": "applicant supplies: {missing}",
+    "supply_paused": "applicant supplies {missing}; the evaluation clock is paused",
+    "finish_evaluation": "finish the evaluation (clock paused {days} day(s))",
+    "reevaluation": "earliest re-evaluation after rectification",
+    "pass_expires": "evaluation pass expires (sign before)",
+    "notice_ends": "public notice ends; takes effect without an upheld objection",
+    "file_and_notice": "file with the administrative department and give public notice",
+    "resume_or_end": "apply to resume, or the agreement ends the next day",
+    "disciplinary_ends": "disciplinary suspension ends; apply for on-site inspection",
+    "past_expiry": "suspension reaches past expiry: the agreement ends at expiry",
+    "apply_renewal": "apply for renewal (3 months before expiry)",
+    "term_ends": "term ends",
+    "notice_to_end": "ends on 30 days' notice from the {by}",
+    "report_change": "report the {change} change (approved {approved_on})",
+    "obligation": "{kind} on ground {ground}: {reason}",
+    # domain/case.py's case_deadlines writes this one (SUP-05)
+    "explain": "institution explains (request {request}): {question}",
+}
+WHY = {
+    "ended": "{ground} ({article}): {reason}",
+    "notice_until": "notice until {until}",
+    "not_filed": "not yet filed/noticed",
+    "suspended": "from {start} on {ground}",
+    "suspended_resume": "from {start} on {ground}, resume by {resume_by}",
+    "suspended_until": "from {start} on {ground}, until {planned_end}",
+    "suspended_resume_until": "from {start} on {ground}, resume by {resume_by}, "
+                              "until {planned_end}",
+    "in_force": "in force since {since}",
+}
+# the English of texts the domain records, which a "what" or "why" quotes
+# (an obligation's reason, domain/obligations.py; a stop on an objection,
+# domain/agreement.py)
+QUOTED = {
+    "change_late": "{change} change approved {approved_on} reported late on "
+                   "{reported_on} (due {due})",
+    "change_unreported": "{change} change not reported within 30 working days of approval",
+    "second_suspension": "second agency-imposed suspension in this term",
+    "failed_inspection": "rectification failed during the suspension (inspection {report})",
+    "objection_upheld": "objection {objection} upheld: {reason}",
+}
+
+
+def what(key: str, **values: Any) -> str:
+    return WHAT[key].format(**values)
+
 
 def open_deadlines(state: LedgerState, on: date) -> list[dict[str, Any]]:
     cal = state.calendar()
@@ -63,25 +115,25 @@ def application_deadlines(a: Any, evaluations: list[Any], cal: Any) -> list[dict
     add = _adder(rows, f"application {a.number}")
     if a.accepted_on is None and a.missing and a.notice is None:
         d = a.notice_due(cal)
-        add("send the one-time incomplete-materials notice", "ADM-04", d.due, d.provisional)
+        add(what("notice_due"), "ADM-04", d.due, d.provisional)
     if a.notice is not None and a.accepted_on is None and a.missing:
         d = cal.act_deadline(a.notice["supply_by"])
-        add("applicant supplies: " + ", ".join(a.missing), "ADM-04", d.due, d.provisional)
+        add(what("supply", missing=", ".join(a.missing)), "ADM-04", d.due, d.provisional)
     if a.is_paused:
-        add("applicant supplies " + ", ".join(a.missing) + "; the evaluation "
-            "clock is paused", "ADM-05", a.pauses[-1][0], overdue_possible=False)
+        add(what("supply_paused", missing=", ".join(a.missing)), "ADM-05", a.pauses[-1][0],
+            overdue_possible=False)
     first = evaluations[0] if evaluations else None
     # ADM-05 times the first evaluation only; a re-evaluation follows EVA-05.
     if a.evaluation_due and a.status in ("accepted", "evaluating") and \
             (first is None or first.result is None):
-        add(f"finish the evaluation (clock paused {a.paused_days} day(s))", "ADM-05",
+        add(what("finish_evaluation", days=a.paused_days), "ADM-05",
             a.evaluation_due)
     last = evaluations[-1] if evaluations else None
     if a.status == "failed" and last and last.reevaluation_from:
-        add("earliest re-evaluation after rectification", "EVA-05", last.reevaluation_from,
+        add(what("reevaluation"), "EVA-05", last.reevaluation_from,
             overdue_possible=False)
     if a.status == "passed" and last and last.result:
-        add("evaluation pass expires (sign before)", "EVA-04", last.result["valid_until"],
+        add(what("pass_expires"), "EVA-04", last.result["valid_until"],
             overdue_possible=False, shown_until=last.result["valid_until"])
     return rows
 
@@ -93,40 +145,35 @@ def agreement_deadlines(ag: Any, cal: Any) -> list[dict[str, Any]]:
         return rows
     add = _adder(rows, f"agreement {ag.number}")
     if ag.took_effect_on is None and ag.notice is not None:
-        add("public notice ends; takes effect without an upheld objection",
-            "AGR-02", ag.notice["until"], overdue_possible=False)
+        add(what("notice_ends"), "AGR-02", ag.notice["until"], overdue_possible=False)
     if ag.took_effect_on is None and ag.filing is None:
-        add("file with the administrative department and give public notice",
-            "AGR-02", ag.signed_on, overdue_possible=False)
+        add(what("file_and_notice"), "AGR-02", ag.signed_on, overdue_possible=False)
     s = ag.suspension
     if s is not None and s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
         d = cal.act_deadline(period_last_day(s["start"], VOLUNTARY_MAX_DAYS))
-        add("apply to resume, or the agreement ends the next day", "SUS-02", d.due,
-            d.provisional)
+        add(what("resume_or_end"), "SUS-02", d.due, d.provisional)
     if s is not None and s["kind"] == "disciplinary":
-        add("disciplinary suspension ends; apply for on-site inspection",
-            "SUS-04", s["planned_end"], overdue_possible=False)
+        add(what("disciplinary_ends"), "SUS-04", s["planned_end"], overdue_possible=False)
     if s is not None and ag.took_effect_on and s.get("planned_end") and \
             s["planned_end"] > ag.term_end:
-        add("suspension reaches past expiry: the agreement ends at expiry",
-            "SUS-05", ag.term_end, overdue_possible=False)
+        add(what("past_expiry"), "SUS-05", ag.term_end, overdue_possible=False)
     if ag.took_effect_on is not None and ag.continued_on is None:
         if ag.renewal["applied_on"] is None:
-            add("apply for renewal (3 months before expiry)", "AGR-05",
+            add(what("apply_renewal"), "AGR-05",
                 _months_before(ag.term_end), overdue_possible=True)
-        add("term ends", "AGR-05", ag.term_end, overdue_possible=False)
+        add(what("term_ends"), "AGR-05", ag.term_end, overdue_possible=False)
     if ag.early_end is not None:
-        add(f"ends on 30 days' notice from the {ag.early_end['by']}", "AGR-07",
+        add(what("notice_to_end", by=ag.early_end["by"]), "AGR-07",
             ag.early_end["ends_on"], overdue_possible=False)
     for c in ag.changes:
         if c["reported_on"] is None:
             d = cal.add_working_days(c["approved_on"], 30)
-            add(f"report the {c['change']} change (approved {c['approved_on']})",
+            add(what("report_change", change=c["change"], approved_on=c["approved_on"]),
                 "AGR-06", d.due, d.provisional)
     for o in ag.obligations:
         if o["discharged_on"] is None:
-            add(f"{o['kind'].replace('_', ' ')} on ground {o['ground']}: "
-                f"{o['reason']}", o["rule"], o["raised_on"])
+            add(what("obligation", kind=o["kind"].replace("_", " "), ground=o["ground"],
+                     reason=o["reason"]), o["rule"], o["raised_on"])
     return rows
 
 
@@ -179,18 +226,21 @@ def agreement_status(ag, on: date | None = None) -> dict[str, Any]:
         status, why = "stopped", ag.stopped["reason"]
     elif ag.ending is not None:
         status = "ended"
-        why = f"{ag.ending['ground']} ({ag.ending['article']}): {ag.ending['reason']}"
+        why = WHY["ended"].format(ground=ag.ending["ground"], article=ag.ending["article"],
+                                  reason=ag.ending["reason"])
     elif ag.took_effect_on is None:
         status = "in notice" if ag.notice else "signed"
-        why = f"notice until {ag.notice['until']}" if ag.notice else "not yet filed/noticed"
+        why = WHY["notice_until"].format(until=ag.notice["until"]) if ag.notice else \
+            WHY["not_filed"]
     elif suspended:
         status = f"suspended ({s['kind']})"
-        why = f"from {s['start']} on {s['ground']}" + \
-              (f", resume by {s['resume_by']}" if s.get("resume_by") else "") + \
-              (f", until {s['planned_end']}" if s.get("planned_end") else "")
+        shape = "suspended" + ("_resume" if s.get("resume_by") else "") + \
+            ("_until" if s.get("planned_end") else "")
+        why = WHY[shape].format(start=s["start"], ground=s["ground"],
+                                resume_by=s.get("resume_by"), planned_end=s.get("planned_end"))
     else:
         status = "active" + (" (continued under M 51)" if ag.continued_on else "")
-        why = f"in force since {ag.took_effect_on}"
+        why = WHY["in_force"].format(since=ag.took_effect_on)
     return {"agreement": ag.number, "institution": ag.institution_code, "type":
             ag.agreement_type, "status": status, "why": why, "term_start": ag.term_start,
             "term_end": ag.term_end, "took_effect_on": ag.took_effect_on,

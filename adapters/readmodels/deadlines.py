@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import sqlalchemy as sa
 
+from adapters.list_words import in_words, said_what
 from adapters.readmodels.columns import FAR, _key_text
 from domain.agreement import Agreement
 from domain.application import Application
@@ -251,7 +252,8 @@ def deadlines_as_of(view: ReadModelView, on: date, position: int, *,
         q = q.where(t.c.subject.startswith(f"{kind} ", autoescape=True))
     with view.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
-    return on_date(rows, on)
+    # the stored English, to be said in the reader's language where a person reads it
+    return in_words(on_date(rows, on), "what", said_what)
 
 
 HANDLERS = {Agreement: DeadlineRows._agreement_deadlines,
