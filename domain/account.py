@@ -152,10 +152,14 @@ class Account(LedgerAggregate):
 
     def revoke_province_read(self, effective_on: date, envelope: Envelope) -> None:
         if self.agency == PROVINCE or not self.reads_province:
-            raise RuleViolation(f"{self.user} reads "
-                                + ("the province as its staff" if self.agency == PROVINCE
-                                   else f"only agency {self.agency}"), rule="AUD-04",
-                                remedy="nothing to revoke")
+            if self.agency == PROVINCE:
+                raise RuleViolation("{user} reads the province as its staff", rule="AUD-04",
+                                    remedy="nothing to revoke",
+                                    key="account.reads_province_as_staff",
+                                    values={"user": self.user})
+            raise RuleViolation("{user} reads only agency {agency}", rule="AUD-04",
+                                remedy="nothing to revoke", key="account.reads_only_own_agency",
+                                values={"user": self.user, "agency": self.agency})
         self._province_read(granted=False, effective_on=effective_on, envelope=envelope)
 
     @event("ProvinceReadChanged")

@@ -335,8 +335,9 @@ class Application(LedgerAggregate):
         if not basis.get("fits_planning"):
             problems.append("the agency has not confirmed it fits the planning")
         if problems:
-            raise RuleViolation("M 16 exemption does not apply: " + "; ".join(problems),
-                                rule="ADM-06",
+            raise RuleViolation("M 16 exemption does not apply: {problems}", rule="ADM-06",
+                                key="application.exemption_does_not_apply",
+                                values={"problems": "; ".join(problems)},
                                 remedy="organise an evaluation, or give the designation number "
                                        "and planning confirmation for a level-2/3 general or "
                                        "TCM hospital")

@@ -67,7 +67,8 @@ class LedgerError(Exception):
     def __init__(self, reason: str, *, rule: str = "", remedy: str = "",
                  grounds: tuple[Ground, ...] = (), field: str = "", key: str = "",
                  values: Mapping[str, object] | None = None) -> None:
-        self.key = key          # the message key in the label catalogue; reason and remedy are its templates
+        # the message key in the label catalogue; reason and remedy are its templates
+        self.key = key
         self.values = dict(values or {})
         reason = _filled(reason, key, self.values)
         remedy = _filled(remedy, key, self.values)

@@ -41,19 +41,34 @@ def account_digits(number: str) -> str:
 def check_payee_account(account_name: str, bank: str, account_number: str) -> None:
     """PAY-06 (payment to the institution; see docs/interpretation.md): an
     account the fund pays to is a name, a bank and a number of digits."""
-    remedy = "give the account name, the bank and the number as on the account licence"
-    for what, text in (("account name", account_name), ("bank", bank)):
-        if not text.strip() or len(text.strip()) > ACCOUNT_TEXT_MAX:
-            raise InvalidCommand(f"the {what} must hold 1 to {ACCOUNT_TEXT_MAX} characters, "
-                                 f"got {text!r}", rule="PAY-06", remedy=remedy)
+    # one site a field, so that each says its own words (issue #17)
+    if not _holds_text(account_name):
+        raise InvalidCommand("the account name must hold 1 to {most} characters, got {text!r}",
+                             rule="PAY-06",
+                             remedy="give the account name, the bank and the number as on the "
+                                    "account licence",
+                             key="institution.account_name_length",
+                             values={"most": ACCOUNT_TEXT_MAX, "text": account_name})
+    if not _holds_text(bank):
+        raise InvalidCommand("the bank must hold 1 to {most} characters, got {text!r}",
+                             rule="PAY-06",
+                             remedy="give the account name, the bank and the number as on the "
+                                    "account licence", key="institution.bank_length",
+                             values={"most": ACCOUNT_TEXT_MAX, "text": bank})
     number = account_number.strip()
     digits = account_digits(number)
     lo, hi = ACCOUNT_DIGITS
     if (not re.fullmatch(r"[0-9](?:[0-9 -]*[0-9])?", number)
             or not lo <= len(digits) <= hi or len(number) > ACCOUNT_TEXT_MAX):
-        raise InvalidCommand(f"an account number is {lo} to {hi} digits, optionally grouped "
-                             f"with spaces or hyphens; got {account_number!r}", rule="PAY-06",
-                             remedy=remedy)
+        raise InvalidCommand("an account number is {lo} to {hi} digits, optionally grouped "
+                             "with spaces or hyphens; got {account_number!r}", rule="PAY-06",
+                             remedy="give the account name, the bank and the number as on the "
+                                    "account licence", key="institution.account_number_digits",
+                             values={"lo": lo, "hi": hi, "account_number": account_number})
+
+
+def _holds_text(text: str) -> bool:
+    return bool(text.strip()) and len(text.strip()) <= ACCOUNT_TEXT_MAX
 
 
 def check_kind(kind: str, subtype: str | None) -> None:

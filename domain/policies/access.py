@@ -98,14 +98,20 @@ def check_act(principal: Principal, command: str,
     if principal.provincial:
         return
     if command in PROVINCE_ONLY:
-        raise NotPermitted(f"{command} reaches every agency; only the provincial agency "
-                           f"gives it, and {principal.user} works for {principal.agency}",
-                           rule=RULE, remedy="ask the provincial agency (SX) to give it")
+        raise NotPermitted("{command} reaches every agency; only the provincial agency gives "
+                           "it, and {user} works for {agency}", rule=RULE,
+                           remedy="ask the provincial agency (SX) to give it",
+                           key="policies_access.reaches_every_agency_only",
+                           values={"command": command, "user": principal.user,
+                           "agency": principal.agency})
     for kind, key, agency in agencies:
         if agency is not None and agency != principal.agency:
-            raise NotPermitted(f"{kind} {key} belongs to agency {agency}; {principal.user} "
-                               f"acts only for agency {principal.agency}", rule=RULE,
-                               remedy=f"ask agency {agency} or the provincial agency (SX)")
+            raise NotPermitted("{kind} {key} belongs to agency {agency}; {user} acts only for "
+                               "agency {agency2}", rule=RULE,
+                               remedy="ask agency {agency} or the provincial agency (SX)",
+                               key="policies_access.belongs_agency_acts_only",
+                               values={"kind": kind, "key": key, "agency": agency,
+                               "user": principal.user, "agency2": principal.agency})
 
 
 def check_read(principal: Principal, kind: str, key: str, agency: str | None) -> None:
@@ -113,10 +119,13 @@ def check_read(principal: Principal, kind: str, key: str, agency: str | None) ->
     if agency is None or principal.provincial or principal.reads_province:
         return
     if agency != principal.agency:
-        raise NotPermitted(f"{kind} {key} belongs to agency {agency}; {principal.user} reads "
-                           f"only agency {principal.agency}", rule=RULE,
-                           remedy="ask an administrator of the province to grant reading "
-                                  "the province, or ask the provincial agency")
+        raise NotPermitted("{kind} {key} belongs to agency {agency}; {user} reads only agency "
+                           "{agency2}", rule=RULE,
+                           remedy="ask an administrator of the province to grant reading the "
+                                  "province, or ask the provincial agency",
+                           key="policies_access.belongs_agency_reads_only", values={"kind": kind,
+                           "key": key, "agency": agency, "user": principal.user,
+                           "agency2": principal.agency})
 
 
 def readable_agencies(principal: Principal) -> set[str] | None:
@@ -134,10 +143,14 @@ def check_account_admin(principal_agency: str | None, target_agency: str,
     if principal_agency is None or principal_agency == PROVINCE:
         return
     if province_wide or target_agency == PROVINCE:
-        raise NotPermitted("only an administrator of the provincial agency grants reading "
-                           "the province or manages its accounts", rule=RULE,
-                           remedy="ask an administrator of the provincial agency (SX)")
+        raise NotPermitted("only an administrator of the provincial agency grants reading the "
+                           "province or manages its accounts", rule=RULE,
+                           remedy="ask an administrator of the provincial agency (SX)",
+                           key="policies_access.only_administrator_provincial_agency")
     if target_agency != principal_agency:
-        raise NotPermitted(f"the account belongs to agency {target_agency}; an administrator "
-                           f"of {principal_agency} manages only {principal_agency}'s",
-                           rule=RULE, remedy=f"ask an administrator of {target_agency} or SX")
+        raise NotPermitted("the account belongs to agency {target_agency}; an administrator of "
+                           "{principal_agency} manages only {principal_agency}'s", rule=RULE,
+                           remedy="ask an administrator of {target_agency} or SX",
+                           key="policies_access.account_belongs_agency_administrator",
+                           values={"target_agency": target_agency,
+                           "principal_agency": principal_agency})

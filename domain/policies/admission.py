@@ -68,9 +68,11 @@ def require_basic_conditions(code: str, kind: str, facts: Mapping[str, Any], on:
     """ADM-01: refuse an application whose F1 facts miss a basic condition."""
     problems = basic_conditions(kind, facts, on)
     if problems:
-        raise RuleViolation(f"{code} does not meet the basic conditions for a "
-                            f"{kind} agreement: " + "; ".join(problems), rule="ADM-01",
-                            remedy="amend the institution's F1 facts if they are wrong")
+        raise RuleViolation("{code} does not meet the basic conditions for a {kind} agreement: "
+                            "{problems}", rule="ADM-01",
+                            remedy="amend the institution's F1 facts if they are wrong",
+                            key="policies_admission.basic_conditions_not_met",
+                            values={"code": code, "kind": kind, "problems": "; ".join(problems)})
 
 
 # --- ADM-05: one application at a time -------------------------------------------------
@@ -79,8 +81,10 @@ def require_no_open_application(code: str, applications: Iterable[OpenApplicatio
     that passed or was exempted no longer counts (it waits for signing)."""
     for app in applications:
         if app.is_open and app.status not in SETTLED_OPEN:
-            raise RuleViolation(f"{code} has application {app.number} open ({app.status})",
-                                rule="ADM-05", remedy="withdraw it or wait for its result")
+            raise RuleViolation("{code} has application {number} open ({status})", rule="ADM-05",
+                                remedy="withdraw it or wait for its result",
+                                key="policies_admission.has_application_open",
+                                values={"code": code, "number": app.number, "status": app.status})
 
 
 # --- ADM-03: who may not apply ---------------------------------------------------------
@@ -139,11 +143,12 @@ def application_grounds(on: date, *, institution_code: str,
 def require_may_apply(code: str, on: date, grounds: Sequence[Ground]) -> None:
     """ADM-03: refuse an application on any ground, naming every one."""
     if grounds:
-        raise RuleViolation(
-            f"{code} may not apply on {on}: {len(grounds)} ground(s) under M 11",
-            rule="ADM-03", grounds=tuple(grounds),
-            remedy="apply again once every ground has lifted (dates above); grounds "
-                   "without a date lift only when the fact is recorded as ended")
+        raise RuleViolation("{code} may not apply on {on}: {grounds} ground(s) under M 11",
+                            rule="ADM-03", grounds=tuple(grounds),
+                            remedy="apply again once every ground has lifted (dates above); "
+                                   "grounds without a date lift only when the fact is recorded "
+                                   "as ended", key="policies_admission.may_not_apply_on",
+                            values={"code": code, "on": on, "grounds": len(grounds)})
 
 
 # --- ADM-05, ADM-06, EVA-04..06: may a panel be formed on the application --------------
@@ -176,29 +181,39 @@ def require_panel_may_form(app: EvaluatedApplication, previous: EarlierEvaluatio
     evaluation was closed with its report (EVA-06), failed (EVA-04) and the
     3 months of rectification since its result was served have run (EVA-05)."""
     if not app.is_open:
-        raise RuleViolation(f"application {app.number} is {app.status}",
+        raise RuleViolation("application {number} is {status}",
                             rule="EVA-05" if app.status == "closed" else "ADM-05",
-                            remedy="file a new application")
+                            remedy="file a new application",
+                            key="policies_admission.application_number_status",
+                            values={"number": app.number, "status": app.status})
     if app.accepted_on is None:
-        raise RuleViolation("the application is not accepted: the evaluation clock has "
-                            "not started", rule="ADM-05", remedy="accept the application")
+        raise RuleViolation("the application is not accepted: the evaluation clock has not "
+                            "started", rule="ADM-05", remedy="accept the application",
+                            key="policies_admission.application_not_accepted_evaluation")
     if app.exemption is not None:
         raise RuleViolation("the application was exempted from evaluation", rule="ADM-06",
-                            remedy="an exempted application is not evaluated")
+                            remedy="an exempted application is not evaluated",
+                            key="policies_admission.application_was_exempted_from")
     if app.is_paused:
         raise RuleViolation("the applicant is still supplying materials", rule="ADM-05",
-                            remedy="record the supplied materials first")
+                            remedy="record the supplied materials first",
+                            key="policies_admission.applicant_still_supplying_materials")
     if previous is None:
         return
     if previous.result is None:
-        raise RuleViolation(f"evaluation {previous.number} is still open",
-                            rule="EVA-06", remedy="conclude it with its report first")
+        raise RuleViolation("evaluation {number} is still open", rule="EVA-06",
+                            remedy="conclude it with its report first",
+                            key="policies_admission.evaluation_still_open",
+                            values={"number": previous.number})
     if previous.result["passed"]:
         raise RuleViolation("the application already passed", rule="EVA-04",
-                            remedy="sign the agreement")
+                            remedy="sign the agreement",
+                            key="policies_admission.application_already_passed")
     wait_until = previous.reevaluation_from
     if wait_until is not None and on < wait_until:
-        raise RuleViolation(
-            f"the failed result was served on {previous.result['served_on']}; a "
-            f"re-evaluation may be organised from {wait_until}", rule="EVA-05",
-            grounds=(), remedy=f"form the panel on or after {wait_until}")
+        raise RuleViolation("the failed result was served on {served_on}; a re-evaluation may "
+                            "be organised from {wait_until}", rule="EVA-05", grounds=(),
+                            remedy="form the panel on or after {wait_until}",
+                            key="policies_admission.failed_result_was_served",
+                            values={"served_on": previous.result['served_on'],
+                            "wait_until": wait_until})

@@ -51,11 +51,12 @@ def require_term_allowed(term_years: int, scores: Mapping[int, Decimal],
     considered = excellent_years_considered(scores, term_start)
     short = [y for y in considered if scores.get(y, Decimal(-1)) < EXCELLENT]
     if short:
-        raise RuleViolation(
-            f"a 2-year agreement needs annual assessments of 90 or more in each of "
-            f"{', '.join(map(str, sorted(considered)))}; not met for "
-            f"{', '.join(map(str, sorted(short)))}", rule="AGR-03",
-            remedy="sign for 1 year")
+        raise RuleViolation("a 2-year agreement needs annual assessments of 90 or more in each "
+                            "of {years}; not met for {short}", rule="AGR-03",
+                            remedy="sign for 1 year",
+                            key="policies_agreements.year_agreement_needs_annual",
+                            values={"years": ', '.join(map(str, sorted(considered))),
+                                    "short": ', '.join(map(str, sorted(short)))})
 
 
 # --- AGR-05: renewal, and one agreement at a time ---------------------------------------
@@ -64,23 +65,34 @@ def require_renewable(predecessor: EarlierAgreement, institution: str) -> None:
     (TER-03 once it has ended), not refused renewal and not renewed yet."""
     number = predecessor.number
     if predecessor.institution_code != institution:
-        raise RuleViolation(f"{number} belongs to {predecessor.institution_code}",
-                            rule="AGR-05", remedy="renew the institution's own agreement")
+        raise RuleViolation("{number} belongs to {institution_code}", rule="AGR-05",
+                            remedy="renew the institution's own agreement",
+                            key="policies_agreements.belongs_number_institution_code",
+                            values={"number": number,
+                            "institution_code": predecessor.institution_code})
     if predecessor.is_ended:
         when = predecessor.ending["ended_on"] if predecessor.ending else predecessor.status
-        raise RuleViolation(f"agreement {number} has ended ({when})", rule="TER-03",
-                            remedy="a new agreement needs a new application")
+        raise RuleViolation("agreement {number} has ended ({when})", rule="TER-03",
+                            remedy="a new agreement needs a new application",
+                            key="policies_agreements.agreement_has_ended",
+                            values={"number": number, "when": when})
     if predecessor.took_effect_on is None:
-        raise RuleViolation(f"agreement {number} has not taken effect", rule="AGR-05",
-                            remedy="it takes effect when its public notice ends "
-                                   "without an upheld objection (AGR-02)")
+        raise RuleViolation("agreement {number} has not taken effect", rule="AGR-05",
+                            remedy="it takes effect when its public notice ends without an "
+                                   "upheld objection (AGR-02)",
+                            key="policies_agreements.agreement_has_not_taken",
+                            values={"number": number})
     if predecessor.renewal["refused_on"] is not None:
-        raise RuleViolation(f"renewal of {number} was refused", rule="AGR-05",
-                            remedy="a new agreement needs a new application")
+        raise RuleViolation("renewal of {number} was refused", rule="AGR-05",
+                            remedy="a new agreement needs a new application",
+                            key="policies_agreements.renewal_was_refused",
+                            values={"number": number})
     if predecessor.renewal["successor"]:
-        raise RuleViolation(f"{number} was already renewed by "
-                            f"{predecessor.renewal['successor']}", rule="AGR-05",
-                            remedy="nothing to do")
+        raise RuleViolation("{number} was already renewed by {successor}", rule="AGR-05",
+                            remedy="nothing to do",
+                            key="policies_agreements.was_already_renewed_by",
+                            values={"number": number,
+                            "successor": predecessor.renewal['successor']})
 
 
 def require_no_live_agreement(institution: str, agency: str,
@@ -89,8 +101,10 @@ def require_no_live_agreement(institution: str, agency: str,
     live one with the same agency is a renewal in disguise."""
     for other in agreements:
         if not other.is_ended and other.agency == agency:
-            raise RuleViolation(f"{institution} already holds agreement {other.number}",
-                                rule="AGR-05", remedy="renew it (renewal_of) instead")
+            raise RuleViolation("{institution} already holds agreement {number}", rule="AGR-05",
+                                remedy="renew it (renewal_of) instead",
+                                key="policies_agreements.already_holds_agreement",
+                                values={"institution": institution, "number": other.number})
 
 
 # --- AGR-01: what the agreement rests on -------------------------------------------------
@@ -104,22 +118,28 @@ def admission_basis(code: str, on: date, valid_pass: Any | None,
                 "article": "M 15"}
     for number in exempted_applications:
         return {"exemption": number, "article": "M 16"}
-    raise RuleViolation(f"{code} holds no valid evaluation pass or exemption on {on}",
+    raise RuleViolation("{code} holds no valid evaluation pass or exemption on {on}",
                         rule="AGR-01",
-                        remedy="an agreement rests on a pass valid on the signing date "
-                               "(EVA-04) or an M 16 exemption (ADM-06)")
+                        remedy="an agreement rests on a pass valid on the signing date (EVA-04) "
+                               "or an M 16 exemption (ADM-06)",
+                        key="policies_agreements.holds_no_valid_evaluation", values={"code": code,
+                        "on": on})
 
 
 def require_no_bar_to_sign(code: str, on: date, grounds: tuple | list) -> None:
     """AGR-01: no agreement is signed while a ground of ADM-03 bars the institution."""
     if grounds:
-        raise RuleViolation(f"{code} is barred on {on}", rule="AGR-01", grounds=tuple(grounds),
-                            remedy="sign once every ground has lifted")
+        raise RuleViolation("{code} is barred on {on}", rule="AGR-01", grounds=tuple(grounds),
+                            remedy="sign once every ground has lifted",
+                            key="policies_agreements.barred_on_code_on", values={"code": code,
+                            "on": on})
 
 
 def require_rehab_pilot(code: str, kind: str, agency: str, pilots: Iterable[str]) -> None:
     """ADM-07: during the rehab pilot only the agency's selected pilots sign
     a rehab agreement."""
     if kind == "rehab" and code not in set(pilots):
-        raise RuleViolation(f"{code} is not a rehab pilot of agency {agency}", rule="ADM-07",
-                            remedy="the agency selects 1-2 passed rehab institutions first")
+        raise RuleViolation("{code} is not a rehab pilot of agency {agency}", rule="ADM-07",
+                            remedy="the agency selects 1-2 passed rehab institutions first",
+                            key="policies_agreements.not_rehab_pilot_agency", values={"code": code,
+                            "agency": agency})
