@@ -1,8 +1,10 @@
 """A rejected line is framed in the reader's language (issue #17): in Chinese
 the word that it was rejected, each rule with its Chinese title from the rule
-catalogue and the words before the remedy are the catalogue's; the reason
-and the remedy stay the domain's text. In English the refusal reads exactly
-as it always has (``str(error)``), so what greps it keeps working."""
+catalogue and the words before the remedy are the catalogue's. The errors
+here carry no message key, so their reason and remedy stay the domain's
+English (a keyed refusal's words are tests/test_refusal_words.py's). In
+English the refusal reads exactly as it always has (``str(error)``), so what
+greps it keeps working."""
 from __future__ import annotations
 
 import re
