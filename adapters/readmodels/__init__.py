@@ -44,26 +44,55 @@ what callers use.
 """
 from __future__ import annotations
 
-from adapters.readmodels.bars import bars_as_of
-from adapters.readmodels.columns import FAR
-from adapters.readmodels.deadlines import deadlines_as_of
-from adapters.readmodels.ended import ended_as_of
-from adapters.readmodels.log import LOG_WINDOW_IDS, _instant, _stored_instant, log_position
-from adapters.readmodels.positions import positions_as_of
-from adapters.readmodels.projection import ReadModels
-from adapters.readmodels.rebuild import RebuildRunning, rebuild, rebuild_lock, rebuild_partition
-from adapters.readmodels.routing import APP, MONEY, PROJECTION, REPLAYED
-from adapters.readmodels.runner import RebuildUnfinished, catch_up, follow, start_runner, view_for
-from adapters.readmodels.schema import ReadModelView
-from adapters.readmodels.status import status_as_of
-from adapters.readmodels.supervision import records_as_of
-from adapters.readmodels.verify import money_identities_at_every_point, snapshot, verify
-from adapters.readmodels.writer import Batch, _copy_text, _copy_value
+import sys
+from importlib import import_module
+from types import ModuleType
+from typing import Any
 
-__all__ = ["APP", "Batch", "FAR", "LOG_WINDOW_IDS", "MONEY", "PROJECTION", "REPLAYED",
-           "ReadModelView", "ReadModels", "RebuildRunning", "RebuildUnfinished", "bars_as_of",
-           "catch_up", "deadlines_as_of", "ended_as_of", "follow", "log_position",
-           "money_identities_at_every_point", "positions_as_of", "rebuild", "rebuild_lock",
-           "rebuild_partition", "records_as_of", "snapshot", "start_runner", "status_as_of",
-           "verify",
-           "view_for", "_copy_text", "_copy_value", "_instant", "_stored_instant"]
+# each re-exported name and the submodule that defines it: imported when a
+# caller first asks (a module ``__getattr__``), so that a question on one
+# table loads that view's module, not every view, the projection and the
+# domain they handle (start-up, issue #14)
+_WHERE = {
+    "bars_as_of": "bars", "FAR": "columns", "deadlines_as_of": "deadlines",
+    "ended_as_of": "ended", "LOG_WINDOW_IDS": "log", "_instant": "log",
+    "_stored_instant": "log", "log_position": "log", "positions_as_of": "positions",
+    "ReadModels": "projection", "RebuildRunning": "rebuild", "rebuild": "rebuild",
+    "rebuild_lock": "rebuild", "rebuild_partition": "rebuild", "APP": "routing",
+    "MONEY": "routing", "PROJECTION": "routing", "REPLAYED": "routing",
+    "RebuildUnfinished": "runner", "catch_up": "runner", "follow": "runner",
+    "start_runner": "runner", "view_for": "runner", "ReadModelView": "schema",
+    "status_as_of": "status", "records_as_of": "supervision",
+    "money_identities_at_every_point": "verify", "snapshot": "verify", "verify": "verify",
+    "Batch": "writer", "_copy_text": "writer", "_copy_value": "writer",
+}
+
+__all__ = sorted(_WHERE)
+
+
+# submodules named as the function they define and this package re-exports:
+# the import system binds a submodule on its package when it is first
+# imported, and callers ask the package for the function (as the eager
+# re-exports bound it), so the function is what the package keeps
+_SHADOWED = ("rebuild", "verify")
+
+
+class _Package(ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{where}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

@@ -24,15 +24,17 @@ account's creation, from the stored JSON the posting rules read).
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
-from uuid import UUID
 
 import sqlalchemy as sa
 
 from adapters.readmodels.columns import _key_text
-from domain.agreement import Agreement
-from domain.application import Application
-from domain.evaluation import Evaluation
-from domain.person import Person
+
+# the aggregates the handler tells apart: bound with HANDLERS (below), which
+# alone hands the handler to the projection, so they are there when it runs
+Agreement: Any = None
+Application: Any = None
+Evaluation: Any = None
+Person: Any = None
 
 if TYPE_CHECKING:
     from adapters.readmodels.schema import ReadModelView
@@ -207,7 +209,14 @@ def _distinct(values: Iterable[Any]) -> list[Any]:
     return sorted({v for v in values if v})
 
 
-HANDLERS = {Agreement: AboutRows._about, Person: AboutRows._about,
+def _handlers() -> dict[Any, Any]:
+    from domain.agreement import Agreement
+    from domain.application import Application
+    from domain.evaluation import Evaluation
+    from domain.person import Person
+    globals().update(Agreement=Agreement, Application=Application, Evaluation=Evaluation,
+                     Person=Person)
+    return {Agreement: AboutRows._about, Person: AboutRows._about,
             Application: AboutRows._about, Evaluation: AboutRows._about}
 
 
@@ -307,3 +316,12 @@ def named_agreements(view: ReadModelView, person: str, position: int) -> list[st
     with view.engine.connect() as conn:
         return sorted(conn.execute(sa.select(t.c.agreement).where(t.c.person == person)
                                    .where(t.c.notification_id <= position)).scalars())
+
+
+def __getattr__(name: str) -> Any:
+    """``HANDLERS`` (every agreement, person, application and evaluation
+    event), made when the projection asks: a question on the table imports
+    no domain (start-up, issue #14)."""
+    if name == "HANDLERS":   # with the classes the handler tells apart, bound before it runs
+        return _handlers()
+    raise AttributeError(name)

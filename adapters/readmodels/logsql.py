@@ -4,10 +4,12 @@ reading the stored JSON by the byte layout the ledger's transcoder writes.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from adapters.readmodels.log import _windows_of, _windows_upsert
-from domain.service import Ledger
+
+if TYPE_CHECKING:
+    from domain.service import Ledger
 
 
 def _stored_batches(ledger: Ledger, after: int, size: int, *, upto: int | None = None,

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from adapters.readmodels.columns import _key_text
+# the posting rules and the money checks import no aggregate: the folds that
+# do (``projections.fund``, ``projections.rows``) are imported where used, so
+# a question on another table does not load the domain (start-up, issue #14)
 from domain.money import SUM_MAX_FEN, check_sum
 from projections import postings
-from projections.fund import Position
-from projections.rows import money_numbers, posting_deltas
 
 if TYPE_CHECKING:
+    from projections.fund import Position
     from adapters.readmodels.schema import ReadModelView
 
 
@@ -63,7 +65,8 @@ class PostingRows:
                 money = postings.from_aggregate(self._stored_aggregate(originator_id,
                                                                        version - 1))
             deltas = postings.apply(name, money, payload)
-        else:
+        else:   # an event no rule covers (rare): replayed on its aggregate
+            from projections.rows import money_numbers, posting_deltas
             e = domain_event if domain_event is not None else \
                 self._event(topic, originator_id, version, payload, state)
             before = None if is_created else self._stored_aggregate(originator_id, version - 1)
@@ -89,6 +92,7 @@ def positions_as_of(view: ReadModelView, on: date | None, position: int, *,
     when None) as known at ``position``: the sums of the postings, with
     the still-held deposit and approved-but-unpaid amounts derived from
     them so that they cannot drift."""
+    from projections.fund import Position
     t = view.t["postings"]
     q = (sa.select(t.c.agency, t.c.agreement, t.c.institution, t.c.year, t.c.col,
                    sa.func.sum(t.c.amount))

@@ -7,17 +7,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import warnings
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import sqlalchemy as sa
 from eventsourcing.persistence import Tracking
 
 from adapters.readmodels.logsql import _stored_batches
-from adapters.readmodels.projection import ReadModels
 from adapters.readmodels.routing import APP
 from adapters.readmodels.schema import ReadModelView, _rebuild_state, _set_rebuild_state
 from adapters.readmodels.writer import Batch
-from domain.service import Ledger
+
+if TYPE_CHECKING:   # the projection and the ledger are imported where events are applied:
+    # a question whose read models are at the log's head loads neither (start-up, issue #14)
+    from adapters.readmodels.projection import ReadModels
+    from domain.service import Ledger
 
 
 def view_for(ledger: Ledger) -> ReadModelView:
@@ -65,12 +68,15 @@ def catch_up(ledger: Ledger, *, batch_size: int = 5000,
     wrong answers, and applying events beside the rebuild's own partitions
     would count them twice."""
     view = projection.view if projection else view_for(ledger)
+    start = view.max_tracking_id(APP) or 0
     if projection is None:
         if _rebuild_state(view) == "in_progress":
             raise RebuildUnfinished("the read models are being rebuilt, or a rebuild stopped "
                                     "part-way: run `ledger rebuild` to finish it")
-    projection = projection or ReadModels(view, source=ledger)
-    start = view.max_tracking_id(APP) or 0
+        if start == (ledger.recorder.max_notification_id() or 0):
+            return 0   # nothing to apply: no projection made, nor the domain it handles loaded
+        from adapters.readmodels.projection import ReadModels
+        projection = ReadModels(view, source=ledger)
     return _apply_log(ledger, projection, APP, start, batch_size=batch_size, progress=progress,
                       stop_after_batches=stop_after_batches)[0]
 
@@ -136,6 +142,9 @@ def start_runner(env: dict[str, str]) -> Any:
     """eventsourcing's ProjectionRunner over the ledger and the read models,
     started (it subscribes from the tracked position). PostgreSQL only."""
     from eventsourcing.projection import ProjectionRunner
+
+    from adapters.readmodels.projection import ReadModels
+    from domain.service import Ledger
     runner = ProjectionRunner(application_class=Ledger, projection_class=ReadModels,
                               view_class=ReadModelView, env=env)
     runner.projection.source = runner.app

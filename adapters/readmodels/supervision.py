@@ -25,14 +25,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from adapters.readmodels.columns import FAR, _key_text
-from adapters.readmodels.deadlines import deadlines_as_of
-from domain.case import Case
-from domain.lead import Lead, Viewer
-from domain.service.supervision import (alerts_by_rule, institution_supervision, one_case,
-                                        one_lead, open_cases, open_leads)
-from projections.supervision import record_of, subject_of, timeline
+
+# projections.supervision's record_of, subject_of and timeline: bound with
+# HANDLERS (below), which alone hands the handler to the projection, so they
+# are there when it runs; the questions below import the domain's supervision
+# service when asked (start-up, issue #14)
+record_of: Any = None
+subject_of: Any = None
+timeline: Any = None
 
 if TYPE_CHECKING:
+    from domain.case import Case
+    from domain.lead import Lead, Viewer
     from adapters.readmodels.schema import ReadModelView
 
 
@@ -164,13 +168,24 @@ def records_as_of(view: ReadModelView, on: date, position: int, *, kind: str | N
         return [loads(text) for text in conn.execute(q.order_by(t.c.subject)).scalars()]
 
 
-HANDLERS = {Lead: SupervisionRows._supervision, Case: SupervisionRows._supervision}
+def __getattr__(name: str) -> Any:
+    """``HANDLERS`` (every lead and case event), made when the projection
+    asks: a question on the table imports no domain (start-up, issue #14)."""
+    if name == "HANDLERS":   # with what the handler uses, bound before it runs
+        from domain.case import Case
+        from domain.lead import Lead
+        from projections import supervision
+        globals().update(record_of=supervision.record_of, subject_of=supervision.subject_of,
+                         timeline=supervision.timeline)
+        return {Lead: SupervisionRows._supervision, Case: SupervisionRows._supervision}
+    raise AttributeError(name)
 
 
 # --- the questions, on a day as known at a position (SUP-02..06) -------------------------------
 def lead_on(view: ReadModelView, number: str, on: date, position: int,
             viewer: Viewer) -> dict[str, Any]:
     """A lead's state, as ``viewer`` may read it."""
+    from domain.service.supervision import one_lead
     found = records_as_of(view, on, position, kind="lead", number=number)
     return one_lead(found[0] if found else None, number, viewer)
 
@@ -178,6 +193,8 @@ def lead_on(view: ReadModelView, number: str, on: date, position: int,
 def case_on(view: ReadModelView, number: str, on: date, position: int,
             viewer: Viewer) -> dict[str, Any]:
     """A case's state and its deadlines on ``on``."""
+    from adapters.readmodels.deadlines import deadlines_as_of
+    from domain.service.supervision import one_case
     found = records_as_of(view, on, position, kind="case", number=number)
     return one_case(found[0] if found else None, number,
                     deadlines_as_of(view, on, position, subject=f"case {number}"), viewer)
@@ -186,6 +203,8 @@ def case_on(view: ReadModelView, number: str, on: date, position: int,
 def cases_on(view: ReadModelView, on: date, position: int, viewer: Viewer, *,
              overdue: bool = False) -> list[dict[str, Any]]:
     """Open cases and their deadlines on ``on`` (only those overdue, when asked)."""
+    from adapters.readmodels.deadlines import deadlines_as_of
+    from domain.service.supervision import open_cases
     return open_cases(records_as_of(view, on, position, kind="case", status="open"),
                       deadlines_as_of(view, on, position, kind="case"), viewer, overdue=overdue)
 
@@ -193,6 +212,7 @@ def cases_on(view: ReadModelView, on: date, position: int, viewer: Viewer, *,
 def leads_on(view: ReadModelView, on: date, position: int, viewer: Viewer, *,
              institution: str | None = None) -> list[dict[str, Any]]:
     """Open leads on ``on``: not yet in a case nor set aside."""
+    from domain.service.supervision import open_leads
     return open_leads(records_as_of(view, on, position, kind="lead", status="open",
                                     institution=institution), viewer)
 
@@ -200,6 +220,7 @@ def leads_on(view: ReadModelView, on: date, position: int, viewer: Viewer, *,
 def institution_on(view: ReadModelView, code: str, agency: str, on: date, position: int,
                    viewer: Viewer) -> dict[str, Any]:
     """An institution's leads and cases on ``on`` (``agency``: the institution's)."""
+    from domain.service.supervision import institution_supervision
     return institution_supervision(
         code, agency, records_as_of(view, on, position, kind="lead", institution=code),
         records_as_of(view, on, position, kind="case", institution=code), viewer)
@@ -208,5 +229,6 @@ def institution_on(view: ReadModelView, code: str, agency: str, on: date, positi
 def alerts_on(view: ReadModelView, on: date, position: int, viewer: Viewer, *,
               rule: str | None = None, agency: str | None = None) -> list[dict[str, Any]]:
     """The screening leads recorded by ``on``, by rule and agency."""
+    from domain.service.supervision import alerts_by_rule
     return alerts_by_rule(records_as_of(view, on, position, kind="lead", source="screening"),
                           viewer, rule=rule, agency=agency)
