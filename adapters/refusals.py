@@ -61,3 +61,14 @@ def refusal(where: str, error: LedgerError, lang: str | None = None) -> tuple[st
     if error.remedy:
         body += label("refusal.remedy", lang, remedy=remedy_words(error, lang))
     return label("refusal.rejected", lang, where=where), body
+
+
+def refusal_text(error: LedgerError, lang: str | None = None) -> str:
+    """A refusal on its own, as a command prints it on standard error: the
+    rule, reason, grounds and remedy in the reader's language; in English
+    exactly ``str(error)``."""
+    lang = lang or current()
+    if lang == "en":
+        return str(error)
+    _, body = refusal("", error, lang)
+    return body.removeprefix(label("refusal.body", lang, rule="", reason=""))

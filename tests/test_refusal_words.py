@@ -15,7 +15,7 @@ from string import Formatter
 import pytest
 
 from adapters.labels import catalogue
-from adapters.refusals import refusal
+from adapters.refusals import refusal, refusal_text
 from domain.claim import parse_month
 from domain.errors import Ground, InvalidCommand, RuleViolation
 
@@ -197,3 +197,13 @@ def test_adm03_a_keyed_ground_reads_in_chinese_with_its_values():
     _, zh = refusal("f:1", error, "zh")
     assert "legal_rep P-1 自 2025-03-01 起列入失信名单（M 11(1)）" in zh
     assert ground.reason == "legal_rep P-1 is on the dishonesty list since 2025-03-01 (M 11(1))"
+
+
+def test_pay01_a_refusal_on_its_own_reads_in_chinese_and_in_english_as_str_of_it():
+    with pytest.raises(InvalidCommand) as caught:
+        parse_month("2025-13")
+    error = caught.value
+    assert refusal_text(error, "en") == str(error)
+    assert refusal_text(error, "zh").startswith("规则 [PAY-01]「")
+    assert refusal_text(error, "zh").endswith("：不是有效的服务月份：'2025-13'\n"
+                                              "  改正方法：请按 YYYY-MM 格式给出月份")
