@@ -16,6 +16,7 @@ from datetime import date
 import pytest
 
 from domain.calendar import WorkingCalendar
+from tests.refusal_words import read
 from domain.errors import InvalidCommand, NotFound, RuleViolation
 from domain.suspension import (check_inspection, check_resume, check_resumption_application,
                                corrected, correction_of, disciplinary_months, in_force, plan)
@@ -27,8 +28,7 @@ AG = "XY-2025-001"
 def refusal(call, *args, **kwargs):
     with pytest.raises((RuleViolation, InvalidCommand, NotFound)) as info:
         call(*args, **kwargs)
-    e = info.value
-    return type(e).__name__, e.rule, e.reason, e.remedy
+    return read(info.value)
 
 
 def edge(check, s, taken_on, refused_on, *rest):

@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from tests.refusal_words import read
 from domain.errors import InvalidCommand, RuleViolation
 from domain.termination import check_finding, check_reversal, check_termination
 
@@ -18,8 +19,7 @@ from domain.termination import check_finding, check_reversal, check_termination
 def refusal(call, *args, **kwargs):
     with pytest.raises((RuleViolation, InvalidCommand)) as info:
         call(*args, **kwargs)
-    e = info.value
-    return type(e).__name__, e.rule, e.reason, e.remedy
+    return read(info.value)
 
 
 # --- SUS-06, AGR-04: a breach finding ----------------------------------------------------------
