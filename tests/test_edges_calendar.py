@@ -55,11 +55,13 @@ def test_cal01_the_years_0_and_10000_are_refused(y):
      "holidays of year 2027 contain dates outside that year: 2026-12-31, 2028-01-03"),
     ({"workdays": [date(2028, 1, 1)]},
      "workdays of year 2027 contain dates outside that year: 2028-01-01"),
-    ({"holidays": [date(2027, 2, 6)], "workdays": [date(2027, 2, 6)]},
-     "year 2027: dates listed both as holidays and as make-up workdays: 2027-02-06"),
-    ({"workdays": [date(2027, 2, 8), date(2027, 2, 6)]},
+    ({"holidays": [date(2027, 2, 7), date(2027, 2, 6)],
+      "workdays": [date(2027, 2, 6), date(2027, 2, 7)]},
+     "year 2027: dates listed both as holidays and as make-up workdays: 2027-02-06, "
+     "2027-02-07"),
+    ({"workdays": [date(2027, 2, 9), date(2027, 2, 8), date(2027, 2, 6)]},
      "year 2027: make-up workdays must fall on a Saturday or Sunday, but these are "
-     "Monday-Friday: 2027-02-08 (Monday)"),
+     "Monday-Friday: 2027-02-08 (Monday), 2027-02-09 (Tuesday)"),
 ])
 def test_cal01_each_refusal_of_an_arrangement_names_the_field_and_the_dates(kw, message):
     assert refused(year, **kw) == message
