@@ -8,23 +8,24 @@
     ledger keygen --out-dir DIR        an Ed25519 signing key pair (PEM)
     ledger checkpoint export --key PEM --out FILE
     ledger checkpoint check FILE [--pubkey PEM]
-    ledger history --institution CODE | --agreement NO | --person ID
-                   [--from D] [--to D] [--type T ...] [--csv F] [--xlsx F] [--json]
+    (``ledger history``, a subject's events, is ``adapters/cli_history.py``'s:
+    it uses ``_subject``, ``_closest_types`` and ``_said`` from here)
     ledger export-case SUBJECT --out FILE --key PEM
     ledger verify-case FILE [--pubkey PEM]
 
 Every command that reads the store takes ``--db`` like the rest of the CLI.
 """
-from __future__ import annotations
+# Annotations are evaluated here, not kept as strings (no ``from __future__
+# import annotations``): typer reads every command's annotations each time it
+# builds the command line, and evaluating strings was a third of a question's cost.
 
 import json
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any, Optional
 
 import typer
 
-from adapters.cli_common import (DbOption, KnownAtOption, LimitOption, PageOption,
-                                 parse_date, parse_instant, refuse, show_list)
+from adapters.cli_common import DbOption, parse_date, parse_instant
 
 JsonOption = typer.Option(False, "--json", help="print JSON instead of text")
 
@@ -308,96 +309,6 @@ def _subject(institution: Optional[str], agreement: Optional[str], person: Optio
     return Subject(*given[0])
 
 
-def history_command(
-        institution: Optional[str] = typer.Option(None, "--institution", metavar="CODE",
-                                                  help="institution code"),
-        agreement: Optional[str] = typer.Option(None, "--agreement", metavar="NUMBER",
-                                                help="agreement number"),
-        person: Optional[str] = typer.Option(None, "--person", metavar="ID",
-                                             help="person id: spans linked institutions"),
-        date_from: Optional[str] = typer.Option(None, "--from", metavar="DATE",
-                                                help="business date from"),
-        date_to: Optional[str] = typer.Option(None, "--to", metavar="DATE",
-                                              help="business date to"),
-        types: Optional[List[str]] = typer.Option(None, "--type", metavar="TYPE",
-                                                  help="event type, e.g. Agreement.Suspended, "
-                                                       "Suspended or Agreement (repeatable)"),
-        users: Optional[List[str]] = typer.Option(None, "--user", metavar="USER",
-                                                  help="only events recorded by this user "
-                                                       "(repeatable)"),
-        roles: Optional[List[str]] = typer.Option(None, "--role", metavar="ROLE",
-                                                  help="only events recorded in this role "
-                                                       "(repeatable)"),
-        known_at: Optional[str] = KnownAtOption, limit: int = LimitOption,
-        page: int = PageOption,
-        csv_out: Optional[Path] = typer.Option(None, "--csv", metavar="FILE",
-                                               help="also write every row as CSV (UTF-8 with "
-                                                    "BOM, opens in Excel)"),
-        xlsx_out: Optional[Path] = typer.Option(None, "--xlsx", metavar="FILE",
-                                                help="also write every row as an .xlsx "
-                                                     "workbook"),
-        as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
-    """An investigator's timeline of an institution, agreement or person (AUD-04).
-
-    Each event with who recorded it (user, role), when (China time), the
-    business date, the command, the document and the rules involved. A
-    person's timeline spans every institution they represent or invest in.
-
-    Example: `ledger history --person 11140100MB1957330X --from 2025-01-01 --xlsx p.xlsx`
-    """
-    from adapters.lists import TIMELINE
-    from adapters.progress import progress
-    from adapters.tables import Column
-    from adapters.timeline import check_types, timeline
-    subject = _subject(institution, agreement, person)
-    start, end = _date(date_from, "--from"), _date(date_to, "--to")
-    instant = _instant(known_at)
-    try:
-        check_types(types or ())
-    except ValueError as e:
-        refuse(f"ledger history: {_closest_types(types or ())}{e}")
-    ledger = _open(db)
-    try:
-        with progress(_label("cli.reading", subject=str(subject))):
-            try:
-                tl = timeline(ledger, subject, date_from=start, date_to=end,
-                              types=types or (), users=users or (), roles=roles or (),
-                              known_at=instant)
-            finally:   # before the first event (the subject unknown then): say when that was
-                if instant is not None:
-                    from adapters.cli_queries import _position
-                    from adapters.readmodels import view_for
-                    _position(view_for(ledger), instant, known_at)
-    except LookupError as e:
-        refuse(str(e).strip("'\""), 1)
-    finally:
-        ledger.close()
-    rows = [r.as_dict() for r in tl.rows]
-    # people read each summary's words in their language; JSON keeps field=value
-    read = [{**r, "summary": _said(r["summary"])} for r in rows]
-    columns = TIMELINE + ((Column("via", "code", header="cli.via"),)
-                          if subject.kind == "person" else ())
-    asked = " ".join(["history", f"--{subject.kind}", subject.key]
-                     + [f"--from {start}"] * bool(start) + [f"--to {end}"] * bool(end)
-                     + [f"--type {t}" for t in types or ()])
-    if as_json:
-        from adapters.cli_common import write_list
-        from adapters.lists import Page
-        write_list(read, columns, question=asked, store=db, csv=csv_out, xlsx=xlsx_out,
-                   known_at=known_at, sheet="timeline")
-        _echo_json({"subject": str(subject), "linked_institutions": tl.linked,
-                    "rows": Page(limit, page).of(rows)})
-        return
-    if tl.linked:
-        from adapters.labels import word
-        typer.echo(_label("cli.linked", institutions="; ".join(
-            f"{c} ({', '.join(word('person_role', r) for r in roles)})"
-            for c, roles in tl.linked.items())))
-    show_list(read, columns, title=_label("cli.title_history", subject=subject, n=len(rows)),
-              question=asked, store=db, limit=limit, page=page, csv=csv_out, xlsx=xlsx_out,
-              known_at=known_at, sheet="timeline")
-
-
 def _closest_types(given: Any) -> str:
     """"did you mean" for a mistyped event type, before the list of all."""
     import difflib
@@ -472,7 +383,7 @@ def verify_case_command(file: Path = typer.Argument(..., help="case file"),
 
 
 COMMANDS = {"verify": verify_command, "seal": seal_command, "init-store": init_store_command,
-            "keygen": keygen_command, "history": history_command,
+            "keygen": keygen_command,
             "export-case": export_case_command, "verify-case": verify_case_command}
 
 
