@@ -37,7 +37,7 @@ def check_user_name(user: str) -> str:
         raise InvalidCommand("{user!r} is not a login name", field="fields.user",
                              remedy="use 1-64 lower-case letters, digits, '.', '-' or '_', "
                                     "starting with a letter or digit",
-                             key="account.not_login_name", values={"user": user})
+                             key="refusal.account.not_login_name", values={"user": user})
     return user
 
 
@@ -45,7 +45,7 @@ def check_role_name(role: str) -> str:
     if role not in GRANTABLE_ROLES:
         raise InvalidCommand("{role!r} is not a role a user may hold", field="fields.role",
                              remedy="use one of {GRANTABLE_ROLES}",
-                             key="account.not_role_user_may", values={"role": role,
+                             key="refusal.account.not_role_user_may", values={"role": role,
                              "GRANTABLE_ROLES": ', '.join(GRANTABLE_ROLES)})
     return role
 
@@ -58,7 +58,7 @@ def check_hash(kind: str, value: str) -> str:
         raise InvalidCommand("the {kind} is not given as its hash", field=f"fields.{kind}_hash",
                              remedy="the ledger records only hashes; give the password to "
                                     "`ledger user` or the service, which hash it",
-                             key="account.not_given_as_its", values={"kind": kind})
+                             key="refusal.account.not_given_as_its", values={"kind": kind})
     return value
 
 
@@ -76,12 +76,12 @@ class Account(LedgerAggregate):
         if agency not in AGENCIES:
             raise InvalidCommand("unknown agency {agency!r}", field="fields.agency",
                                  remedy="use one of {AGENCIES}",
-                                 key="account.unknown_agency_agency", values={"agency": agency,
+                                 key="refusal.account.unknown_agency_agency", values={"agency": agency,
                                  "AGENCIES": ', '.join(AGENCIES)})
         if not roles:
             raise InvalidCommand("a user needs at least one role", field="fields.roles",
                                  remedy="grant one of {GRANTABLE_ROLES}",
-                                 key="account.user_needs_at_least",
+                                 key="refusal.account.user_needs_at_least",
                                  values={"GRANTABLE_ROLES": ', '.join(GRANTABLE_ROLES)})
         for role in roles:
             check_role_name(role)
@@ -119,7 +119,7 @@ class Account(LedgerAggregate):
         if role in self.roles:
             raise RuleViolation("{user} already holds the {role} role", rule="AUD-04",
                                 remedy="nothing to grant; `GET /me` lists a user's roles",
-                                key="account.already_holds_role", values={"user": self.user,
+                                key="refusal.account.already_holds_role", values={"user": self.user,
                                 "role": role})
         self._role_granted(role=role, effective_on=effective_on, envelope=envelope)
 
@@ -130,7 +130,7 @@ class Account(LedgerAggregate):
     def revoke_role(self, role: str, effective_on: date, envelope: Envelope) -> None:
         if role not in self.roles:
             raise RuleViolation("{user} does not hold the {role} role", rule="AUD-04",
-                                remedy="{user} holds {value}", key="account.does_not_hold_role",
+                                remedy="{user} holds {value}", key="refusal.account.does_not_hold_role",
                                 values={"user": self.user, "role": role,
                                 "value": ', '.join(self.roles) or 'none'})
         self._role_revoked(role=role, effective_on=effective_on, envelope=envelope)
@@ -146,7 +146,7 @@ class Account(LedgerAggregate):
         if self.reads_province:
             raise RuleViolation("{user} already reads the whole province", rule="AUD-04",
                                 remedy="nothing to grant",
-                                key="account.already_reads_whole_province",
+                                key="refusal.account.already_reads_whole_province",
                                 values={"user": self.user})
         self._province_read(granted=True, effective_on=effective_on, envelope=envelope)
 
@@ -155,10 +155,10 @@ class Account(LedgerAggregate):
             if self.agency == PROVINCE:
                 raise RuleViolation("{user} reads the province as its staff", rule="AUD-04",
                                     remedy="nothing to revoke",
-                                    key="account.reads_province_as_staff",
+                                    key="refusal.account.reads_province_as_staff",
                                     values={"user": self.user})
             raise RuleViolation("{user} reads only agency {agency}", rule="AUD-04",
-                                remedy="nothing to revoke", key="account.reads_only_own_agency",
+                                remedy="nothing to revoke", key="refusal.account.reads_only_own_agency",
                                 values={"user": self.user, "agency": self.agency})
         self._province_read(granted=False, effective_on=effective_on, envelope=envelope)
 
@@ -182,11 +182,11 @@ class Account(LedgerAggregate):
         if not TOKEN_ID.fullmatch(token_id or ""):
             raise InvalidCommand("{token_id!r} is not a token id", field="fields.token_id",
                                  remedy="8-32 letters, digits, '-' or '_'",
-                                 key="account.not_token_id", values={"token_id": token_id})
+                                 key="refusal.account.not_token_id", values={"token_id": token_id})
         if token_id in self.tokens:
             raise RuleViolation("{user} already has a token {token_id}", rule="AUD-04",
                                 remedy="issue the new token under a new id",
-                                key="account.already_has_token", values={"user": self.user,
+                                key="refusal.account.already_has_token", values={"user": self.user,
                                 "token_id": token_id})
         check_hash("token", token_hash)
         self._token_issued(token_id=token_id, token_hash=token_hash, label=label,
@@ -203,7 +203,7 @@ class Account(LedgerAggregate):
         if token is None or token["revoked_on"] is not None:
             raise RuleViolation("{user} has no live token {token_id}", rule="AUD-04",
                                 remedy="name a token `GET /me` lists as live",
-                                key="account.has_no_live_token", values={"user": self.user,
+                                key="refusal.account.has_no_live_token", values={"user": self.user,
                                 "token_id": token_id})
         self._token_revoked(token_id=token_id, effective_on=effective_on, envelope=envelope)
 

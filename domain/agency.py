@@ -23,7 +23,7 @@ REHAB_PILOT_MAX = 2  # ADM-07: "可选择1-2家" (M 17)
 def check_agency(code: str) -> str:
     if code not in AGENCIES:
         raise NotFound("unknown agency {code!r}", remedy="use one of {AGENCIES}",
-                       key="agency.unknown_agency_code", values={"code": code,
+                       key="refusal.agency.unknown_agency_code", values={"code": code,
                        "AGENCIES": ', '.join(AGENCIES)})
     return code
 
@@ -58,7 +58,7 @@ class Agency(LedgerAggregate):
             raise RuleViolation("agency {code} already has {rehab_pilots} rehab pilot "
                                 "institutions ({rehab_pilots2})", rule="ADM-07",
                                 remedy="release a pilot institution first; M 17 allows 1-2 per "
-                                       "agency", key="agency.agency_already_has_rehab",
+                                       "agency", key="refusal.agency.agency_already_has_rehab",
                                 values={"code": self.code, "rehab_pilots": len(self.rehab_pilots),
                                 "rehab_pilots2": ', '.join(sorted(self.rehab_pilots))})
         self._pilot_selected(institution_code=institution_code,
@@ -74,7 +74,7 @@ class Agency(LedgerAggregate):
         if institution_code not in self.rehab_pilots:
             raise RuleViolation("{institution_code} is not a rehab pilot of {code}", rule="ADM-07",
                                 remedy="name a selected pilot institution",
-                                key="agency.not_rehab_pilot",
+                                key="refusal.agency.not_rehab_pilot",
                                 values={"institution_code": institution_code, "code": self.code})
         self._pilot_released(institution_code=institution_code, effective_on=effective_on,
                              envelope=envelope, reason=reason)

@@ -156,7 +156,7 @@ class Agreement(LedgerAggregate, Suspending):
             when = self.ending["ended_on"] if self.ending else self.status
             raise RuleViolation("agreement {number} has ended ({when})", rule=rule,
                                 remedy="a new agreement needs a new application",
-                                key="agreement.agreement_has_ended", values={"number": self.number,
+                                key="refusal.agreement.agreement_has_ended", values={"number": self.number,
                                 "when": when})
 
     def _require_in_force(self, rule: str) -> None:
@@ -165,7 +165,7 @@ class Agreement(LedgerAggregate, Suspending):
             raise RuleViolation("agreement {number} has not taken effect", rule=rule,
                                 remedy="it takes effect when its public notice ends without an "
                                        "upheld objection (AGR-02)",
-                                key="agreement.agreement_has_not_taken",
+                                key="refusal.agreement.agreement_has_not_taken",
                                 values={"number": self.number})
 
     # --- AGR-02: filing, public notice, objections, effect ---------------------
@@ -174,7 +174,7 @@ class Agreement(LedgerAggregate, Suspending):
         self._require_live()
         if self.filing is not None:
             raise RuleViolation("already filed ({ref})", rule="AGR-02", remedy="nothing to do",
-                                key="agreement.already_filed_ref",
+                                key="refusal.agreement.already_filed_ref",
                                 values={"ref": self.filing['ref']})
         self._filed(filing_ref=filing_ref, effective_on=effective_on, envelope=envelope)
 
@@ -286,7 +286,7 @@ class Agreement(LedgerAggregate, Suspending):
         if not pending:
             raise NotFound("no unreported {change} change on {number}", rule="AGR-06",
                            remedy="record the change with its approval date first",
-                           key="agreement.no_unreported_change_on", values={"change": change,
+                           key="refusal.agreement.no_unreported_change_on", values={"change": change,
                            "number": self.number})
         late = reported_on > pending[0]["due"]
         self._change_reported(change=change, reported_on=reported_on, late=late,
@@ -309,7 +309,7 @@ class Agreement(LedgerAggregate, Suspending):
         if self.renewal["applied_on"] is not None:
             raise RuleViolation("renewal already applied for", rule="AGR-05",
                                 remedy="negotiate the renewal",
-                                key="agreement.renewal_already_applied_for")
+                                key="refusal.agreement.renewal_already_applied_for")
         due_by = add_months(self.term_end, -RENEWAL_NOTICE_MONTHS)
         late = applied_on > due_by
         self._renewal_applied(applied_on=applied_on, due_by=due_by, late=late,
@@ -340,7 +340,7 @@ class Agreement(LedgerAggregate, Suspending):
         self._require_in_force("AGR-05")
         if self.renewal["refused_on"] is not None:
             raise RuleViolation("renewal already refused", rule="AGR-05", remedy="nothing to do",
-                                key="agreement.renewal_already_refused")
+                                key="refusal.agreement.renewal_already_refused")
         self._renewal_refused(reason=reason, effective_on=effective_on, envelope=envelope)
 
     @event("RenewalRefused")
@@ -364,7 +364,7 @@ class Agreement(LedgerAggregate, Suspending):
         if self.early_end is not None:
             raise RuleViolation("notice to end was already given on {given_on}", rule="AGR-07",
                                 remedy="wait for it to run out",
-                                key="agreement.notice_end_was_already",
+                                key="refusal.agreement.notice_end_was_already",
                                 values={"given_on": self.early_end['given_on']})
         ends_on = effective_on + timedelta(days=EARLY_END_NOTICE_DAYS)
         self._notice_to_end(given_by=given_by, reason=reason, ends_on=ends_on,

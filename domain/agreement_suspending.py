@@ -45,18 +45,18 @@ class Suspending:
         if self.suspension is not None:
             raise RuleViolation("agreement {number} is already suspended since {start}",
                                 rule="SUS-01", remedy="resume it first",
-                                key="agreement_suspending.agreement_already_suspended_since",
+                                key="refusal.agreement_suspending.agreement_already_suspended_since",
                                 values={"number": self.number, "start": self.suspension['start']})
         if kind not in SUSPENSION_KINDS:
             raise InvalidCommand("unknown suspension kind {kind!r}", rule="SUS-03",
                                  remedy="use one of {SUSPENSION_KINDS}",
-                                 key="agreement_suspending.unknown_suspension_kind",
+                                 key="refusal.agreement_suspending.unknown_suspension_kind",
                                  values={"kind": kind,
                                  "SUSPENSION_KINDS": ', '.join(SUSPENSION_KINDS)})
         if start < self.took_effect_on:  # type: ignore[operator]
             raise InvalidCommand("a suspension cannot start before the agreement took effect",
                                  rule="SUS-01", remedy="start on or after {took_effect_on}",
-                                 key="agreement_suspending.suspension_cannot_start_before",
+                                 key="refusal.agreement_suspending.suspension_cannot_start_before",
                                  values={"took_effect_on": self.took_effect_on})
         planned = sus.plan(kind=kind, ground_code=ground_code, start=start,
                            requested_on=requested_on, planned_days=planned_days, months=months,

@@ -34,18 +34,18 @@ def signed_term(*, kind: str, agreement_type: str, term_start: date, term_years:
         raise RuleViolation("a {kind} institution signs a {expected} agreement, not "
                             "{agreement_type}", rule="AGR-04",
                             remedy="use agreement_type {expected}",
-                            key="agreement_terms.institution_signs_agreement_not",
+                            key="refusal.agreement_terms.institution_signs_agreement_not",
                             values={"kind": kind, "expected": expected,
                             "agreement_type": agreement_type})
     if term_years not in TERM_YEARS:
         raise InvalidCommand("term of {term_years} years", rule="AGR-03",
                              remedy="a term is 1 year, or 2 after three excellent years",
-                             key="agreement_terms.term_years_term_years",
+                             key="refusal.agreement_terms.term_years_term_years",
                              values={"term_years": term_years})
     if term_start < effective_on - timedelta(days=366):
         raise InvalidCommand("the term cannot start more than a year before signing",
                              rule="AGR-01", remedy="check term_start",
-                             key="agreement_terms.term_cannot_start_more")
+                             key="refusal.agreement_terms.term_cannot_start_more")
     # The round for the term's year closes on 15 March of that year (M 6).
     round_close = date(term_start.year, *ROUND_CLOSES)
     late = renewal_of is not None and effective_on > round_close
@@ -53,7 +53,7 @@ def signed_term(*, kind: str, agreement_type: str, term_start: date, term_years:
         raise RuleViolation("a renewal signed after {round_close} is late and needs its reason "
                             "recorded", rule="AGR-01",
                             remedy="give late_reason (why the yearly round was missed)",
-                            key="agreement_terms.renewal_signed_after_late",
+                            key="refusal.agreement_terms.renewal_signed_after_late",
                             values={"round_close": round_close})
     return add_years(term_start, term_years) - timedelta(days=1), late
 
@@ -65,15 +65,15 @@ def check_public_notice(filing: dict[str, Any] | None, notice: dict[str, Any] | 
         raise RuleViolation("file the agreement with the administrative department before the "
                             "public notice", rule="AGR-02",
                             remedy="record the filing first (报行政部门备案)",
-                            key="agreement_terms.file_agreement_with_administrative")
+                            key="refusal.agreement_terms.file_agreement_with_administrative")
     if notice is not None:
         raise RuleViolation("the public notice has already started", rule="AGR-02",
                             remedy="record objections or wait for it to end",
-                            key="agreement_terms.public_notice_has_already")
+                            key="refusal.agreement_terms.public_notice_has_already")
     if until < effective_on:
         raise InvalidCommand("the notice cannot end before it starts", rule="AGR-02",
                              remedy="give a later notice end date",
-                             key="agreement_terms.notice_cannot_end_before")
+                             key="refusal.agreement_terms.notice_cannot_end_before")
 
 
 def check_objection(notice: dict[str, Any] | None, in_notice: bool,
@@ -82,16 +82,16 @@ def check_objection(notice: dict[str, Any] | None, in_notice: bool,
     if notice is None or not in_notice:
         raise RuleViolation("objections are raised during the public notice", rule="AGR-02",
                             remedy="raise it while the agreement is in notice",
-                            key="agreement_terms.objections_are_raised_during")
+                            key="refusal.agreement_terms.objections_are_raised_during")
     if effective_on > notice["until"]:
         raise RuleViolation("the notice ended on {until}", rule="AGR-02",
                             remedy="an objection after the notice is a dispute (DIS-01)",
-                            key="agreement_terms.notice_ended_on",
+                            key="refusal.agreement_terms.notice_ended_on",
                             values={"until": notice['until']})
     if objection_no in objections:
         raise RuleViolation("objection {objection_no} already recorded", rule="AGR-02",
                             remedy="use a new objection number",
-                            key="agreement_terms.objection_already_recorded",
+                            key="refusal.agreement_terms.objection_already_recorded",
                             values={"objection_no": objection_no})
 
 
@@ -101,17 +101,17 @@ def check_objection_decision(objections: dict[str, Any], objection_no: str, reas
     found = objections.get(objection_no)
     if found is None:
         raise NotFound("no objection {objection_no} on {number}", rule="AGR-02",
-                       remedy="name a recorded objection", key="agreement_terms.no_objection_on",
+                       remedy="name a recorded objection", key="refusal.agreement_terms.no_objection_on",
                        values={"objection_no": objection_no, "number": number})
     if found["upheld"] is not None:
         raise RuleViolation("objection {objection_no} is already decided", rule="AGR-02",
                             remedy="a reversal goes through a dispute (DIS-01)",
-                            key="agreement_terms.objection_already_decided",
+                            key="refusal.agreement_terms.objection_already_decided",
                             values={"objection_no": objection_no})
     if not reason.strip():
         raise InvalidCommand("a decision on an objection gives its reason", rule="AGR-02",
                              remedy="state why it is upheld or dismissed",
-                             key="agreement_terms.decision_on_objection_gives")
+                             key="refusal.agreement_terms.decision_on_objection_gives")
 
 
 def check_change_kind(change: str) -> None:
@@ -119,7 +119,7 @@ def check_change_kind(change: str) -> None:
     if change not in CHANGE_KINDS:
         raise InvalidCommand("unknown change {change!r}", rule="AGR-06",
                              remedy="use one of {CHANGE_KINDS}",
-                             key="agreement_terms.unknown_change_change", values={"change": change,
+                             key="refusal.agreement_terms.unknown_change_change", values={"change": change,
                              "CHANGE_KINDS": ', '.join(CHANGE_KINDS)})
 
 

@@ -30,7 +30,7 @@ def check_materials(items: list[str]) -> None:
     if unknown:
         raise InvalidCommand("unknown material item(s): {unknown}", rule="ADM-02",
                              remedy="use the M 12 items: {MATERIALS}",
-                             key="application.unknown_material_item_s",
+                             key="refusal.application.unknown_material_item_s",
                              values={"unknown": ', '.join(unknown),
                              "MATERIALS": ', '.join(MATERIALS)})
 
@@ -116,7 +116,7 @@ class Application(LedgerAggregate):
         if not self.is_open:
             raise RuleViolation("application {number} is {status}",
                                 remedy="file a new application",
-                                key="application.application_number_status_2",
+                                key="refusal.application.application_number_status_2",
                                 values={"number": self.number, "status": self.status})
 
     # --- ADM-04: the one-time notice of incomplete materials -------------------
@@ -129,7 +129,7 @@ class Application(LedgerAggregate):
                                 "{notice_no} on {sent_on}", rule="ADM-04",
                                 remedy="M 13 allows ONE notice listing every missing item; "
                                        "record the supplied materials instead",
-                                key="application.application_already_had_its",
+                                key="refusal.application.application_already_had_its",
                                 values={"number": self.number,
                                 "notice_no": self.notice['notice_no'],
                                 "sent_on": self.notice['sent_on']})
@@ -137,25 +137,25 @@ class Application(LedgerAggregate):
             raise RuleViolation("application {number} is already {status}", rule="ADM-04",
                                 remedy="the notice comes before acceptance; after acceptance "
                                        "request supplementary materials instead",
-                                key="application.application_already_number_status_2",
+                                key="refusal.application.application_already_number_status_2",
                                 values={"number": self.number, "status": self.status})
         if not self.missing:
             raise RuleViolation("all five M 12 materials were received; there is nothing to "
                                 "notify", rule="ADM-04", remedy="accept the application",
-                                key="application.all_five_m_materials")
+                                key="refusal.application.all_five_m_materials")
         if sorted(missing) != sorted(self.missing):
             raise RuleViolation("the notice must list every missing item at once: missing are "
                                 "{missing}", rule="ADM-04", remedy="list exactly {missing}",
-                                key="application.notice_must_list_every",
+                                key="refusal.application.notice_must_list_every",
                                 values={"missing": ', '.join(self.missing)})
         if supply_by <= effective_on:
             raise InvalidCommand("the supply deadline must lie after the notice date",
                                  rule="ADM-04", remedy="give a later supply_by date",
-                                 key="application.supply_deadline_must_lie")
+                                 key="refusal.application.supply_deadline_must_lie")
         if effective_on < self.received_on:
             raise InvalidCommand("a notice cannot precede receipt of the materials",
                                  remedy="date it on or after {received_on}",
-                                 key="application.notice_cannot_precede_receipt",
+                                 key="refusal.application.notice_cannot_precede_receipt",
                                  values={"received_on": self.received_on})
         self._notice_sent(notice_no=notice_no, missing=sorted(missing), supply_by=supply_by,
                           effective_on=effective_on, envelope=envelope)
@@ -173,12 +173,12 @@ class Application(LedgerAggregate):
         check_materials(items)
         if not items:
             raise InvalidCommand("no items supplied", remedy="name the items received",
-                                 key="application.no_items_supplied")
+                                 key="refusal.application.no_items_supplied")
         already = sorted(set(items) & self.materials)
         if already and not self.is_paused:
             raise RuleViolation("already received: {already}",
                                 remedy="name only items still missing",
-                                key="application.already_received_already",
+                                key="refusal.application.already_received_already",
                                 values={"already": ', '.join(already)})
         complete = not [m for m in MATERIALS if m not in self.materials | set(items)]
         status, resumes = None, False
@@ -235,12 +235,12 @@ class Application(LedgerAggregate):
         if self.status not in ("received", "awaiting_materials"):
             raise RuleViolation("application {number} is already {status}", rule="ADM-05",
                                 remedy="accept only a received application",
-                                key="application.application_already_number_status",
+                                key="refusal.application.application_already_number_status",
                                 values={"number": self.number, "status": self.status})
         if self.missing:
             raise RuleViolation("materials are incomplete: {missing}", rule="ADM-04",
                                 remedy="record the missing M 12 items as supplied first",
-                                key="application.materials_are_incomplete_2",
+                                key="refusal.application.materials_are_incomplete_2",
                                 values={"missing": ', '.join(self.missing)})
         self._accepted(effective_on=effective_on, envelope=envelope)
 
@@ -256,16 +256,16 @@ class Application(LedgerAggregate):
         if self.accepted_on is None:
             raise RuleViolation("the application is not accepted yet", rule="ADM-05",
                                 remedy="before acceptance use the one-time notice (ADM-04)",
-                                key="application.application_not_accepted_yet")
+                                key="refusal.application.application_not_accepted_yet")
         if self.is_paused:
             raise RuleViolation("the applicant is already supplying materials", rule="ADM-05",
                                 remedy="record the supplied materials first",
-                                key="application.applicant_already_supplying_materials")
+                                key="refusal.application.applicant_already_supplying_materials")
         if self.status not in ("accepted", "evaluating"):
             raise RuleViolation("application {number} is {status}", rule="ADM-05",
                                 remedy="supplementary materials are asked for while the "
                                        "evaluation runs",
-                                key="application.application_number_status",
+                                key="refusal.application.application_number_status",
                                 values={"number": self.number, "status": self.status})
         self._supplement_requested(items=sorted(items), reason=reason,
                                    effective_on=effective_on, envelope=envelope)
@@ -283,11 +283,11 @@ class Application(LedgerAggregate):
         if self.accepted_on is not None:
             raise RuleViolation("an accepted application is decided by evaluation", rule="ADM-05",
                                 remedy="record the evaluation result",
-                                key="application.accepted_application_decided_by")
+                                key="refusal.application.accepted_application_decided_by")
         if not reasons:
             raise InvalidCommand("a decline needs its reasons", rule="ADM-01",
                                  remedy="state which condition is not met",
-                                 key="application.decline_needs_its_reasons")
+                                 key="refusal.application.decline_needs_its_reasons")
         self._declined(reasons=reasons, effective_on=effective_on, envelope=envelope)
 
     @event("Declined")
@@ -312,16 +312,16 @@ class Application(LedgerAggregate):
         if self.evaluations:
             raise RuleViolation("an evaluation has already started", rule="ADM-06",
                                 remedy="finish the evaluation",
-                                key="application.evaluation_has_already_started")
+                                key="refusal.application.evaluation_has_already_started")
         if self.missing:
             raise RuleViolation("materials are incomplete: {missing}", rule="ADM-04",
                                 remedy="record the missing M 12 items first",
-                                key="application.materials_are_incomplete",
+                                key="refusal.application.materials_are_incomplete",
                                 values={"missing": ', '.join(self.missing)})
         if self.kind != "medical":
             raise RuleViolation("only medical agreements can be exempted; this is {kind}",
                                 rule="ADM-06", remedy="organise an evaluation",
-                                key="application.only_medical_agreements_can",
+                                key="refusal.application.only_medical_agreements_can",
                                 values={"kind": self.kind})
         level = str(self.facts.get("level", ""))
         category = str(self.facts.get("category", ""))
@@ -336,7 +336,7 @@ class Application(LedgerAggregate):
             problems.append("the agency has not confirmed it fits the planning")
         if problems:
             raise RuleViolation("M 16 exemption does not apply: {problems}", rule="ADM-06",
-                                key="application.exemption_does_not_apply",
+                                key="refusal.application.exemption_does_not_apply",
                                 values={"problems": "; ".join(problems)},
                                 remedy="organise an evaluation, or give the designation number "
                                        "and planning confirmation for a level-2/3 general or "

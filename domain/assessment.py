@@ -35,18 +35,18 @@ class Assessment(LedgerAggregate):
             raise RuleViolation("the views of employers with many injured workers and of social "
                                 "supervisors are recorded with the assessment", rule="ASM-04",
                                 remedy="give employer_views and supervisor_views (M 48)",
-                                key="assessment.views_employers_with_many")
+                                key="refusal.assessment.views_employers_with_many")
         awarded = dict(awarded)
         if kind == "assistive":
             if not survey:
                 raise RuleViolation("the assistive form's service quality (20 points) comes "
                                     "from the satisfaction survey", rule="ASM-01",
                                     remedy="give the survey answers Q1-Q7",
-                                    key="assessment.assistive_form_s_service")
+                                    key="refusal.assessment.assistive_form_s_service")
             if "5" in awarded or "5" in deductions:
                 raise RuleViolation("item 5 is the survey total, not scored directly",
                                     rule="ASM-01", remedy="give the survey answers instead",
-                                    key="assessment.item_survey_total_not")
+                                    key="refusal.assessment.item_survey_total_not")
             try:
                 awarded["5"] = survey_to_assistive_item5(survey)
             except (ScoreError, LookupError, ValueError) as e:
@@ -55,7 +55,7 @@ class Assessment(LedgerAggregate):
         elif not satisfaction.strip():
             raise RuleViolation("a satisfaction measure of injured workers' views is recorded",
                                 rule="ASM-04", remedy="give satisfaction (M 47)",
-                                key="assessment.satisfaction_measure_injured_workers")
+                                key="refusal.assessment.satisfaction_measure_injured_workers")
         try:
             result = score_items(form, kind=kind,
                                  deductions={k: [(Decimal(a), r) for a, r in v]

@@ -68,7 +68,7 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
                 entry.listed_on <= on and (entry.delisted_on is None or on < entry.delisted_on):
             grounds.append(Ground("ADM-03", "{role} {person_id} is on the dishonesty list since "
                                   "{listed_on} (M 11(1))", "M 11(1)", entry.delisted_on,
-                                  key="bars.on_dishonesty_list_since", values={"role": entry.role,
+                                  key="refusal.bars.on_dishonesty_list_since", values={"role": entry.role,
                                   "person_id": entry.person_id, "listed_on": entry.listed_on}))
     for fact in facts:
         if fact.occurred_on > on:
@@ -80,7 +80,7 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             if on <= lifts:  # CAL-05: the years end on the corresponding day
                 grounds.append(Ground("ADM-03", "{TIMED_TEXT}, on {occurred_on}: {note}",
                                       fact.ground.replace("M11-", "M 11(") + ")", _next_day(lifts),
-                                      key="bars.on_TIMED_TEXT_occurred_on_note",
+                                      key="refusal.bars.timed_fact_on",
                                       values={"TIMED_TEXT": _TIMED_TEXT[fact.ground],
                                       "occurred_on": fact.occurred_on, "note": fact.note}))
         elif fact.ground in _WHILE_OPEN:
@@ -88,7 +88,7 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
                 text, article = _WHILE_OPEN[fact.ground]
                 grounds.append(Ground("ADM-03", "{text} ({article}) since {occurred_on}: {note}",
                                       article, fact.lifted_on,
-                                      key="bars.since_text_article_occurred_on",
+                                      key="refusal.bars.since_text_article_occurred_on",
                                       values={"text": text, "article": article,
                                       "occurred_on": fact.occurred_on, "note": fact.note}))
     # ADM-03 item 5: own agreement ended for violations: 3 years, and after
@@ -101,13 +101,13 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             grounds.append(Ground("ADM-03",
                                   "own agreement ended for violations on {ended_on} ({ground}) "
                                   "(M 11(5))", "M 11(5)", _next_day(lifts),
-                                  key="bars.own_agreement_ended_for",
+                                  key="refusal.bars.own_agreement_ended_for",
                                   values={"ended_on": end.ended_on, "ground": end.ground}))
         elif end.penalty_outstanding:
             grounds.append(Ground("ADM-03",
                                   "agreement ended on {ended_on}: the administrative penalty is "
                                   "not fully carried out (M 11(5))", "M 11(5)", None,
-                                  key="bars.agreement_ended_on_administrative",
+                                  key="refusal.bars.agreement_ended_on_administrative",
                                   values={"ended_on": end.ended_on}))
     # ADM-03 item 4: a sister institution (same legal representative or
     # investor) had its agreement ended for breach less than 1 year ago.
@@ -119,7 +119,7 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             grounds.append(Ground("ADM-03", "sister institution {institution_code} (same legal "
                                   "representative or investor) had its agreement ended for "
                                   "breach on {ended_on} (M 11(4))", "M 11(4)", _next_day(lifts),
-                                  key="bars.sister_institution_same_legal",
+                                  key="refusal.bars.sister_institution_same_legal",
                                   values={"institution_code": end.institution_code,
                                   "ended_on": end.ended_on}))
     # EVA-05: a failed re-evaluation bars a new application for 1 year.
@@ -129,7 +129,7 @@ def application_bars(on: date, *, institution_code: str, facts: Iterable[BarFact
             grounds.append(Ground("EVA-05",
                                   "re-evaluation failed, result served on {served_on}: no new "
                                   "application within 1 year (M 15)", "M 15", _next_day(lifts),
-                                  key="bars.re_evaluation_failed_result",
+                                  key="refusal.bars.re_evaluation_failed_result",
                                   values={"served_on": served_on}))
     return grounds
 

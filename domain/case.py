@@ -42,10 +42,10 @@ class Case(LedgerAggregate):
         if not leads or len(set(leads)) != len(leads):
             raise InvalidCommand("a case is opened on one or more leads, each once", rule="SUP-04",
                                  remedy="name the leads it investigates",
-                                 key="case.case_opened_on_one")
+                                 key="refusal.case.case_opened_on_one")
         if not summary.strip():
             raise InvalidCommand("a case says what it investigates", rule="SUP-04",
-                                 remedy="give a summary", key="case.case_says_what_it")
+                                 remedy="give a summary", key="refusal.case.case_says_what_it")
         return cls._create(cls.Opened, id=cls.id_for(number), number=number,
                            institution_code=institution_code, agency=agency, leads=list(leads),
                            summary=summary, effective_on=effective_on, envelope=envelope)
@@ -80,7 +80,7 @@ class Case(LedgerAggregate):
         if self.closed is not None:
             raise RuleViolation("case {number} was closed on {on}", rule="SUP-04",
                                 remedy="a new lead opens a new case",
-                                key="case.case_was_closed_on", values={"number": self.number,
+                                key="refusal.case.case_was_closed_on", values={"number": self.number,
                                 "on": self.closed['on']})
 
     def _require_not_before_opening(self, on: date, what: str) -> None:
@@ -88,7 +88,7 @@ class Case(LedgerAggregate):
             raise RuleViolation("{what} on {on} comes before case {number} was opened "
                                 "({opened_on})", rule="SUP-04",
                                 remedy="date it on or after {opened_on}",
-                                key="case.on_comes_before_case", values={"what": what, "on": on,
+                                key="refusal.case.on_comes_before_case", values={"what": what, "on": on,
                                 "number": self.number, "opened_on": self.opened_on})
 
     # --- leads and officers ------------------------------------------------------------
@@ -96,7 +96,7 @@ class Case(LedgerAggregate):
         self._require_open()
         if lead in self.leads:
             raise RuleViolation("lead {lead} is already in case {number}", rule="SUP-04",
-                                remedy="name another lead", key="case.lead_already_in_case",
+                                remedy="name another lead", key="refusal.case.lead_already_in_case",
                                 values={"lead": lead, "number": self.number})
         self._lead_added(lead=lead, effective_on=effective_on, envelope=envelope)
 
@@ -109,7 +109,7 @@ class Case(LedgerAggregate):
         if not officers or len(set(officers)) != len(officers):
             raise InvalidCommand("a case is assigned to one or more officers, each once",
                                  rule="SUP-04", remedy="name the officers",
-                                 key="case.case_assigned_one_or")
+                                 key="refusal.case.case_assigned_one_or")
         self._assigned(officers=list(officers), effective_on=effective_on, envelope=envelope)
 
     @event("Assigned")
@@ -123,11 +123,11 @@ class Case(LedgerAggregate):
         if step not in STEPS:
             raise InvalidCommand("unknown step {step!r}", rule="SUP-04",
                                  remedy="use one of {STEPS} (M 29); a request for explanation "
-                                        "is request_explanation", key="case.unknown_step_step",
+                                        "is request_explanation", key="refusal.case.unknown_step_step",
                                  values={"step": step, "STEPS": ', '.join(STEPS)})
         if not summary.strip():
             raise InvalidCommand("a step says what was done and found", rule="SUP-04",
-                                 remedy="give a summary", key="case.step_says_what_was")
+                                 remedy="give a summary", key="refusal.case.step_says_what_was")
         self._require_not_before_opening(effective_on, f"the {step}")
         self._step_recorded(step=step, summary=summary, ref=ref, effective_on=effective_on,
                             envelope=envelope)
@@ -144,12 +144,12 @@ class Case(LedgerAggregate):
         if request in self.requests:
             raise RuleViolation("case {number} already has request {request}", rule="SUP-05",
                                 remedy="give the request a new number",
-                                key="case.case_already_has_request", values={"number": self.number,
+                                key="refusal.case.case_already_has_request", values={"number": self.number,
                                 "request": request})
         if not question.strip():
             raise InvalidCommand("a request says what is to be explained", rule="SUP-05",
                                  remedy="give the question",
-                                 key="case.request_says_what_explained")
+                                 key="refusal.case.request_says_what_explained")
         self._require_not_before_opening(effective_on, "the request")
         due = calendar.add_working_days(effective_on, EXPLAIN_WORKING_DAYS)   # CAL-02
         self._explanation_requested(request=request, question=question, explain_by=due.due,
@@ -175,18 +175,18 @@ class Case(LedgerAggregate):
         if r is None:
             raise RuleViolation("case {number} has no request {request}", rule="SUP-05",
                                 remedy="name a request of this case",
-                                key="case.case_has_no_request", values={"number": self.number,
+                                key="refusal.case.case_has_no_request", values={"number": self.number,
                                 "request": request})
         if r["answered_on"] is not None:
             raise RuleViolation("request {request} was answered on {answered_on}", rule="SUP-05",
                                 remedy="record a further request instead",
-                                key="case.request_was_answered_on", values={"request": request,
+                                key="refusal.case.request_was_answered_on", values={"request": request,
                                 "answered_on": r['answered_on']})
         if effective_on < r["asked_on"]:
             raise RuleViolation("an explanation on {effective_on} comes before the request "
                                 "({asked_on})", rule="SUP-05",
                                 remedy="date it on the day it was received",
-                                key="case.explanation_on_comes_before",
+                                key="refusal.case.explanation_on_comes_before",
                                 values={"effective_on": effective_on, "asked_on": r['asked_on']})
         late = effective_on > r["explain_by"]
         self._explained(request=request, summary=summary, late=late, effective_on=effective_on,
@@ -212,7 +212,7 @@ class Case(LedgerAggregate):
         if conclusion not in CONCLUSIONS:
             raise InvalidCommand("unknown conclusion {conclusion!r}", rule="SUP-04",
                                  remedy="use one of {CONCLUSIONS}",
-                                 key="case.unknown_conclusion_conclusion",
+                                 key="refusal.case.unknown_conclusion_conclusion",
                                  values={"conclusion": conclusion,
                                  "CONCLUSIONS": ', '.join(CONCLUSIONS)})
         for o in outcomes:
@@ -220,20 +220,20 @@ class Case(LedgerAggregate):
                 raise InvalidCommand("an outcome is a kind ({OUTCOME_KINDS}), a subject and a "
                                      "ref", rule="SUP-04",
                                      remedy="name the agreement or person and the decision",
-                                     key="case.outcome_kind_subject_and",
+                                     key="refusal.case.outcome_kind_subject_and",
                                      values={"OUTCOME_KINDS": ', '.join(OUTCOME_KINDS)})
         if conclusion == "founded" and not outcomes:
             raise RuleViolation("a founded case names the decisions it led to", rule="SUP-04",
                                 remedy="record the finding, suspension, ending or bar first, "
-                                       "then name it", key="case.founded_case_names_decisions")
+                                       "then name it", key="refusal.case.founded_case_names_decisions")
         if conclusion == "unfounded" and outcomes:
             raise RuleViolation("an unfounded case led to no decision", rule="SUP-04",
                                 remedy="close it as founded, or leave out the outcomes",
-                                key="case.unfounded_case_led_no")
+                                key="refusal.case.unfounded_case_led_no")
         if not reason.strip():
             raise InvalidCommand("closing a case says why", rule="SUP-04",
                                  remedy="give the reason or the facts established",
-                                 key="case.closing_case_says_why")
+                                 key="refusal.case.closing_case_says_why")
         self._require_not_before_opening(effective_on, "closing")
         waiting = self.waiting_for(effective_on)
         if waiting:
@@ -242,7 +242,7 @@ class Case(LedgerAggregate):
             raise RuleViolation("request(s) {value} may still be answered (until {last})",
                                 rule="SUP-05",
                                 remedy="record the explanation, or close after {last}",
-                                key="case.request_s_may_still",
+                                key="refusal.case.request_s_may_still",
                                 values={"value": ', '.join((r['request'] for r in waiting)),
                                 "last": last})
         self._closed(conclusion=conclusion, reason=reason, outcomes=list(outcomes),

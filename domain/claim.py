@@ -51,7 +51,7 @@ def parse_month(text: str) -> date:
         return date(int(year), int(month), 1)
     except (ValueError, TypeError):
         raise InvalidCommand("not a service month: {text!r}", rule="PAY-01",
-                             remedy="give the month as YYYY-MM", key="claim.not_service_month",
+                             remedy="give the month as YYYY-MM", key="refusal.claim.not_service_month",
                              values={"text": text}) from None
 
 
@@ -112,25 +112,25 @@ class Claim(LedgerAggregate):
             raise RuleViolation("a claim for {month} cannot be submitted before the month starts",
                                 rule="PAY-01",
                                 remedy="costs are booked first and settled afterwards",
-                                key="claim.claim_for_cannot_submitted", values={"month": month})
+                                key="refusal.claim.claim_for_cannot_submitted", values={"month": month})
         ids = [i["item_id"] for i in items]
         if not items or len(set(ids)) != len(ids):
             raise InvalidCommand("a claim lists its items, each with its own item id",
                                  rule="PAY-01", remedy="give unique item ids",
-                                 key="claim.claim_lists_its_items")
+                                 key="refusal.claim.claim_lists_its_items")
         for i in items:
             if type(i["amount_fen"]) is not int or i["amount_fen"] <= 0:
                 raise InvalidCommand("item {item_id}: the amount is whole fen above 0",
                                      rule="PAY-10",
                                      remedy="give the amount in yuan with at most 2 decimals",
-                                     key="claim.item_amount_whole_fen",
+                                     key="refusal.claim.item_amount_whole_fen",
                                      values={"item_id": i['item_id']})
             require_within(i["amount_fen"], f"item {i['item_id']}")
             if month_key(i["service_date"]) != month:
                 raise RuleViolation("item {item_id} is dated {service_date}, outside the "
                                     "service month {month}", rule="PAY-01",
                                     remedy="claim it in its own month",
-                                    key="claim.item_dated_outside_service",
+                                    key="refusal.claim.item_dated_outside_service",
                                     values={"item_id": i['item_id'],
                                     "service_date": i['service_date'], "month": month})
         require_within(sum(i["amount_fen"] for i in items), f"the claim for {month}",
@@ -219,7 +219,7 @@ class Claim(LedgerAggregate):
         found = self.items.get(item_id)
         if found is None:
             raise NotFound("claim {agreement} {month} has no item {item_id}",
-                           remedy="name an item of the claim", key="claim.claim_has_no_item",
+                           remedy="name an item of the claim", key="refusal.claim.claim_has_no_item",
                            values={"agreement": self.agreement, "month": self.month,
                            "item_id": item_id})
         return found
@@ -236,23 +236,23 @@ class Claim(LedgerAggregate):
             raise RuleViolation("item {item_id} is {status}", rule="AUD-01",
                                 remedy="an approved or refused item is settled; order a "
                                        "recovery (PAY-08) instead",
-                                key="claim.item_item_id_status_3", values={"item_id": item_id,
+                                key="refusal.claim.item_item_id_status_3", values={"item_id": item_id,
                                 "status": item['status']})
         if not reason.strip():
             raise InvalidCommand("a correction says why", rule="AUD-01",
                                  remedy="give the reason for the correction",
-                                 key="claim.correction_says_why")
+                                 key="refusal.claim.correction_says_why")
         if type(amount_fen) is not int or amount_fen <= 0:
             raise InvalidCommand("the amount is whole fen above 0", rule="PAY-10",
                                  remedy="give the corrected amount in yuan",
-                                 key="claim.amount_whole_fen_above")
+                                 key="refusal.claim.amount_whole_fen_above")
         require_within(amount_fen, f"item {item_id}")
         require_within(self.claimed - self.items[item_id]["amount_fen"] + amount_fen,
                        f"the claim for {self.month}", CLAIM_TOTAL_MAX_FEN)
         if month_key(service_date) != self.month:
             raise RuleViolation("{service_date} lies outside the service month {month}",
                                 rule="PAY-01", remedy="claim it in its own month",
-                                key="claim.lies_outside_service_month",
+                                key="refusal.claim.lies_outside_service_month",
                                 values={"service_date": service_date, "month": self.month})
         # PAY-09: a cost corrected to non-injury is refused; one corrected back
         # to a work-injury cost is pending again; otherwise its status stays.
@@ -308,12 +308,12 @@ class Claim(LedgerAggregate):
         if self.sample is not None:
             raise RuleViolation("the sample is already drawn", rule="PAY-03",
                                 remedy="review the sampled items {items}",
-                                key="claim.sample_already_drawn",
+                                key="refusal.claim.sample_already_drawn",
                                 values={"items": self.sample['items']})
         if self.batches:
             raise RuleViolation("the claim is already approved", rule="PAY-03",
                                 remedy="sample before approval",
-                                key="claim.claim_already_approved")
+                                key="refusal.claim.claim_already_approved")
         seed = seed or hashlib.sha256(f"{self.agreement}:{self.month}".encode()).hexdigest()[:16]
         population = sorted(i for i, row in self.items.items() if row["reason"] != "non_injury")
         chosen = sorted(random.Random(seed).sample(population, sample_size(len(population))))
@@ -333,22 +333,22 @@ class Claim(LedgerAggregate):
         if self.sample is None or item_id not in self.sample["items"]:
             raise RuleViolation("item {item_id} is not in the drawn sample", rule="PAY-03",
                                 remedy="5x deductions apply to sampled items only; query others "
-                                       "(PAY-04)", key="claim.item_not_in_drawn",
+                                       "(PAY-04)", key="refusal.claim.item_not_in_drawn",
                                 values={"item_id": item_id})
         if item_id in self.sample["reviewed"]:
             raise RuleViolation("item {item_id} is already reviewed", rule="PAY-03",
-                                remedy="nothing to do", key="claim.item_already_reviewed",
+                                remedy="nothing to do", key="refusal.claim.item_already_reviewed",
                                 values={"item_id": item_id})
         if not 0 <= noncompliant_fen <= item["amount_fen"]:
             raise InvalidCommand("the non-compliant amount lies within the item's {amount_fen} "
                                  "yuan", rule="PAY-03",
                                  remedy="give the non-compliant part of the item",
-                                 key="claim.non_compliant_amount_lies",
+                                 key="refusal.claim.non_compliant_amount_lies",
                                  values={"amount_fen": Money(item['amount_fen'])})
         if noncompliant_fen and not reason.strip():
             raise InvalidCommand("a deduction gives its reason", rule="PAY-03",
                                  remedy="say which rule the amount breaks",
-                                 key="claim.deduction_gives_its_reason")
+                                 key="refusal.claim.deduction_gives_its_reason")
         deducted = noncompliant_fen * DEDUCTION_FACTOR
         # PAY-03: only a non-compliant amount is deducted (five times over)
         deductions = [review_deduction(item_id, noncompliant_fen, deducted, reason)] \
@@ -393,7 +393,7 @@ class Claim(LedgerAggregate):
         if item["status"] != "pending":
             raise RuleViolation("item {item_id} is {status}", rule="PAY-04",
                                 remedy="query an item still under review",
-                                key="claim.item_item_id_status_2", values={"item_id": item_id,
+                                key="refusal.claim.item_item_id_status_2", values={"item_id": item_id,
                                 "status": item['status']})
         due = calendar.add_working_days(effective_on, EXPLAIN_WORKING_DAYS)
         self._queried(item_id=item_id, question=question, explain_by=due.due,
@@ -413,7 +413,7 @@ class Claim(LedgerAggregate):
         if item["status"] != "queried":
             raise RuleViolation("item {item_id} is not queried", rule="PAY-04",
                                 remedy="only a queried item is explained",
-                                key="claim.item_not_queried_2", values={"item_id": item_id})
+                                key="refusal.claim.item_not_queried_2", values={"item_id": item_id})
         # PAY-04: an accepted explanation makes it payable; a rejected one
         # confirms it non-compliant, never paid
         status, status_reason = explained_status(accepted)
@@ -452,11 +452,11 @@ class Claim(LedgerAggregate):
         if item["status"] != "queried":
             raise RuleViolation("item {item_id} is not queried", rule="PAY-04",
                                 remedy="only a queried, unexplained item can be refused",
-                                key="claim.item_not_queried", values={"item_id": item_id})
+                                key="refusal.claim.item_not_queried", values={"item_id": item_id})
         if effective_on <= item["query"]["explain_by"]:
             raise RuleViolation("the institution has until {explain_by} to explain", rule="PAY-04",
                                 remedy="refuse it after {explain_by}",
-                                key="claim.institution_has_until_explain",
+                                key="refusal.claim.institution_has_until_explain",
                                 values={"explain_by": item['query']['explain_by']})
         self._refused_unexplained(item_id=item_id, effective_on=effective_on, envelope=envelope)
 
@@ -473,13 +473,13 @@ class Claim(LedgerAggregate):
         if hold not in ("medical_dispute", "investigation"):
             raise InvalidCommand("unknown hold {hold!r}", rule="PAY-05",
                                  remedy="hold for a medical_dispute (PAY-05) or an "
-                                        "investigation (PAY-07)", key="claim.unknown_hold_hold",
+                                        "investigation (PAY-07)", key="refusal.claim.unknown_hold_hold",
                                  values={"hold": hold})
         if item["status"] != "pending":
             raise RuleViolation("item {item_id} is {status}",
                                 rule="PAY-05" if hold == "medical_dispute" else "PAY-07",
                                 remedy="hold an item not yet approved or refused",
-                                key="claim.item_item_id_status", values={"item_id": item_id,
+                                key="refusal.claim.item_item_id_status", values={"item_id": item_id,
                                 "status": item['status']})
         self._held(item_id=item_id, hold=hold, ref=ref, effective_on=effective_on,
                    envelope=envelope)
@@ -495,13 +495,13 @@ class Claim(LedgerAggregate):
         item = self._item(item_id)
         if item["status"] != "held":
             raise RuleViolation("item {item_id} is not held", rule="PAY-05",
-                                remedy="release a held item", key="claim.item_not_held",
+                                remedy="release a held item", key="refusal.claim.item_not_held",
                                 values={"item_id": item_id})
         kind = item["hold"]["kind"]
         if kind == "medical_dispute" and medical_accident is None:
             raise RuleViolation("a medical-dispute hold ends with the accident finding",
                                 rule="PAY-05", remedy="say whether it is a medical accident",
-                                key="claim.medical_dispute_hold_ends")
+                                key="refusal.claim.medical_dispute_hold_ends")
         accident = bool(medical_accident)
         # PAY-05: a medical accident is never paid; otherwise it is payable again
         status, status_reason = ("refused", "medical_accident") if accident else ("pending", None)
@@ -541,13 +541,13 @@ class Claim(LedgerAggregate):
             todo = sorted(set(self.sample["items"]) - set(self.sample["reviewed"]))
             raise RuleViolation("sampled items not reviewed yet: {todo}", rule="PAY-03",
                                 remedy="review every sampled item first",
-                                key="claim.sampled_items_not_reviewed",
+                                key="refusal.claim.sampled_items_not_reviewed",
                                 values={"todo": ', '.join(todo)})
         unpaid = [b for b in self.batches if b["paid_on"] is None]
         if unpaid:
             raise RuleViolation("approval {batch} is not paid yet", rule="PAY-06",
                                 remedy="pay it before approving more",
-                                key="claim.approval_not_paid_yet",
+                                key="refusal.claim.approval_not_paid_yet",
                                 values={"batch": unpaid[0]['batch']})
         items = sorted(i for i, row in self.items.items() if row["status"] == "pending")
         deductions = [d for d in self.deductions if d["batch"] is None]
@@ -555,7 +555,7 @@ class Claim(LedgerAggregate):
             raise RuleViolation("nothing is payable: every item is refused, queried, held or "
                                 "already approved", rule="PAY-06",
                                 remedy="settle the queries and holds first",
-                                key="claim.nothing_payable_every_item")
+                                key="refusal.claim.nothing_payable_every_item")
         gross = sum(self.items[i]["amount_fen"] for i in items)
         deduct = sum(d["deducted"] for d in deductions)
         approved = max(0, gross - deduct)
@@ -618,19 +618,19 @@ class Claim(LedgerAggregate):
         found = [b for b in self.batches if b["batch"] == batch]
         if not found:
             raise NotFound("no approval {batch} on claim {agreement} {month}", rule="PAY-06",
-                           remedy="approve the claim first", key="claim.no_approval_on_claim",
+                           remedy="approve the claim first", key="refusal.claim.no_approval_on_claim",
                            values={"batch": batch, "agreement": self.agreement,
                            "month": self.month})
         b = found[0]
         if b["paid_on"] is not None:
             raise RuleViolation("approval {batch} was paid on {paid_on} ({ref})", rule="PAY-06",
                                 remedy="each approval is paid once",
-                                key="claim.approval_was_paid_on", values={"batch": batch,
+                                key="refusal.claim.approval_was_paid_on", values={"batch": batch,
                                 "paid_on": b['paid_on'], "ref": b['ref']})
         if effective_on < b["approved_on"]:
             raise InvalidCommand("payment cannot precede approval", rule="PAY-06",
                                  remedy="pay on or after {approved_on}",
-                                 key="claim.payment_cannot_precede_approval",
+                                 key="refusal.claim.payment_cannot_precede_approval",
                                  values={"approved_on": b['approved_on']})
         withheld = withheld_part(b["approved"])   # PAY-06: round half up of 10%
         paid = b["approved"] - withheld           # ... and the rest is paid

@@ -30,17 +30,17 @@ class Dispute(LedgerAggregate):
         if matter not in MATTERS:
             raise InvalidCommand("unknown matter {matter!r}", rule="DIS-01",
                                  remedy="use one of {MATTERS}",
-                                 key="dispute.unknown_matter_matter", values={"matter": matter,
+                                 key="refusal.dispute.unknown_matter_matter", values={"matter": matter,
                                  "MATTERS": ', '.join(MATTERS)})
         if route not in ROUTES:
             raise InvalidCommand("unknown route {route!r}", rule="DIS-01",
                                  remedy="use one of {ROUTES} (M 40)",
-                                 key="dispute.unknown_route_route_2", values={"route": route,
+                                 key="refusal.dispute.unknown_route_route_2", values={"route": route,
                                  "ROUTES": ', '.join(ROUTES)})
         if decision not in DECISIONS:
             raise InvalidCommand("unknown decision {decision!r}", rule="DIS-01",
                                  remedy="use one of {DECISIONS}",
-                                 key="dispute.unknown_decision_decision",
+                                 key="refusal.dispute.unknown_decision_decision",
                                  values={"decision": decision, "DECISIONS": ', '.join(DECISIONS)})
         return cls._create(cls.Opened, id=cls.id_for(number), number=number,
                            institution_code=institution_code, agreement=agreement,
@@ -78,11 +78,11 @@ class Dispute(LedgerAggregate):
     def escalate(self, *, route: str, effective_on: date, envelope: Envelope) -> None:
         if self.outcome is not None:
             raise RuleViolation("dispute {number} is closed", rule="DIS-01",
-                                remedy="open a new dispute", key="dispute.dispute_closed_number",
+                                remedy="open a new dispute", key="refusal.dispute.dispute_closed_number",
                                 values={"number": self.number})
         if route not in ROUTES:
             raise InvalidCommand("unknown route {route!r}", rule="DIS-01",
-                                 remedy="use one of {ROUTES}", key="dispute.unknown_route_route",
+                                 remedy="use one of {ROUTES}", key="refusal.dispute.unknown_route_route",
                                  values={"route": route, "ROUTES": ', '.join(ROUTES)})
         self._escalated(route=route, effective_on=effective_on, envelope=envelope)
 
@@ -95,18 +95,18 @@ class Dispute(LedgerAggregate):
         if self.outcome is not None:
             raise RuleViolation("dispute {number} already has its outcome", rule="DIS-01",
                                 remedy="a further appeal is a new dispute",
-                                key="dispute.dispute_already_has_its",
+                                key="refusal.dispute.dispute_already_has_its",
                                 values={"number": self.number})
         if outcome not in OUTCOMES:
             raise InvalidCommand("unknown outcome {outcome!r}", rule="DIS-01",
                                  remedy="use one of {OUTCOMES}",
-                                 key="dispute.unknown_outcome_outcome", values={"outcome": outcome,
+                                 key="refusal.dispute.unknown_outcome_outcome", values={"outcome": outcome,
                                  "OUTCOMES": ', '.join(OUTCOMES)})
         if outcome == "decision_reversed" and self.decision == "other":
             raise RuleViolation("only an ending, a suspension or a bar can be reversed in the "
                                 "ledger", rule="DIS-01",
                                 remedy="record the outcome as settled, or name the decision",
-                                key="dispute.only_ending_suspension_or")
+                                key="refusal.dispute.only_ending_suspension_or")
         self._decided(outcome=outcome, ref=ref, summary=summary, effective_on=effective_on,
                       envelope=envelope)
 

@@ -40,15 +40,15 @@ def check_seed(head: str, position: int, instant: datetime) -> None:
     if not isinstance(head, str) or not HEAD.match(head):
         raise InvalidCommand("the seed is a chain head: 64 lower-case hex digits", rule="SUP-07",
                              remedy="let `ledger supervision draw` read it from the hash chain",
-                             key="draw.seed_chain_head_lower")
+                             key="refusal.draw.seed_chain_head_lower")
     if type(position) is not int or position < 0:
         raise InvalidCommand("the seed's log position is a notification id, 0 or more",
                              rule="SUP-07", remedy="give the position the head belongs to",
-                             key="draw.seed_s_log_position")
+                             key="refusal.draw.seed_s_log_position")
     if not isinstance(instant, datetime) or instant.tzinfo is None:
         raise InvalidCommand("the seed's instant carries its time zone", rule="SUP-07",
                              remedy="give it as 2026-12-01T00:00:00+08:00",
-                             key="draw.seed_s_instant_carries")
+                             key="refusal.draw.seed_s_instant_carries")
 
 
 def draw(*, head: str, number: str, population: list[str], pool: list[dict[str, Any]],
@@ -58,12 +58,12 @@ def draw(*, head: str, number: str, population: list[str], pool: list[dict[str, 
     if type(targets) is not int or targets < 1 or type(per_target) is not int or per_target < 1:
         raise InvalidCommand("a draw takes at least one target and one inspector each",
                              rule="SUP-07", remedy="give targets and per_target of 1 or more",
-                             key="draw.draw_takes_at_least")
+                             key="refusal.draw.draw_takes_at_least")
     population = sorted(set(population))
     if targets > len(population):
         raise RuleViolation("{targets} target(s) asked from {population} institution(s) with an "
                             "agreement in force", rule="SUP-07",
-                            remedy="draw at most {population}", key="draw.target_s_asked_from",
+                            remedy="draw at most {population}", key="refusal.draw.target_s_asked_from",
                             values={"targets": targets, "population": len(population)})
     chosen = sorted(population, key=lambda code: rank(head, number, "target", code))[:targets]
     out = []
@@ -73,7 +73,7 @@ def draw(*, head: str, number: str, population: list[str], pool: list[dict[str, 
             raise RuleViolation("only {eligible} expert(s) of the pool have no conflict with "
                                 "{code}; {per_target} needed", rule="SUP-07",
                                 remedy="add experts to the pool (SUP-08), or draw fewer "
-                                       "inspectors per target", key="draw.only_expert_s_pool",
+                                       "inspectors per target", key="refusal.draw.only_expert_s_pool",
                                 values={"eligible": len(eligible), "code": code,
                                 "per_target": per_target})
         team = sorted(eligible, key=lambda x: rank(head, number, "inspector", code, x))

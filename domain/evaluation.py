@@ -26,7 +26,7 @@ def check_panel(members: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     if len(set(ids)) != len(ids):
         raise InvalidCommand("a panel member is listed twice", rule="EVA-01",
                              remedy="list each member once",
-                             key="evaluation.panel_member_listed_twice")
+                             key="refusal.evaluation.panel_member_listed_twice")
     recused = [m["member_id"] for m in members if m.get("conflict")]
     scoring = [i for i in ids if i not in recused]
     if len(scoring) < PANEL_MIN or len(scoring) % 2 == 0:
@@ -34,7 +34,7 @@ def check_panel(members: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
                             "recusal(s); M 13 needs an odd number of at least {PANEL_MIN}",
                             rule="EVA-01",
                             remedy="add or remove members so that an odd number of 7 or more "
-                                   "can score", key="evaluation.panel_has_scoring_member",
+                                   "can score", key="refusal.evaluation.panel_has_scoring_member",
                             values={"scoring": len(scoring), "recused": len(recused),
                             "PANEL_MIN": PANEL_MIN})
     return scoring, recused
@@ -104,28 +104,28 @@ class Evaluation(LedgerAggregate):
         if self.result is not None:
             raise RuleViolation("evaluation {number} is concluded", rule="EVA-06",
                                 remedy="a concluded evaluation is not re-scored",
-                                key="evaluation.evaluation_concluded_number",
+                                key="refusal.evaluation.evaluation_concluded_number",
                                 values={"number": self.number})
         if self.sheet is not None:
             raise RuleViolation("evaluation {number} already has a score sheet", rule="EVA-06",
                                 remedy="conclude the evaluation; its working papers stay as "
-                                       "recorded", key="evaluation.evaluation_already_has_score",
+                                       "recorded", key="refusal.evaluation.evaluation_already_has_score",
                                 values={"number": self.number})
         blocked = sorted(set(scored_by) & set(self.recused))
         if blocked:
             raise RuleViolation("recused member(s) cannot score: {blocked}", rule="EVA-01",
                                 remedy="remove recused members from scored_by",
-                                key="evaluation.recused_member_s_cannot",
+                                key="refusal.evaluation.recused_member_s_cannot",
                                 values={"blocked": ', '.join(blocked)})
         strangers = sorted(set(scored_by) - {m["member_id"] for m in self.members})
         if strangers:
             raise RuleViolation("not on the panel: {strangers}", rule="EVA-01",
-                                remedy="only panel members score", key="evaluation.not_on_panel",
+                                remedy="only panel members score", key="refusal.evaluation.not_on_panel",
                                 values={"strangers": ', '.join(strangers)})
         if sorted(set(scored_by)) != sorted(self.scoring_members):
             raise RuleViolation("every non-recused panel member signs the score sheet",
                                 rule="EVA-01", remedy="scored_by must be {scoring_members}",
-                                key="evaluation.every_non_recused_panel",
+                                key="refusal.evaluation.every_non_recused_panel",
                                 values={"scoring_members": ', '.join(self.scoring_members)})
         result = self._score(deductions, awarded, veto_failed)
         self._scored(scored_by=sorted(scored_by),
@@ -161,20 +161,20 @@ class Evaluation(LedgerAggregate):
         if self.result is not None:
             raise RuleViolation("evaluation {number} is already concluded", rule="EVA-06",
                                 remedy="nothing to do",
-                                key="evaluation.evaluation_already_concluded",
+                                key="refusal.evaluation.evaluation_already_concluded",
                                 values={"number": self.number})
         if self.sheet is None:
             raise RuleViolation("no score sheet: the total is computed from it", rule="EVA-03",
                                 remedy="record the panel's scores first",
-                                key="evaluation.no_score_sheet_total")
+                                key="refusal.evaluation.no_score_sheet_total")
         if not report_no.strip():
             raise InvalidCommand("a written evaluation report closes every evaluation",
                                  rule="EVA-06", remedy="give the report number",
-                                 key="evaluation.written_evaluation_report_closes")
+                                 key="refusal.evaluation.written_evaluation_report_closes")
         if served_on < effective_on:
             raise InvalidCommand("the result cannot be served before it is decided", rule="EVA-05",
                                  remedy="serve on or after {effective_on}",
-                                 key="evaluation.result_cannot_served_before",
+                                 key="refusal.evaluation.result_cannot_served_before",
                                  values={"effective_on": effective_on})
         total = Decimal(self.sheet["total"])
         passed = total >= PASS_MARK and not self.sheet["veto_failed"]  # EVA-03, EVA-04
@@ -183,17 +183,17 @@ class Evaluation(LedgerAggregate):
             if validity_years not in VALIDITY_YEARS:
                 raise InvalidCommand("a pass is valid for 1 or 2 years, set by the agency",
                                      rule="EVA-04", remedy="give validity_years 1 or 2",
-                                     key="evaluation.pass_valid_for_or")
+                                     key="refusal.evaluation.pass_valid_for_or")
             valid_until = add_years(effective_on, validity_years)
         else:
             if validity_years:
                 raise InvalidCommand("a fail has no validity", rule="EVA-04",
                                      remedy="leave validity_years empty",
-                                     key="evaluation.fail_has_no_validity")
+                                     key="refusal.evaluation.fail_has_no_validity")
             if not reasons or not advice.strip():
                 raise InvalidCommand("a fail is served with its reasons and rectification advice",
                                      rule="EVA-05", remedy="give reasons and advice",
-                                     key="evaluation.fail_served_with_its")
+                                     key="refusal.evaluation.fail_served_with_its")
         self._concluded(report_no=report_no, served_on=served_on, total=total, passed=passed,
                         veto_failed=list(self.sheet["veto_failed"]),
                         validity_years=validity_years, valid_until=valid_until,

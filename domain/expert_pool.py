@@ -50,11 +50,11 @@ class ExpertPool(LedgerAggregate):
         if found is not None and found["left_on"] is None:
             raise RuleViolation("expert {expert} is already in the {agency} pool", rule="SUP-08",
                                 remedy="declare a conflict instead",
-                                key="expert_pool.expert_already_in_pool", values={"expert": expert,
+                                key="refusal.expert_pool.expert_already_in_pool", values={"expert": expert,
                                 "agency": self.agency})
         if not name.strip():
             raise InvalidCommand("an expert has a name", rule="SUP-08", remedy="give the name",
-                                 key="expert_pool.expert_has_name")
+                                 key="refusal.expert_pool.expert_has_name")
         self._added(expert=expert, name=name, field=field, conflicts=sorted(set(conflicts)),
                     effective_on=effective_on, envelope=envelope)
 
@@ -69,7 +69,7 @@ class ExpertPool(LedgerAggregate):
         found = self.experts.get(expert)
         if found is None or found["left_on"] is not None:
             raise RuleViolation("{expert} is not in the {agency} pool", rule="SUP-08",
-                                remedy="add the expert first", key="expert_pool.not_in_pool",
+                                remedy="add the expert first", key="refusal.expert_pool.not_in_pool",
                                 values={"expert": expert, "agency": self.agency})
         return found
 
@@ -92,7 +92,7 @@ class ExpertPool(LedgerAggregate):
         if effective_on < member["joined_on"]:
             raise RuleViolation("{expert} joined on {joined_on}", rule="SUP-08",
                                 remedy="date the leaving on or after the joining",
-                                key="expert_pool.joined_on_expert_joined_on",
+                                key="refusal.expert_pool.joined_on_expert_joined_on",
                                 values={"expert": expert, "joined_on": member['joined_on']})
         self._removed(expert=expert, reason=reason, effective_on=effective_on,
                       envelope=envelope)

@@ -96,7 +96,7 @@ class FundAccount(LedgerAggregate):
             raise RuleViolation("the {year} deposit of {agreement} was cleared on {cleared_on}",
                                 rule="DEP-04",
                                 remedy="a deposit is returned or forfeited once only",
-                                key="fund_account.deposit_was_cleared_on",
+                                key="refusal.fund_account.deposit_was_cleared_on",
                                 values={"year": self.year, "agreement": self.agreement,
                                 "cleared_on": self.clearing['cleared_on']})
         percent = return_percent(score)
@@ -126,7 +126,7 @@ class FundAccount(LedgerAggregate):
         if self.agreement_type != "DA":
             raise RuleViolation("only assistive-device agreements lose deposit under DA 36/37",
                                 rule="DEP-03", remedy="no deposit deduction applies",
-                                key="fund_account.only_assistive_device_agreements")
+                                key="refusal.fund_account.only_assistive_device_agreements")
         if self.clearing is not None or self.held == 0:
             return 0
         amount = Money(self.held).percent_half_up(percent).fen
@@ -147,7 +147,7 @@ class FundAccount(LedgerAggregate):
         if amount_fen <= 0:
             raise InvalidCommand("an amount to recover is above 0", rule="PAY-08",
                                  remedy="give the amount paid for the breach",
-                                 key="fund_account.amount_recover_above")
+                                 key="refusal.fund_account.amount_recover_above")
         self._recovery_ordered(amount_fen=amount_fen, ground=ground, ref=ref,
                                effective_on=effective_on, envelope=envelope)
 
@@ -163,11 +163,11 @@ class FundAccount(LedgerAggregate):
         if amount_fen <= 0:
             raise InvalidCommand("a recovered amount is above 0", rule="PAY-08",
                                  remedy="give the amount received",
-                                 key="fund_account.recovered_amount_above")
+                                 key="refusal.fund_account.recovered_amount_above")
         if amount_fen > self.outstanding:
             raise RuleViolation("only {outstanding} yuan is outstanding", rule="AUD-06",
                                 remedy="recovered can never exceed what is to recover",
-                                key="fund_account.only_yuan_outstanding",
+                                key="refusal.fund_account.only_yuan_outstanding",
                                 values={"outstanding": Money(self.outstanding)})
         self._recovered(amount_fen=amount_fen, ref=ref, effective_on=effective_on,
                         envelope=envelope)

@@ -47,13 +47,13 @@ def check_payee_account(account_name: str, bank: str, account_number: str) -> No
                              rule="PAY-06",
                              remedy="give the account name, the bank and the number as on the "
                                     "account licence",
-                             key="institution.account_name_length",
+                             key="refusal.institution.account_name_length",
                              values={"most": ACCOUNT_TEXT_MAX, "text": account_name})
     if not _holds_text(bank):
         raise InvalidCommand("the bank must hold 1 to {most} characters, got {text!r}",
                              rule="PAY-06",
                              remedy="give the account name, the bank and the number as on the "
-                                    "account licence", key="institution.bank_length",
+                                    "account licence", key="refusal.institution.bank_length",
                              values={"most": ACCOUNT_TEXT_MAX, "text": bank})
     number = account_number.strip()
     digits = account_digits(number)
@@ -63,7 +63,7 @@ def check_payee_account(account_name: str, bank: str, account_number: str) -> No
         raise InvalidCommand("an account number is {lo} to {hi} digits, optionally grouped "
                              "with spaces or hyphens; got {account_number!r}", rule="PAY-06",
                              remedy="give the account name, the bank and the number as on the "
-                                    "account licence", key="institution.account_number_digits",
+                                    "account licence", key="refusal.institution.account_number_digits",
                              values={"lo": lo, "hi": hi, "account_number": account_number})
 
 
@@ -75,18 +75,18 @@ def check_kind(kind: str, subtype: str | None) -> None:
     if kind not in KINDS:
         raise InvalidCommand("unknown institution kind {kind!r}", rule="EVA-02",
                              remedy="use one of {KINDS}",
-                             key="institution.unknown_institution_kind", values={"kind": kind,
+                             key="refusal.institution.unknown_institution_kind", values={"kind": kind,
                              "KINDS": ', '.join(KINDS)})
     if kind == "assistive" and subtype not in ASSISTIVE_SUBTYPES:
         raise InvalidCommand("an assistive institution needs a subtype, got {subtype!r}",
                              rule="EVA-02", remedy="use one of {ASSISTIVE_SUBTYPES}",
-                             key="institution.assistive_institution_needs_subtype",
+                             key="refusal.institution.assistive_institution_needs_subtype",
                              values={"subtype": subtype,
                              "ASSISTIVE_SUBTYPES": ', '.join(ASSISTIVE_SUBTYPES)})
     if kind != "assistive" and subtype:
         raise InvalidCommand("a {kind} institution has no subtype, got {subtype!r}", rule="EVA-02",
                              remedy="leave subtype empty",
-                             key="institution.institution_has_no_subtype", values={"kind": kind,
+                             key="refusal.institution.institution_has_no_subtype", values={"kind": kind,
                              "subtype": subtype})
 
 
@@ -106,7 +106,7 @@ class Institution(LedgerAggregate):
             if p["role"] not in PERSON_ROLES:
                 raise InvalidCommand("unknown role {role!r} for {person_id}",
                                      remedy="use one of {PERSON_ROLES}",
-                                     key="institution.unknown_role_for", values={"role": p['role'],
+                                     key="refusal.institution.unknown_role_for", values={"role": p['role'],
                                      "person_id": p['person_id'],
                                      "PERSON_ROLES": ', '.join(PERSON_ROLES)})
         return cls._create(cls.Registered, id=cls.id_for(code), code=code, name=name,
@@ -166,7 +166,7 @@ class Institution(LedgerAggregate):
                     envelope: Envelope) -> None:
         if not changes:
             raise InvalidCommand("no facts to amend", remedy="name at least one F1 field",
-                                 key="institution.no_facts_amend")
+                                 key="refusal.institution.no_facts_amend")
         self._facts_amended(changes=changes, effective_on=effective_on, envelope=envelope)
 
     @event("FactsAmended")
@@ -182,12 +182,12 @@ class Institution(LedgerAggregate):
                     envelope: Envelope) -> None:
         if role not in PERSON_ROLES:
             raise InvalidCommand("unknown role {role!r}", remedy="use one of {PERSON_ROLES}",
-                                 key="institution.unknown_role_role", values={"role": role,
+                                 key="refusal.institution.unknown_role_role", values={"role": role,
                                  "PERSON_ROLES": ', '.join(PERSON_ROLES)})
         if {"person_id": person_id, "role": role} in self.people:
             raise RuleViolation("{person_id} is already {role} of {code}",
                                 remedy="link a different person or role",
-                                key="institution.already_person_id_role_code",
+                                key="refusal.institution.already_person_id_role_code",
                                 values={"person_id": person_id, "role": role, "code": self.code})
         self._person_linked(person_id=person_id, role=role, effective_on=effective_on,
                             envelope=envelope)
@@ -202,7 +202,7 @@ class Institution(LedgerAggregate):
         if {"person_id": person_id, "role": role} not in self.people:
             raise NotFound("{person_id} is not {role} of {code}",
                            remedy="name a linked person and role",
-                           key="institution.not_person_id_role_code",
+                           key="refusal.institution.not_person_id_role_code",
                            values={"person_id": person_id, "role": role, "code": self.code})
         self._person_unlinked(person_id=person_id, role=role, effective_on=effective_on,
                               envelope=envelope)
@@ -218,12 +218,12 @@ class Institution(LedgerAggregate):
         if ground not in BAR_FACT_CODES:
             raise InvalidCommand("unknown bar ground {ground!r}", rule="ADM-03",
                                  remedy="use one of {BAR_FACT_CODES}",
-                                 key="institution.unknown_bar_ground", values={"ground": ground,
+                                 key="refusal.institution.unknown_bar_ground", values={"ground": ground,
                                  "BAR_FACT_CODES": ', '.join(BAR_FACT_CODES)})
         if not note.strip():
             raise InvalidCommand("a bar fact needs a note saying what happened", rule="ADM-03",
                                  remedy="give the finding and its document",
-                                 key="institution.bar_fact_needs_note")
+                                 key="refusal.institution.bar_fact_needs_note")
         self._bar_fact_recorded(ground=ground, occurred_on=occurred_on, note=note,
                                 effective_on=effective_on, envelope=envelope)
 
@@ -238,7 +238,7 @@ class Institution(LedgerAggregate):
         if not any(f["ground"] == ground and f["lifted_on"] is None for f in self.bar_facts):
             raise NotFound("{code} has no open bar fact {ground}", rule="ADM-03",
                            remedy="lift a ground that was recorded and is still open",
-                           key="institution.has_no_open_bar", values={"code": self.code,
+                           key="refusal.institution.has_no_open_bar", values={"code": self.code,
                            "ground": ground})
         self._bar_fact_lifted(ground=ground, lifted_on=lifted_on, note=note,
                               effective_on=effective_on, envelope=envelope)
@@ -283,7 +283,7 @@ class Institution(LedgerAggregate):
             raise RuleViolation("{code} is already paid to this account on {effective_on} "
                                 "(recorded from {from})", rule="PAY-06",
                                 remedy="record a different account, or nothing",
-                                key="institution.already_paid_this_account",
+                                key="refusal.institution.already_paid_this_account",
                                 values={"code": self.code, "effective_on": effective_on,
                                 "from": current['from']})
         self._payee_account_recorded(account_name=account_name.strip(), bank=bank.strip(),

@@ -43,30 +43,30 @@ def check_source(source: str, reporter: str | None, complainant: dict[str, Any] 
     """SUP-01: what each source must say about where the lead came from."""
     if source not in SOURCES:
         raise InvalidCommand("unknown source {source!r}", rule="SUP-01",
-                             remedy="use one of {SOURCES}", key="lead.unknown_source_source",
+                             remedy="use one of {SOURCES}", key="refusal.lead.unknown_source_source",
                              values={"source": source, "SOURCES": ', '.join(SOURCES)})
     if source in ("complaint", "report"):
         if reporter not in REPORTERS:
             raise InvalidCommand("a {source} says who made it", rule="SUP-01",
                                  remedy="give reporter as one of {REPORTERS} (M 49)",
-                                 key="lead.says_who_made_it", values={"source": source,
+                                 key="refusal.lead.says_who_made_it", values={"source": source,
                                  "REPORTERS": ', '.join(REPORTERS)})
     elif reporter is not None or complainant:
         raise InvalidCommand("a {source} lead has no reporter or complainant", rule="SUP-01",
                              remedy="leave reporter and complainant out",
-                             key="lead.lead_has_no_reporter", values={"source": source})
+                             key="refusal.lead.lead_has_no_reporter", values={"source": source})
     if complainant and not set(complainant) <= set(PERSONAL_FIELDS):
         raise InvalidCommand("the complainant is given by {PERSONAL_FIELDS}", rule="SUP-01",
-                             remedy="leave out the other fields", key="lead.complainant_given_by",
+                             remedy="leave out the other fields", key="refusal.lead.complainant_given_by",
                              values={"PERSONAL_FIELDS": ', '.join(PERSONAL_FIELDS)})
     if source in ("screening", "draw") and not (rests_on and origin):
         raise InvalidCommand("a {source} lead names the rule or draw and the events it rests on",
                              rule="SUP-01", remedy="record it by run_screening or publish_draw",
-                             key="lead.lead_names_rule_or", values={"source": source})
+                             key="refusal.lead.lead_names_rule_or", values={"source": source})
     if source == "referral" and not origin:
         raise InvalidCommand("a referral names the department's notice", rule="SUP-01",
                              remedy="give origin: the notice's number",
-                             key="lead.referral_names_department_s")
+                             key="refusal.lead.referral_names_department_s")
 
 
 class Lead(LedgerAggregate):
@@ -85,12 +85,12 @@ class Lead(LedgerAggregate):
         check_source(source, reporter, complainant, rests_on, origin)
         if not allegation.strip():
             raise InvalidCommand("a lead says what it alleges", rule="SUP-01",
-                                 remedy="give the allegation", key="lead.lead_says_what_it")
+                                 remedy="give the allegation", key="refusal.lead.lead_says_what_it")
         if received_on > effective_on:
             raise RuleViolation("a lead received on {received_on} cannot be recorded on "
                                 "{effective_on}, before it came in", rule="SUP-01",
                                 remedy="date the command on or after the day it was received",
-                                key="lead.lead_received_on_cannot",
+                                key="refusal.lead.lead_received_on_cannot",
                                 values={"received_on": received_on, "effective_on": effective_on})
         return cls._create(cls.Received, id=cls.id_for(number), number=number, source=source,
                            institution_code=institution_code, agency=agency,
@@ -143,12 +143,12 @@ class Lead(LedgerAggregate):
         if self.case is not None:
             raise RuleViolation("lead {number} is already in case {case}", rule="SUP-04",
                                 remedy="a lead goes into one case",
-                                key="lead.lead_already_in_case", values={"number": self.number,
+                                key="refusal.lead.lead_already_in_case", values={"number": self.number,
                                 "case": self.case})
         if self.set_aside is not None:
             raise RuleViolation("lead {number} was set aside on {on}", rule="SUP-01",
                                 remedy="record a new lead if it comes up again",
-                                key="lead.lead_was_set_aside", values={"number": self.number,
+                                key="refusal.lead.lead_was_set_aside", values={"number": self.number,
                                 "on": self.set_aside['on']})
 
     def join_case(self, *, case: str, effective_on: date, envelope: Envelope) -> None:
@@ -165,11 +165,11 @@ class Lead(LedgerAggregate):
             # M 18 "应认真进行调查核实": someone's complaint, report or referral is investigated
             raise RuleViolation("a {source} is investigated, never set aside", rule="SUP-01",
                                 remedy="open a case on it; close the case as unfounded if it is",
-                                key="lead.investigated_never_set_aside",
+                                key="refusal.lead.investigated_never_set_aside",
                                 values={"source": self.source})
         if not reason.strip():
             raise InvalidCommand("setting a lead aside says why", rule="SUP-01",
-                                 remedy="give the reason", key="lead.setting_lead_aside_says")
+                                 remedy="give the reason", key="refusal.lead.setting_lead_aside_says")
         self._set_aside(reason=reason, effective_on=effective_on, envelope=envelope)
 
     @event("SetAside")
@@ -228,5 +228,5 @@ def check_agency(actor_agency: str | None, agency: str, what: str) -> None:
     raise RuleViolation("{what} belongs to agency {agency}; staff of agency {actor_agency} act "
                         "only on their own agency's institutions", rule="SUP-02",
                         remedy="pass it to agency {agency} or the provincial agency (SX)",
-                        key="lead.belongs_agency_staff_agency", values={"what": what,
+                        key="refusal.lead.belongs_agency_staff_agency", values={"what": what,
                         "agency": agency, "actor_agency": actor_agency})

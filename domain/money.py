@@ -49,7 +49,7 @@ def require_within(fen: int, what: str, limit: int = AMOUNT_MAX_FEN) -> None:
                              rule="PAY-10",
                              remedy="give at most {limit} yuan; split a larger sum into the "
                                     "claims or recoveries it belongs to",
-                             key="money.yuan_beyond_limit_yuan", values={"what": what,
+                             key="refusal.money.yuan_beyond_limit_yuan", values={"what": what,
                              "fen": Money(fen), "limit": Money(limit)})
 
 

@@ -27,7 +27,7 @@ class Person(LedgerAggregate):
         if not person_id.strip() or not name.strip():
             raise InvalidCommand("a person needs an id and a name",
                                  remedy="give the ID card number or credit code, and the name",
-                                 key="person.person_needs_id_and")
+                                 key="refusal.person.person_needs_id_and")
         return cls._create(cls.Registered, id=cls.id_for(person_id), person_id=person_id,
                            name=name, effective_on=effective_on, envelope=envelope)
 
@@ -77,7 +77,7 @@ class Person(LedgerAggregate):
         if any(e["delisted_on"] is None for e in self.dishonesty):
             raise RuleViolation("{person_id} is already on the dishonesty list", rule="ADM-03",
                                 remedy="record the delisting first",
-                                key="person.already_on_dishonesty_list",
+                                key="refusal.person.already_on_dishonesty_list",
                                 values={"person_id": self.person_id})
         self._listed(listed_on=listed_on, list_ref=list_ref, effective_on=effective_on,
                      envelope=envelope)
@@ -93,12 +93,12 @@ class Person(LedgerAggregate):
         if not open_entries:
             raise RuleViolation("{person_id} is not on the dishonesty list", rule="ADM-03",
                                 remedy="only a listed person can be delisted",
-                                key="person.not_on_dishonesty_list",
+                                key="refusal.person.not_on_dishonesty_list",
                                 values={"person_id": self.person_id})
         if delisted_on < open_entries[0]["listed_on"]:
             raise InvalidCommand("delisting cannot precede listing",
                                  remedy="use a date on or after {listed_on}",
-                                 key="person.delisting_cannot_precede_listing",
+                                 key="refusal.person.delisting_cannot_precede_listing",
                                  values={"listed_on": open_entries[0]['listed_on']})
         self._delisted(delisted_on=delisted_on, effective_on=effective_on, envelope=envelope)
 
@@ -113,16 +113,16 @@ class Person(LedgerAggregate):
                     effective_on: date, envelope: Envelope) -> None:
         if bar_no in self.bars:
             raise RuleViolation("bar {bar_no} already recorded", rule="SAN-01",
-                                remedy="use a new bar number", key="person.bar_already_recorded",
+                                remedy="use a new bar number", key="refusal.person.bar_already_recorded",
                                 values={"bar_no": bar_no})
         if not BAR_YEARS[0] <= years <= BAR_YEARS[1]:
             raise RuleViolation("a practitioner bar lasts 1 to 5 years, got {years}",
                                 rule="SAN-01", remedy="give years between 1 and 5 (M 44)",
-                                key="person.practitioner_bar_lasts_years", values={"years": years})
+                                key="refusal.person.practitioner_bar_lasts_years", values={"years": years})
         if not finding.strip():
             raise InvalidCommand("a bar rests on a finding of fraud against the fund",
                                  rule="SAN-01", remedy="describe the finding",
-                                 key="person.bar_rests_on_finding")
+                                 key="refusal.person.bar_rests_on_finding")
         self._bar_proposed(bar_no=bar_no, institution_code=institution_code, years=years,
                            finding=finding, effective_on=effective_on, envelope=envelope)
 
@@ -138,7 +138,7 @@ class Person(LedgerAggregate):
         bar = self.bars.get(bar_no)
         if bar is None:
             raise NotFound("{person_id} has no bar {bar_no}", rule="SAN-01",
-                           remedy="name a proposed bar", key="person.has_no_bar",
+                           remedy="name a proposed bar", key="refusal.person.has_no_bar",
                            values={"person_id": self.person_id, "bar_no": bar_no})
         return bar
 
@@ -149,12 +149,12 @@ class Person(LedgerAggregate):
         bar = self._bar(bar_no)
         if bar["approved_on"] is not None:
             raise RuleViolation("bar {bar_no} was approved on {approved_on}", rule="SAN-01",
-                                remedy="nothing to do", key="person.bar_was_approved_on",
+                                remedy="nothing to do", key="refusal.person.bar_was_approved_on",
                                 values={"bar_no": bar_no, "approved_on": bar['approved_on']})
         if not approval_ref.strip():
             raise InvalidCommand("the approval's reference is needed", rule="SAN-01",
                                  remedy="give the administrative department's approval number",
-                                 key="person.approval_s_reference_needed")
+                                 key="refusal.person.approval_s_reference_needed")
         until = add_years(effective_on, bar["years"])
         self._bar_approved(bar_no=bar_no, approval_ref=approval_ref, until=until,
                            effective_on=effective_on, envelope=envelope)
@@ -172,7 +172,7 @@ class Person(LedgerAggregate):
         if bar["approved_on"] is None:
             raise RuleViolation("report a bar to the regulator once it is approved", rule="SAN-01",
                                 remedy="record the approval first",
-                                key="person.report_bar_regulator_once")
+                                key="refusal.person.report_bar_regulator_once")
         self._bar_reported(bar_no=bar_no, regulator=regulator, report_ref=report_ref,
                            effective_on=effective_on, envelope=envelope)
 
@@ -187,7 +187,7 @@ class Person(LedgerAggregate):
         bar = self._bar(bar_no)
         if bar["reversed_on"] is not None:
             raise RuleViolation("bar {bar_no} is already reversed", rule="DIS-01",
-                                remedy="nothing to do", key="person.bar_already_reversed",
+                                remedy="nothing to do", key="refusal.person.bar_already_reversed",
                                 values={"bar_no": bar_no})
         self._bar_reversed(bar_no=bar_no, dispute_no=dispute_no, effective_on=effective_on,
                            envelope=envelope)

@@ -31,30 +31,30 @@ def check_role(command: str, role: str) -> None:
     if role in READ_ONLY:
         raise NotPermitted("the {role} role reads the ledger and records nothing",
                            remedy="give the command as the officer responsible for it",
-                           key="roles.role_reads_ledger_and", values={"role": role})
+                           key="refusal.roles.role_reads_ledger_and", values={"role": role})
     if role == "system":
         if command == "tick":
             return
         raise NotPermitted("the system role only lets time pass (tick)",
                            remedy="give the command as the officer responsible for it",
-                           key="roles.system_role_only_lets")
+                           key="refusal.roles.system_role_only_lets")
     if command in ACCOUNTS and role != "administrator":
         raise NotPermitted("the {role} role may not manage accounts ({command})", rule="AUD-04",
                            remedy="give the command as an administrator",
-                           key="roles.role_may_not_manage", values={"role": role,
+                           key="refusal.roles.role_may_not_manage", values={"role": role,
                            "command": command})
     if command in PAYEE_ACCOUNT and role not in PAYEE_ACCOUNT_ROLES:
         raise NotPermitted("the {role} role may not record where the fund pays an institution "
                            "({command})",
                            remedy="give the command as finance staff or an administrator",
-                           key="roles.role_may_not_record", values={"role": role,
+                           key="refusal.roles.role_may_not_record", values={"role": role,
                            "command": command})
     if role == "evaluator" and command not in EVALUATION:
         raise NotPermitted("an evaluator records evaluations, not {command}",
                            remedy="give the command as a case officer",
-                           key="roles.evaluator_records_evaluations_not",
+                           key="refusal.roles.evaluator_records_evaluations_not",
                            values={"command": command})
     if role == "finance" and command not in MONEY:
         raise NotPermitted("finance staff record claims and money, not {command}",
                            remedy="give the command as a case officer",
-                           key="roles.finance_staff_record_claims", values={"command": command})
+                           key="refusal.roles.finance_staff_record_claims", values={"command": command})

@@ -258,7 +258,7 @@ def screen(known: Known, rules: Iterable[str] = (), *,
     unknown = [n for n in names if n not in RULES]
     if unknown:
         raise InvalidCommand("unknown screening rule(s) {unknown}", rule="SUP-06",
-                             remedy="use one of {RULES}", key="screening.unknown_screening_rule_s",
+                             remedy="use one of {RULES}", key="refusal.screening.unknown_screening_rule_s",
                              values={"unknown": ', '.join(unknown), "RULES": ', '.join(RULES)})
     alerts = [a for n in names for a in RULES[n](known, threshold_fen=threshold_fen)]
     return sorted(alerts, key=lambda a: (a.rule, a.key))

@@ -53,7 +53,7 @@ def _check_months(months: int | None) -> int:
     if months is None or not DISCIPLINARY_MONTHS[0] <= months <= DISCIPLINARY_MONTHS[1]:
         raise RuleViolation("a disciplinary suspension lasts 3 to 6 months, got {months}",
                             rule="SUS-04", remedy="give months between 3 and 6",
-                            key="suspension.disciplinary_suspension_lasts_months",
+                            key="refusal.suspension.disciplinary_suspension_lasts_months",
                             values={"months": months})
     return months
 
@@ -66,7 +66,7 @@ def plan(*, kind: str, ground_code: str, start: date, requested_on: date | None,
     if kind not in SUSPENSION_KINDS:
         raise InvalidCommand("unknown suspension kind {kind!r}", rule="SUS-03",
                              remedy="use one of {SUSPENSION_KINDS}",
-                             key="suspension.unknown_suspension_kind", values={"kind": kind,
+                             key="refusal.suspension.unknown_suspension_kind", values={"kind": kind,
                              "SUSPENSION_KINDS": ', '.join(SUSPENSION_KINDS)})
     planned_end: date | None = None
     resume_by = None
@@ -75,13 +75,13 @@ def plan(*, kind: str, ground_code: str, start: date, requested_on: date | None,
         if requested_on is None:
             raise RuleViolation("a voluntary suspension rests on the institution's request",
                                 rule="SUS-02", remedy="give requested_on",
-                                key="suspension.voluntary_suspension_rests_on")
+                                key="refusal.suspension.voluntary_suspension_rests_on")
         days = planned_days if planned_days is not None else VOLUNTARY_MAX_DAYS
         if not 1 <= days <= VOLUNTARY_MAX_DAYS:
             raise RuleViolation("a voluntary suspension lasts at most {VOLUNTARY_MAX_DAYS} "
                                 "days, asked {days}", rule="SUS-02",
                                 remedy="ask for 180 days or fewer",
-                                key="suspension.voluntary_suspension_lasts_at",
+                                key="refusal.suspension.voluntary_suspension_lasts_at",
                                 values={"VOLUNTARY_MAX_DAYS": VOLUNTARY_MAX_DAYS, "days": days})
         planned_end = period_last_day(start, days)
         day_180 = period_last_day(start, VOLUNTARY_MAX_DAYS)   # CAL-05
@@ -92,20 +92,20 @@ def plan(*, kind: str, ground_code: str, start: date, requested_on: date | None,
         if ground_code not in SUSPENSION_CODES:
             raise RuleViolation("{ground_code!r} is not an M 38 ground", rule="SUS-03",
                                 remedy="use one of {SUSPENSION_CODES}",
-                                key="suspension.not_m_ground", values={"ground_code": ground_code,
+                                key="refusal.suspension.not_m_ground", values={"ground_code": ground_code,
                                 "SUSPENSION_CODES": ', '.join(sorted(SUSPENSION_CODES))})
     else:
         # SUS-04: from the written notice date, 3 to 6 months (M 45).
         if not notice_no.strip():
             raise RuleViolation("a disciplinary suspension runs from a written notice",
                                 rule="SUS-04", remedy="give the notice number",
-                                key="suspension.disciplinary_suspension_runs_from")
+                                key="refusal.suspension.disciplinary_suspension_runs_from")
         months = _check_months(months)
         if ground_code not in BREACH_CODES | SUSPENSION_CODES:
             raise RuleViolation("{ground_code!r} is not a breach clause or M 38 ground",
                                 rule="SUS-06",
                                 remedy="cite the clause found (e.g. MA42-1) or an M 38 ground",
-                                key="suspension.not_breach_clause_or",
+                                key="refusal.suspension.not_breach_clause_or",
                                 values={"ground_code": ground_code})
         planned_end = disciplinary_end(start, months)
     return {"ground_code": ground_code, "planned_end": planned_end,
@@ -128,13 +128,13 @@ def corrected(s: dict[str, Any], *, start: date, reason: str, months: int | None
             raise InvalidCommand("the recorded suspension's last day {planned_end} is no count "
                                  "of months from {start}", rule="SUS-04",
                                  remedy="give months (3 to 6) with the correction",
-                                 key="suspension.recorded_suspension_s_last",
+                                 key="refusal.suspension.recorded_suspension_s_last",
                                  values={"planned_end": planned_end, "start": s['start']})
         planned_end = disciplinary_end(start, _check_months(months))
     elif months is not None:
         raise InvalidCommand("months count only a disciplinary suspension, this one is {kind}",
                              rule="SUS-04", remedy="leave months out",
-                             key="suspension.months_count_only_disciplinary",
+                             key="refusal.suspension.months_count_only_disciplinary",
                              values={"kind": s['kind']})
     elif planned_end is not None:
         planned_end = planned_end + (start - s["start"])   # a voluntary one's days
@@ -147,7 +147,7 @@ def corrected(s: dict[str, Any], *, start: date, reason: str, months: int | None
 def _not_suspended(s: dict[str, Any] | None, number: str, rule: str) -> dict[str, Any]:
     if s is None:
         raise RuleViolation("agreement {number} is not suspended", rule=rule,
-                            remedy="nothing to resume", key="suspension.agreement_not_suspended",
+                            remedy="nothing to resume", key="refusal.suspension.agreement_not_suspended",
                             values={"number": number})
     return s
 
@@ -160,11 +160,11 @@ def check_resumption_application(s: dict[str, Any] | None, applied_on: date,
     if s["resumption_applied_on"] is not None:
         raise RuleViolation("resumption already applied for", rule="SUS-02",
                             remedy="record the agency's decision or inspection",
-                            key="suspension.resumption_already_applied_for")
+                            key="refusal.suspension.resumption_already_applied_for")
     if s["kind"] == "voluntary" and applied_on > s["resume_by"]:
         raise RuleViolation("the voluntary suspension's 180 days ran out on {resume_by}",
                             rule="SUS-02", remedy="the agreement ended automatically",
-                            key="suspension.voluntary_suspension_s_days",
+                            key="refusal.suspension.voluntary_suspension_s_days",
                             values={"resume_by": s['resume_by']})
     # SUS-04: "暂停服务协议期满，经协议机构申请" - the application follows the
     # period, so its last day is still too early.
@@ -172,7 +172,7 @@ def check_resumption_application(s: dict[str, Any] | None, applied_on: date,
         raise RuleViolation("the disciplinary suspension runs until {planned_end} (its last "
                             "day); an application on {applied_on} comes before the period is "
                             "over", rule="SUS-04", remedy="apply on or after {planned_end2}",
-                            key="suspension.disciplinary_suspension_runs_until",
+                            key="refusal.suspension.disciplinary_suspension_runs_until",
                             values={"planned_end": s['planned_end'], "applied_on": applied_on,
                             "planned_end2": s['planned_end'] + timedelta(days=1)})
 
@@ -182,11 +182,11 @@ def check_inspection(s: dict[str, Any] | None, effective_on: date) -> None:
     if s is None or s["kind"] != "disciplinary":
         raise RuleViolation("only a disciplinary suspension ends with an on-site inspection",
                             rule="SUS-04", remedy="resume other suspensions directly",
-                            key="suspension.only_disciplinary_suspension_ends")
+                            key="refusal.suspension.only_disciplinary_suspension_ends")
     if s["resumption_applied_on"] is None:
         raise RuleViolation("the institution has not applied to resume", rule="SUS-04",
                             remedy="record its application first (M 45)",
-                            key="suspension.institution_has_not_applied_2")
+                            key="refusal.suspension.institution_has_not_applied_2")
     # SUS-04: a passed inspection resumes the agreement on its own date, so
     # one dated inside the period (or before the application it answers)
     # would resume service while the suspension still runs.
@@ -196,7 +196,7 @@ def check_inspection(s: dict[str, Any] | None, effective_on: date) -> None:
                             "suspension's period is over ({planned_end} is its last day) or "
                             "before the application of {resumption_applied_on}", rule="SUS-04",
                             remedy="inspect on or after {earliest}",
-                            key="suspension.on_site_inspection_on",
+                            key="refusal.suspension.on_site_inspection_on",
                             values={"effective_on": effective_on, "planned_end": s['planned_end'],
                             "resumption_applied_on": s['resumption_applied_on'],
                             "earliest": earliest})
@@ -209,15 +209,15 @@ def check_resume(s: dict[str, Any] | None, effective_on: date, number: str) -> N
         raise RuleViolation("a disciplinary suspension resumes only after a passed on-site "
                             "inspection", rule="SUS-04",
                             remedy="record the institution's application and the inspection",
-                            key="suspension.disciplinary_suspension_resumes_only")
+                            key="refusal.suspension.disciplinary_suspension_resumes_only")
     if s["kind"] == "voluntary" and s["resumption_applied_on"] is None:
         raise RuleViolation("the institution has not applied to resume", rule="SUS-02",
                             remedy="record its application for resumption first",
-                            key="suspension.institution_has_not_applied")
+                            key="refusal.suspension.institution_has_not_applied")
     if effective_on < s["start"]:
         raise InvalidCommand("cannot resume before the suspension started",
                              remedy="resume on or after {start}",
-                             key="suspension.cannot_resume_before_suspension",
+                             key="refusal.suspension.cannot_resume_before_suspension",
                              values={"start": s['start']})
 
 
@@ -229,16 +229,16 @@ def correction_of(suspensions: list[dict[str, Any]], *, corrects: str, start: da
     if not found:
         raise NotFound("no suspension of {number} was recorded by command {corrects}",
                        rule="AUD-01", remedy="name the command id that recorded it",
-                       key="suspension.no_suspension_was_recorded", values={"number": number,
+                       key="refusal.suspension.no_suspension_was_recorded", values={"number": number,
                        "corrects": corrects})
     if not reason.strip():
         raise InvalidCommand("a correction says why", rule="AUD-01",
                              remedy="give the reason for the correction",
-                             key="suspension.correction_says_why")
+                             key="refusal.suspension.correction_says_why")
     s = found[0]
     if start < took_effect_on or (s["resumed_on"] and start >= s["resumed_on"]):
         raise RuleViolation("the corrected start lies outside the agreement's effect or after "
                             "the resumption", rule="SUS-01",
                             remedy="give a start inside the agreement's effect",
-                            key="suspension.corrected_start_lies_outside")
+                            key="refusal.suspension.corrected_start_lies_outside")
     return s

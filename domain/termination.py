@@ -28,18 +28,18 @@ def check_finding(clause: str, sanctions: list[str], agreement_type: str) -> Sta
     if g is None or clause not in BREACH_CODES:
         raise RuleViolation("{clause!r} is not a breach clause", rule="SUS-06",
                             remedy="cite an item of MA 42-43, RA 34-35 or DA 35-36",
-                            key="termination.not_breach_clause", values={"clause": clause})
+                            key="refusal.termination.not_breach_clause", values={"clause": clause})
     if not clause.startswith(agreement_type):
         raise RuleViolation("{clause} is a clause of another agreement type; this is "
                             "{agreement_type}", rule="AGR-04",
                             remedy="cite a clause of the {agreement_type} text",
-                            key="termination.clause_another_agreement_type",
+                            key="refusal.termination.clause_another_agreement_type",
                             values={"clause": clause, "agreement_type": agreement_type})
     unknown = sorted(set(sanctions) - set(g.sanctions))
     if unknown:
         raise RuleViolation("{clause} provides for {sanctions}; not {unknown}", rule="SUS-06",
                             remedy="record only the measures the clause provides",
-                            key="termination.provides_for_not", values={"clause": clause,
+                            key="refusal.termination.provides_for_not", values={"clause": clause,
                             "sanctions": ', '.join(g.sanctions), "unknown": ', '.join(unknown)})
     return g
 
@@ -53,17 +53,17 @@ def check_termination(*, ground_code: str, agreement_type: str, took_effect_on: 
     if took_effect_on is None:
         raise RuleViolation("an agreement that never took effect is not terminated", rule="TER-01",
                             remedy="record an upheld objection instead",
-                            key="termination.agreement_that_never_took")
+                            key="refusal.termination.agreement_that_never_took")
     if ground_code not in TERMINATION_CODES:
         raise RuleViolation("{ground_code!r} is not a termination ground", rule="TER-01",
                             remedy="cite an M 39 item or MA 44 / RA 36 / DA 37 item",
-                            key="termination.not_termination_ground",
+                            key="refusal.termination.not_termination_ground",
                             values={"ground_code": ground_code})
     if ground_code[:2] in ("MA", "RA", "DA") and not ground_code.startswith(agreement_type):
         raise RuleViolation("{ground_code} belongs to another agreement type; this is "
                             "{agreement_type}", rule="AGR-04",
                             remedy="cite M 39 or an item of {agreement_type}",
-                            key="termination.belongs_another_agreement_type",
+                            key="refusal.termination.belongs_another_agreement_type",
                             values={"ground_code": ground_code, "agreement_type": agreement_type})
     missing = [name for name, value in (("notice_no", notice_no.strip()),
                                         ("report_ref", report_ref.strip()),
@@ -72,7 +72,7 @@ def check_termination(*, ground_code: str, agreement_type: str, took_effect_on: 
         raise RuleViolation("every ending records the written notice and the report to the "
                             "administrative department; missing {missing}", rule="TER-04",
                             remedy="give notice_no, notice_on, reported_on and report_ref (M 43)",
-                            key="termination.every_ending_records_written",
+                            key="refusal.termination.every_ending_records_written",
                             values={"missing": ', '.join(missing)})
     return ground(ground_code)
 
@@ -85,14 +85,14 @@ def check_reversal(decision: str, ending: dict[str, Any] | None,
         if ending is None or not ending["notice_no"]:
             raise RuleViolation("there is no agency termination to reverse", rule="DIS-01",
                                 remedy="name a decision the agreement holds",
-                                key="termination.there_no_agency_termination")
+                                key="refusal.termination.there_no_agency_termination")
     elif decision == "suspension":
         if suspension is None or suspension["kind"] == "voluntary":
             raise RuleViolation("there is no agency suspension in force to reverse", rule="DIS-01",
                                 remedy="name a decision the agreement holds",
-                                key="termination.there_no_agency_suspension")
+                                key="refusal.termination.there_no_agency_suspension")
     else:
         raise InvalidCommand("cannot reverse {decision!r}", rule="DIS-01",
                              remedy="reverse an 'ending' or a 'suspension'",
-                             key="termination.cannot_reverse_decision",
+                             key="refusal.termination.cannot_reverse_decision",
                              values={"decision": decision})

@@ -191,7 +191,7 @@ def test_pay01_a_refusal_reads_in_chinese_and_in_english_as_it_always_has():
 
 def test_adm03_a_keyed_ground_reads_in_chinese_with_its_values():
     ground = Ground("ADM-03", "{role} {person_id} is on the dishonesty list since {listed_on} "
-                    "(M 11(1))", key="bars.on_dishonesty_list_since",
+                    "(M 11(1))", key="refusal.bars.on_dishonesty_list_since",
                     values={"role": "legal_rep", "person_id": "P-1", "listed_on": "2025-03-01"})
     error = RuleViolation("refused", rule="ADM-03", grounds=(ground,))
     _, zh = refusal("f:1", error, "zh")

@@ -101,7 +101,7 @@ def check_act(principal: Principal, command: str,
         raise NotPermitted("{command} reaches every agency; only the provincial agency gives "
                            "it, and {user} works for {agency}", rule=RULE,
                            remedy="ask the provincial agency (SX) to give it",
-                           key="policies_access.reaches_every_agency_only",
+                           key="refusal.policies_access.reaches_every_agency_only",
                            values={"command": command, "user": principal.user,
                            "agency": principal.agency})
     for kind, key, agency in agencies:
@@ -109,7 +109,7 @@ def check_act(principal: Principal, command: str,
             raise NotPermitted("{kind} {key} belongs to agency {agency}; {user} acts only for "
                                "agency {agency2}", rule=RULE,
                                remedy="ask agency {agency} or the provincial agency (SX)",
-                               key="policies_access.belongs_agency_acts_only",
+                               key="refusal.policies_access.belongs_agency_acts_only",
                                values={"kind": kind, "key": key, "agency": agency,
                                "user": principal.user, "agency2": principal.agency})
 
@@ -123,7 +123,7 @@ def check_read(principal: Principal, kind: str, key: str, agency: str | None) ->
                            "{agency2}", rule=RULE,
                            remedy="ask an administrator of the province to grant reading the "
                                   "province, or ask the provincial agency",
-                           key="policies_access.belongs_agency_reads_only", values={"kind": kind,
+                           key="refusal.policies_access.belongs_agency_reads_only", values={"kind": kind,
                            "key": key, "agency": agency, "user": principal.user,
                            "agency2": principal.agency})
 
@@ -146,11 +146,11 @@ def check_account_admin(principal_agency: str | None, target_agency: str,
         raise NotPermitted("only an administrator of the provincial agency grants reading the "
                            "province or manages its accounts", rule=RULE,
                            remedy="ask an administrator of the provincial agency (SX)",
-                           key="policies_access.only_administrator_provincial_agency")
+                           key="refusal.policies_access.only_administrator_provincial_agency")
     if target_agency != principal_agency:
         raise NotPermitted("the account belongs to agency {target_agency}; an administrator of "
                            "{principal_agency} manages only {principal_agency}'s", rule=RULE,
                            remedy="ask an administrator of {target_agency} or SX",
-                           key="policies_access.account_belongs_agency_administrator",
+                           key="refusal.policies_access.account_belongs_agency_administrator",
                            values={"target_agency": target_agency,
                            "principal_agency": principal_agency})

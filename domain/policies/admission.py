@@ -71,7 +71,7 @@ def require_basic_conditions(code: str, kind: str, facts: Mapping[str, Any], on:
         raise RuleViolation("{code} does not meet the basic conditions for a {kind} agreement: "
                             "{problems}", rule="ADM-01",
                             remedy="amend the institution's F1 facts if they are wrong",
-                            key="policies_admission.basic_conditions_not_met",
+                            key="refusal.policies_admission.basic_conditions_not_met",
                             values={"code": code, "kind": kind, "problems": "; ".join(problems)})
 
 
@@ -83,7 +83,7 @@ def require_no_open_application(code: str, applications: Iterable[OpenApplicatio
         if app.is_open and app.status not in SETTLED_OPEN:
             raise RuleViolation("{code} has application {number} open ({status})", rule="ADM-05",
                                 remedy="withdraw it or wait for its result",
-                                key="policies_admission.has_application_open",
+                                key="refusal.policies_admission.has_application_open",
                                 values={"code": code, "number": app.number, "status": app.status})
 
 
@@ -147,7 +147,7 @@ def require_may_apply(code: str, on: date, grounds: Sequence[Ground]) -> None:
                             rule="ADM-03", grounds=tuple(grounds),
                             remedy="apply again once every ground has lifted (dates above); "
                                    "grounds without a date lift only when the fact is recorded "
-                                   "as ended", key="policies_admission.may_not_apply_on",
+                                   "as ended", key="refusal.policies_admission.may_not_apply_on",
                             values={"code": code, "on": on, "grounds": len(grounds)})
 
 
@@ -184,36 +184,36 @@ def require_panel_may_form(app: EvaluatedApplication, previous: EarlierEvaluatio
         raise RuleViolation("application {number} is {status}",
                             rule="EVA-05" if app.status == "closed" else "ADM-05",
                             remedy="file a new application",
-                            key="policies_admission.application_number_status",
+                            key="refusal.policies_admission.application_number_status",
                             values={"number": app.number, "status": app.status})
     if app.accepted_on is None:
         raise RuleViolation("the application is not accepted: the evaluation clock has not "
                             "started", rule="ADM-05", remedy="accept the application",
-                            key="policies_admission.application_not_accepted_evaluation")
+                            key="refusal.policies_admission.application_not_accepted_evaluation")
     if app.exemption is not None:
         raise RuleViolation("the application was exempted from evaluation", rule="ADM-06",
                             remedy="an exempted application is not evaluated",
-                            key="policies_admission.application_was_exempted_from")
+                            key="refusal.policies_admission.application_was_exempted_from")
     if app.is_paused:
         raise RuleViolation("the applicant is still supplying materials", rule="ADM-05",
                             remedy="record the supplied materials first",
-                            key="policies_admission.applicant_still_supplying_materials")
+                            key="refusal.policies_admission.applicant_still_supplying_materials")
     if previous is None:
         return
     if previous.result is None:
         raise RuleViolation("evaluation {number} is still open", rule="EVA-06",
                             remedy="conclude it with its report first",
-                            key="policies_admission.evaluation_still_open",
+                            key="refusal.policies_admission.evaluation_still_open",
                             values={"number": previous.number})
     if previous.result["passed"]:
         raise RuleViolation("the application already passed", rule="EVA-04",
                             remedy="sign the agreement",
-                            key="policies_admission.application_already_passed")
+                            key="refusal.policies_admission.application_already_passed")
     wait_until = previous.reevaluation_from
     if wait_until is not None and on < wait_until:
         raise RuleViolation("the failed result was served on {served_on}; a re-evaluation may "
                             "be organised from {wait_until}", rule="EVA-05", grounds=(),
                             remedy="form the panel on or after {wait_until}",
-                            key="policies_admission.failed_result_was_served",
+                            key="refusal.policies_admission.failed_result_was_served",
                             values={"served_on": previous.result['served_on'],
                             "wait_until": wait_until})

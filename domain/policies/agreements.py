@@ -54,7 +54,7 @@ def require_term_allowed(term_years: int, scores: Mapping[int, Decimal],
         raise RuleViolation("a 2-year agreement needs annual assessments of 90 or more in each "
                             "of {years}; not met for {short}", rule="AGR-03",
                             remedy="sign for 1 year",
-                            key="policies_agreements.year_agreement_needs_annual",
+                            key="refusal.policies_agreements.year_agreement_needs_annual",
                             values={"years": ', '.join(map(str, sorted(considered))),
                                     "short": ', '.join(map(str, sorted(short)))})
 
@@ -67,30 +67,30 @@ def require_renewable(predecessor: EarlierAgreement, institution: str) -> None:
     if predecessor.institution_code != institution:
         raise RuleViolation("{number} belongs to {institution_code}", rule="AGR-05",
                             remedy="renew the institution's own agreement",
-                            key="policies_agreements.belongs_number_institution_code",
+                            key="refusal.policies_agreements.belongs_number_institution_code",
                             values={"number": number,
                             "institution_code": predecessor.institution_code})
     if predecessor.is_ended:
         when = predecessor.ending["ended_on"] if predecessor.ending else predecessor.status
         raise RuleViolation("agreement {number} has ended ({when})", rule="TER-03",
                             remedy="a new agreement needs a new application",
-                            key="policies_agreements.agreement_has_ended",
+                            key="refusal.policies_agreements.agreement_has_ended",
                             values={"number": number, "when": when})
     if predecessor.took_effect_on is None:
         raise RuleViolation("agreement {number} has not taken effect", rule="AGR-05",
                             remedy="it takes effect when its public notice ends without an "
                                    "upheld objection (AGR-02)",
-                            key="policies_agreements.agreement_has_not_taken",
+                            key="refusal.policies_agreements.agreement_has_not_taken",
                             values={"number": number})
     if predecessor.renewal["refused_on"] is not None:
         raise RuleViolation("renewal of {number} was refused", rule="AGR-05",
                             remedy="a new agreement needs a new application",
-                            key="policies_agreements.renewal_was_refused",
+                            key="refusal.policies_agreements.renewal_was_refused",
                             values={"number": number})
     if predecessor.renewal["successor"]:
         raise RuleViolation("{number} was already renewed by {successor}", rule="AGR-05",
                             remedy="nothing to do",
-                            key="policies_agreements.was_already_renewed_by",
+                            key="refusal.policies_agreements.was_already_renewed_by",
                             values={"number": number,
                             "successor": predecessor.renewal['successor']})
 
@@ -103,7 +103,7 @@ def require_no_live_agreement(institution: str, agency: str,
         if not other.is_ended and other.agency == agency:
             raise RuleViolation("{institution} already holds agreement {number}", rule="AGR-05",
                                 remedy="renew it (renewal_of) instead",
-                                key="policies_agreements.already_holds_agreement",
+                                key="refusal.policies_agreements.already_holds_agreement",
                                 values={"institution": institution, "number": other.number})
 
 
@@ -122,7 +122,7 @@ def admission_basis(code: str, on: date, valid_pass: Any | None,
                         rule="AGR-01",
                         remedy="an agreement rests on a pass valid on the signing date (EVA-04) "
                                "or an M 16 exemption (ADM-06)",
-                        key="policies_agreements.holds_no_valid_evaluation", values={"code": code,
+                        key="refusal.policies_agreements.holds_no_valid_evaluation", values={"code": code,
                         "on": on})
 
 
@@ -131,7 +131,7 @@ def require_no_bar_to_sign(code: str, on: date, grounds: tuple | list) -> None:
     if grounds:
         raise RuleViolation("{code} is barred on {on}", rule="AGR-01", grounds=tuple(grounds),
                             remedy="sign once every ground has lifted",
-                            key="policies_agreements.barred_on_code_on", values={"code": code,
+                            key="refusal.policies_agreements.barred_on_code_on", values={"code": code,
                             "on": on})
 
 
@@ -141,5 +141,5 @@ def require_rehab_pilot(code: str, kind: str, agency: str, pilots: Iterable[str]
     if kind == "rehab" and code not in set(pilots):
         raise RuleViolation("{code} is not a rehab pilot of agency {agency}", rule="ADM-07",
                             remedy="the agency selects 1-2 passed rehab institutions first",
-                            key="policies_agreements.not_rehab_pilot_agency", values={"code": code,
+                            key="refusal.policies_agreements.not_rehab_pilot_agency", values={"code": code,
                             "agency": agency})

@@ -32,7 +32,7 @@ class AdmissionCommands(Standing):
         if self._find(Institution, code, "institution") is not None:
             raise RuleViolation("institution {code} is already registered",
                                 remedy="amend its facts instead, or use another code",
-                                key="service_admission.institution_already_registered",
+                                key="refusal.service_admission.institution_already_registered",
                                 values={"code": code})
         env = ctx.envelope
         links = [{"person_id": p["person_id"], "role": p["role"]} for p in people]
@@ -127,7 +127,7 @@ class AdmissionCommands(Standing):
         if self._find(AdmissionApplication, number, "application") is not None:
             raise RuleViolation("application number {number} is already used",
                                 remedy="give the application a new number",
-                                key="service_admission.application_number_already_used",
+                                key="refusal.service_admission.application_number_already_used",
                                 values={"number": number})
         others = [self._find(AdmissionApplication, other, "application")
                   for other in inst.applications]

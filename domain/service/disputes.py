@@ -24,7 +24,7 @@ class DisputeCommands(LedgerCore):
         if self._find(Dispute, number, "dispute") is not None:
             raise RuleViolation("dispute number {number} is already used", rule="DIS-01",
                                 remedy="give the dispute a new number",
-                                key="service_disputes.dispute_number_already_used",
+                                key="refusal.service_disputes.dispute_number_already_used",
                                 values={"number": number})
         if agreement:
             self._get(Agreement, agreement, "agreement")
@@ -32,7 +32,7 @@ class DisputeCommands(LedgerCore):
             person = self._get(Person, person_id or "", "person")
             if bar_no not in person.bars:
                 raise NotFound("{person_id} has no bar {bar_no}", rule="DIS-01",
-                               remedy="name the disputed bar", key="service_disputes.has_no_bar",
+                               remedy="name the disputed bar", key="refusal.service_disputes.has_no_bar",
                                values={"person_id": person_id, "bar_no": bar_no})
         dispute = Dispute.open(number=number, institution_code=institution, agreement=agreement,
                                person_id=person_id, bar_no=bar_no, matter=matter, route=route,
@@ -64,7 +64,7 @@ class DisputeCommands(LedgerCore):
                 if not dispute.agreement:
                     raise RuleViolation("the dispute names no agreement", rule="DIS-01",
                                         remedy="open the dispute on the agreement",
-                                        key="service_disputes.dispute_names_no_agreement")
+                                        key="refusal.service_disputes.dispute_names_no_agreement")
                 ag, touched = self._up_to_date(dispute.agreement, ctx)
                 ag.reverse(decision=dispute.decision, dispute_no=number, outcome=summary,
                            effective_on=ctx.effective_on, envelope=ctx.envelope)

@@ -28,7 +28,7 @@ class EvaluationCommands(Standing):
         if self._find(Evaluation, evaluation, "evaluation") is not None:
             raise RuleViolation("evaluation number {evaluation} is already used",
                                 remedy="give the evaluation a new number",
-                                key="service_evaluation.evaluation_number_already_used",
+                                key="refusal.service_evaluation.evaluation_number_already_used",
                                 values={"evaluation": evaluation})
         previous = (self._get(Evaluation, app.evaluations[-1], "evaluation")
                     if app.evaluations else None)
@@ -86,19 +86,19 @@ class EvaluationCommands(Standing):
         if inst.kind != "rehab":
             raise RuleViolation("{institution} is a {kind} institution", rule="ADM-07",
                                 remedy="only rehab institutions join the rehab pilot",
-                                key="service_evaluation.institution_institution_kind",
+                                key="refusal.service_evaluation.institution_institution_kind",
                                 values={"institution": institution, "kind": inst.kind})
         if inst.agency != agency:
             raise RuleViolation("{institution} belongs to agency {agency}, not {agency2}",
                                 rule="ADM-07", remedy="select it as a pilot of {agency}",
-                                key="service_evaluation.belongs_agency_not",
+                                key="refusal.service_evaluation.belongs_agency_not",
                                 values={"institution": institution, "agency": inst.agency,
                                 "agency2": agency})
         if not self.valid_pass(inst, ctx.effective_on):
             raise RuleViolation("{institution} holds no valid evaluation pass on {effective_on}",
                                 rule="ADM-07",
                                 remedy="M 17 selects among institutions that passed evaluation",
-                                key="service_evaluation.holds_no_valid_evaluation",
+                                key="refusal.service_evaluation.holds_no_valid_evaluation",
                                 values={"institution": institution,
                                 "effective_on": ctx.effective_on})
         ag = self._find(Agency, agency, "agency") or Agency.open(agency, ctx.effective_on,

@@ -73,13 +73,13 @@ class SupervisionCommands(LedgerCore):
         if self._find(Lead, number, "lead") is not None:
             raise RuleViolation("lead number {number} is already used", rule="SUP-01",
                                 remedy="give the lead a new number",
-                                key="service_supervision.lead_number_already_used",
+                                key="refusal.service_supervision.lead_number_already_used",
                                 values={"number": number})
         if agreement and self._get(Agreement, agreement, "agreement").institution_code \
                 != institution:
             raise RuleViolation("agreement {agreement} is not {institution}'s", rule="SUP-01",
                                 remedy="name the institution's own agreement",
-                                key="service_supervision.agreement_not_s_2",
+                                key="refusal.service_supervision.agreement_not_s_2",
                                 values={"agreement": agreement, "institution": institution})
         if person_id:
             self._get(Person, person_id, "person")
@@ -104,13 +104,13 @@ class SupervisionCommands(LedgerCore):
             raise RuleViolation("lead {number} is about {institution_code}, not {institution}",
                                 rule="SUP-04",
                                 remedy="a case investigates one institution; open another case",
-                                key="service_supervision.lead_about_not", values={"number": number,
+                                key="refusal.service_supervision.lead_about_not", values={"number": number,
                                 "institution_code": lead.institution_code,
                                 "institution": institution})
         if lead.received_on > ctx.effective_on:
             raise RuleViolation("lead {number} was received on {received_on}", rule="SUP-04",
                                 remedy="date the case on or after it",
-                                key="service_supervision.lead_was_received_on",
+                                key="refusal.service_supervision.lead_was_received_on",
                                 values={"number": number, "received_on": lead.received_on})
         return lead
 
@@ -119,12 +119,12 @@ class SupervisionCommands(LedgerCore):
         if self._find(Case, number, "case") is not None:
             raise RuleViolation("case number {number} is already used", rule="SUP-04",
                                 remedy="give the case a new number",
-                                key="service_supervision.case_number_already_used",
+                                key="refusal.service_supervision.case_number_already_used",
                                 values={"number": number})
         if not leads:
             raise InvalidCommand("a case is opened on one or more leads", rule="SUP-04",
                                  remedy="name the leads it investigates",
-                                 key="service_supervision.case_opened_on_one")
+                                 key="refusal.service_supervision.case_opened_on_one")
         first = self._lead(leads[0], ctx)
         found = [self._open_lead_of(n, first.institution_code, ctx) for n in leads]
         case = Case.open(number=number, institution_code=first.institution_code,
@@ -198,7 +198,7 @@ class SupervisionCommands(LedgerCore):
             if ag.institution_code != case.institution_code:
                 raise RuleViolation("agreement {subject} is not {institution_code}'s",
                                     rule="SUP-04", remedy="name the institution's agreement",
-                                    key="service_supervision.agreement_not_s",
+                                    key="refusal.service_supervision.agreement_not_s",
                                     values={"subject": subject,
                                     "institution_code": case.institution_code})
             held = (kind == "finding" and any(f["clause"] == ref for f in ag.findings)) or \
@@ -212,7 +212,7 @@ class SupervisionCommands(LedgerCore):
                                 remedy="record the decision first (a finding by its clause, a "
                                        "suspension or ending by its notice number, a bar by its "
                                        "number), then close the case naming it",
-                                key="service_supervision.ledger_holds_no_on", values={"kind": kind,
+                                key="refusal.service_supervision.ledger_holds_no_on", values={"kind": kind,
                                 "ref": ref, "subject": subject,
                                 "institution_code": case.institution_code})
 
@@ -224,7 +224,7 @@ class SupervisionCommands(LedgerCore):
             if not create:
                 raise NotFound("agency {agency} has no expert pool", rule="SUP-08",
                                remedy="add its first expert",
-                               key="service_supervision.agency_has_no_expert",
+                               key="refusal.service_supervision.agency_has_no_expert",
                                values={"agency": agency})
             pool = ExpertPool.open(agency=agency, effective_on=ctx.effective_on,
                                    envelope=ctx.envelope)
@@ -280,7 +280,7 @@ class SupervisionCommands(LedgerCore):
         if known_at is not None and known_at.tzinfo is None:
             raise InvalidCommand("known_at carries its time zone", rule="SUP-06",
                                  remedy="give it as 2026-12-01T00:00:00+08:00",
-                                 key="service_supervision.known_at_carries_its")
+                                 key="refusal.service_supervision.known_at_carries_its")
         actor = self.actor_agency(ctx.user)
         viewer = Viewer(role=ctx.role, agency=actor)
         alerts = self.screening_alerts(viewer, rules, known_at=known_at,
@@ -316,22 +316,22 @@ class SupervisionCommands(LedgerCore):
         if self._find(Draw, number, "draw") is not None:
             raise RuleViolation("draw number {number} is already used", rule="SUP-07",
                                 remedy="give the draw a new number",
-                                key="service_supervision.draw_number_already_used",
+                                key="refusal.service_supervision.draw_number_already_used",
                                 values={"number": number})
         if not isinstance(seed_instant, datetime) or seed_instant.tzinfo is None:
             raise InvalidCommand("the seed's instant carries its time zone", rule="SUP-07",
                                  remedy="give it as 2026-12-01T00:00:00+08:00",
-                                 key="service_supervision.seed_s_instant_carries")
+                                 key="refusal.service_supervision.seed_s_instant_carries")
         if seed_instant > datetime.now(timezone.utc):
             raise RuleViolation("the seed's instant lies in the future", rule="SUP-07",
                                 remedy="state an instant already past: its chain head is fixed",
-                                key="service_supervision.seed_s_instant_lies")
+                                key="refusal.service_supervision.seed_s_instant_lies")
         at = self.log_position_at(seed_instant)
         if seed_position != at:
             raise RuleViolation("the last event recorded by {seed_instant} is #{at}, not "
                                 "#{seed_position}", rule="SUP-07",
                                 remedy="take the chain head at the stated instant",
-                                key="service_supervision.last_event_recorded_by",
+                                key="refusal.service_supervision.last_event_recorded_by",
                                 values={"seed_instant": seed_instant.isoformat(), "at": at,
                                 "seed_position": seed_position})
         population, members = self._draw_inputs(self.known_at(None, Agreement, ExpertPool),
@@ -392,7 +392,7 @@ def _may_read(viewer: Viewer, agency: str, what: str) -> None:
     if not viewer.reads(agency):
         raise RuleViolation("{what} belongs to agency {agency}; this reader reads only agency "
                             "{agency2}", rule="SUP-02", remedy="ask the provincial agency (SX)",
-                            key="service_supervision.belongs_agency_this_reader",
+                            key="refusal.service_supervision.belongs_agency_this_reader",
                             values={"what": what, "agency": agency, "agency2": viewer.agency})
 
 
@@ -401,7 +401,7 @@ def one_lead(record: dict[str, Any] | None, number: str, viewer: Viewer) -> dict
     if record is None:
         raise NotFound("no lead {number!r} on that day as known then", rule="SUP-01",
                        remedy="check the number, the day and the instant",
-                       key="service_supervision.no_lead_on_that", values={"number": number})
+                       key="refusal.service_supervision.no_lead_on_that", values={"number": number})
     _may_read(viewer, record["agency"], f"lead {number}")
     return lead_view(record, viewer)
 
@@ -412,7 +412,7 @@ def one_case(record: dict[str, Any] | None, number: str, deadlines: list[dict[st
     if record is None:
         raise NotFound("no case {number!r} on that day as known then", rule="SUP-04",
                        remedy="check the number, the day and the instant",
-                       key="service_supervision.no_case_on_that", values={"number": number})
+                       key="refusal.service_supervision.no_case_on_that", values={"number": number})
     _may_read(viewer, record["agency"], f"case {number}")
     return {**record, "deadlines": [d for d in deadlines if d["subject"] == f"case {number}"]}
 
