@@ -108,6 +108,18 @@ def test_the_deadlines_what_is_chinese_in_the_table_and_files_and_english_in_jso
     assert not any(ENGLISH.search(r["what"]) and r["what"][:12] in table for r in rows)
 
 
+@pytest.mark.parametrize("day", DAYS)
+def test_the_status_why_is_chinese_in_the_table_and_files_and_english_in_json(
+        db, tmp_path, day):
+    args = ["status", "--on", day]
+    rows = json.loads(ask(db, *args, "--json").output)
+    assert rows and any(ENGLISH.findall(r["why"]) for r in rows)
+    zh = csv_column(db, tmp_path, args, "column.why")
+    assert [w for w in zh if ENGLISH.findall(w)] == []
+    en = csv_column(db, tmp_path, args, "column.why", lang="en")
+    assert en == [r["why"] for r in rows]
+
+
 def test_status_rows_read_back_say_every_why_in_chinese(db):
     """What the status list needs of its read model: every why it stores
     reads back in Chinese."""

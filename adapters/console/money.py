@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from adapters.console import reads, views
-from adapters.console.page import (PREFIX, Ctx, ask, facts, h, layout, show, table, yuan)
+from adapters.console.page import (PREFIX, Ctx, ask, h, layout, show, table, yuan)
 from adapters.console.subjects import Text, _instant, download
 from adapters.http import questions, reconcile as reconcile_api
 from adapters.labels import label
@@ -224,6 +224,6 @@ async def check_proof(request: Request) -> Any:
             return JSONResponse({"ok": False, "message": ctx.t("proof_unreadable")},
                                 status_code=400)
         ok, message = await run_in_threadpool(check_document, request.app.state.service.ledger,
-                                              text, pem)
+                                              text, pem, ctx.lang)
         return JSONResponse({"ok": ok, "message": message})
     return await show(request, build)

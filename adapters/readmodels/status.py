@@ -100,8 +100,10 @@ def status_as_of(view: ReadModelView, on: date, position: int,
         q = q.where(t.c.agreement == agreement)
     if institution:
         q = q.where(t.c.institution == institution)
+    from adapters.list_words import in_words, said_why
     with view.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(q.order_by(t.c.agreement)).mappings()]
+        rows = [dict(r) for r in conn.execute(q.order_by(t.c.agreement)).mappings()]
+    return in_words(rows, "why", said_why)
 
 
 def __getattr__(name: str) -> Any:
