@@ -235,10 +235,12 @@ async def deadlines(request: Request, on: str = Query(..., max_length=10),
         seen: dict[str, Optional[str]] = {}
 
         def agency(row: dict[str, Any]) -> Optional[str]:
+            # a row's subject is its kind and number ("agreement XY-2025-001",
+            # "application …", "case …"): the agency is the subject's by both
             key = row["subject"]
             if key not in seen:
-                seen[key] = _agency(request, "agreement", key) or \
-                    _agency(request, "application", key)
+                kind, _, number = key.partition(" ")
+                seen[key] = _agency(request, kind, number)
             return seen[key]
         return {"on": day, "rows": _scoped(who, deadlines_as_of(view, day, position), agency)}
     return await _from_models(request, on, "on", known_at, after, ask)
