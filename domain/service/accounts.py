@@ -52,8 +52,9 @@ class AccountCommands(LedgerCore):
                      province_wide: bool = False) -> Account:
         acc = self.account(user)
         if acc is None:
-            raise NotFound(f"unknown user {user!r}", field="fields.user",
-                           remedy="add the user first (`ledger user add`)")
+            raise NotFound("unknown user {user!r}", field="fields.user",
+                           remedy="add the user first (`ledger user add`)",
+                           key="refusal.service_accounts.unknown_user_user", values={"user": user})
         self._acting_admin(ctx, name, acc.agency, province_wide=province_wide)
         return acc
 
@@ -64,8 +65,9 @@ class AccountCommands(LedgerCore):
         check_user_name(user)
         self._acting_admin(ctx, "add_user", agency)
         if self.account(user) is not None:
-            raise RuleViolation(f"the user {user} exists already", rule="AUD-04",
-                                remedy="grant or revoke roles, or reset the password, instead")
+            raise RuleViolation("the user {user} exists already", rule="AUD-04",
+                                remedy="grant or revoke roles, or reset the password, instead",
+                                key="refusal.service_accounts.user_exists_already", values={"user": user})
         acc = Account.add(user=user, name=name or user, agency=agency, roles=roles,
                           password_hash=password_hash, effective_on=ctx.effective_on,
                           envelope=ctx.envelope)

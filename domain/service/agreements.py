@@ -31,8 +31,10 @@ class AgreementCommands(Standing):
                        renewal_of: str | None, late_reason: str):
         inst = self._institution_on(institution, ctx)
         if self._find(Agreement, number, "agreement") is not None:
-            raise RuleViolation(f"agreement number {number} is already used",
-                                remedy="give the agreement a new number")
+            raise RuleViolation("agreement number {number} is already used",
+                                remedy="give the agreement a new number",
+                                key="refusal.service_agreements.agreement_number_already_used",
+                                values={"number": number})
         agreement_type = agreement_type or AGREEMENT_TYPES[inst.kind]
         touched: list[LedgerAggregate] = []
         if renewal_of:

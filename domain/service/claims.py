@@ -44,30 +44,41 @@ class ClaimCommands(LedgerCore):
                            *{Person.id_for(item["practitioner_id"]) for item in items
                              if item.get("practitioner_id")}])
         if self._find(Claim, Claim.key(agreement, month), "claim") is not None:
-            raise RuleViolation(f"agreement {agreement} already has its claim for {month}",
-                                rule="PAY-01", remedy="one claim per agreement and service month")
+            raise RuleViolation("agreement {agreement} already has its claim for {month}",
+                                rule="PAY-01", remedy="one claim per agreement and service month",
+                                key="refusal.service_claims.agreement_already_has_its",
+                                values={"agreement": agreement, "month": month})
         inst = self._get(Institution, ag.institution_code, "institution")
         grounds = []
         for item in items:
             allowed, rule, why = ag.settles_on(item["service_date"])  # PAY-02, SUS-01, TER-03
             if not allowed:
-                grounds.append(Ground(rule, f"item {item['item_id']} dated "
-                                      f"{item['service_date']}: {why} (PAY-02)"))
+                grounds.append(Ground(rule, "item {item_id} dated {service_date}: {why} (PAY-02)",
+                                      key="refusal.service_claims.item_dated_pay",
+                                      values={"item_id": item['item_id'],
+                                      "service_date": item['service_date'], "why": why}))
             practitioner = item.get("practitioner_id")
             if practitioner:
                 person = self._find(Person, practitioner, "person")
                 bar = person.barred_on(item["service_date"]) if person else None
                 if bar is not None:  # SAN-02
-                    grounds.append(Ground("SAN-02", f"item {item['item_id']}: practitioner "
-                                          f"{practitioner} is barred ({bar['bar_no']}) from "
-                                          f"{bar['approved_on']} to {bar['until']}",
-                                          "M 44", bar["until"]))
+                    grounds.append(Ground("SAN-02",
+                                          "item {item_id}: practitioner {practitioner} is "
+                                          "barred ({bar_no}) from {approved_on} to {until}",
+                                          "M 44", bar["until"],
+                                          key="refusal.service_claims.item_practitioner_barred_from",
+                                          values={"item_id": item['item_id'],
+                                          "practitioner": practitioner, "bar_no": bar['bar_no'],
+                                          "approved_on": bar['approved_on'],
+                                          "until": bar['until']}))
         if grounds:
-            raise RuleViolation(f"{len(grounds)} item(s) of the {month} claim cannot be settled",
+            raise RuleViolation("{grounds} item(s) of the {month} claim cannot be settled",
                                 rule=grounds[0].rule, grounds=tuple(grounds),
                                 remedy="remove those items; costs outside the agreement's "
                                        "effect, inside a suspension or by a barred practitioner "
-                                       "are never settled")
+                                       "are never settled",
+                                key="refusal.service_claims.item_s_claim_cannot",
+                                values={"grounds": len(grounds), "month": month})
         claim = Claim.submit(agreement=agreement, institution_code=ag.institution_code,
                              agency=ag.agency, month=month, items=items,
                              networked=bool(inst.facts.get("networked_settlement")),
@@ -85,8 +96,11 @@ class ClaimCommands(LedgerCore):
         ag = self._get(Agreement, agreement, "agreement")
         allowed, rule, why = ag.settles_on(service_date)  # the corrected date is checked too
         if not allowed:
-            raise RuleViolation(f"item {item_id} corrected to {service_date}: {why}", rule=rule,
-                                remedy="a correction cannot bring in what could not be claimed")
+            raise RuleViolation("item {item_id} corrected to {service_date}: {why}", rule=rule,
+                                remedy="a correction cannot bring in what could not be claimed",
+                                key="refusal.service_claims.item_corrected_item_id_service_date",
+                                values={"item_id": item_id, "service_date": service_date,
+                                "why": why})
         row = claim.correct_item(item_id=item_id, amount_fen=amount_fen,
                                  service_date=service_date, injury=injury, reason=reason,
                                  corrects=corrects, effective_on=ctx.effective_on,
@@ -221,15 +235,19 @@ class ClaimCommands(LedgerCore):
                           satisfaction: str):
         ag = self._get(Agreement, agreement, "agreement")
         if self._find(Assessment, Assessment.key(agreement, year), "assessment") is not None:
-            raise RuleViolation(f"{agreement} is already assessed for {year}", rule="ASM-01",
-                                remedy="one assessment per agreement and year")
+            raise RuleViolation("{agreement} is already assessed for {year}", rule="ASM-01",
+                                remedy="one assessment per agreement and year",
+                                key="refusal.service_claims.already_assessed_for",
+                                values={"agreement": agreement, "year": year})
         # A year the agreement was in force: its term, and the months it went
         # on under M 51 (continued) until it ended.
         last_year = ag.ending["ended_on"].year if ag.ending else (
             ctx.effective_on.year if ag.continued_on else ag.term_end.year)
         if ag.took_effect_on is None or not ag.term_start.year <= year <= last_year:
-            raise RuleViolation(f"agreement {agreement} was not in force in {year}",
-                                rule="ASM-01", remedy="assess a year the agreement was in force")
+            raise RuleViolation("agreement {agreement} was not in force in {year}", rule="ASM-01",
+                                remedy="assess a year the agreement was in force",
+                                key="refusal.service_claims.agreement_was_not_in",
+                                values={"agreement": agreement, "year": year})
         assessment = Assessment.record(
             agreement=agreement, institution_code=ag.institution_code, kind=ag.kind, year=year,
             deductions=deductions, awarded=awarded, veto_failed=veto_failed, survey=survey,
@@ -243,9 +261,10 @@ class ClaimCommands(LedgerCore):
         ag = self._get(Agreement, agreement, "agreement")
         assessment = self._find(Assessment, Assessment.key(agreement, year), "assessment")
         if assessment is None:
-            raise RuleViolation(f"{agreement} has no {year} assessment", rule="DEP-01",
+            raise RuleViolation("{agreement} has no {year} assessment", rule="DEP-01",
                                 remedy="the score decides the return: record the assessment "
-                                       "first")
+                                       "first", key="refusal.service_claims.has_no_assessment",
+                                values={"agreement": agreement, "year": year})
         account = self._account(ag, year, ctx)
         ref = ref or f"DEP-{agreement}-{year}"   # the bank transfer's reference
         row = account.clear(score=assessment.total, assessment=Assessment.key(agreement, year),

@@ -85,10 +85,12 @@ def save_or_lose(app: "LedgerCore", aggregates: list[Any]) -> bool:
 
 
 def contended(name: str, what: str) -> Contended:
-    return Contended(f"{name}: {what} kept changing under other writers; after {RETRIES} "
-                     "attempts nothing of it is recorded (each version of a record is "
-                     "written once, never over another writer's)",
-                     remedy="give the command again (with the same id: it is safe)")
+    return Contended("{name}: {what} kept changing under other writers; after {RETRIES} "
+                     "attempts nothing of it is recorded (each version of a record is written "
+                     "once, never over another writer's)",
+                     remedy="give the command again (with the same id: it is safe)",
+                     key="refusal.service_commanding.kept_changing_under_other", values={"name": name,
+                     "what": what, "RETRIES": RETRIES})
 
 
 _AS_IS = frozenset({str, int, bool, float, type(None)})
@@ -143,9 +145,10 @@ def replay_answer(record: CommandRecord, fp: str, name: str) -> dict[str, Any]:
     """The first answer to a repeated command id, or a Conflict when the id
     was used for a different command."""
     if record.fingerprint != fp:
-        raise Conflict(
-            f"command id {record.command_id} was already used for a different "
-            f"{record.name} command", remedy="give this command a new command id")
+        raise Conflict("command id {command_id} was already used for a different {name} command",
+                       remedy="give this command a new command id",
+                       key="refusal.service_commanding.command_id_was_already",
+                       values={"command_id": record.command_id, "name": record.name})
     return {**record.result, "recorded": False}
 
 

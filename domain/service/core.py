@@ -264,11 +264,12 @@ class LedgerCore(Application):
         inst = self._get(Institution, code, "institution")
         started = inst.facts.get("business_started_on")
         if isinstance(started, date) and ctx.effective_on < started:
-            raise RuleViolation(f"{code} started business on {started}; an act on it cannot "
-                                f"take effect on {ctx.effective_on}, before that",
-                                rule="CAL-04",
-                                remedy=f"date the command on or after {started}, or amend the "
-                                       "institution's business_started_on if it is wrong")
+            raise RuleViolation("{code} started business on {started}; an act on it cannot take "
+                                "effect on {effective_on}, before that", rule="CAL-04",
+                                remedy="date the command on or after {started}, or amend the "
+                                       "institution's business_started_on if it is wrong",
+                                key="refusal.service_core.started_business_on_act", values={"code": code,
+                                "started": started, "effective_on": ctx.effective_on})
         return inst
 
     def _registry(self, ctx: Context) -> Registry:
