@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
+from domain.errors import NotFound
 from tests.builders import effective_agreement, refused, tick
+from tests.refusal_words import read
 from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 
 AG = "XY-2025-001"
@@ -132,3 +136,53 @@ def test_sus01_sus02_aud01_an_ended_agreement_is_neither_resumed_nor_corrected(c
     err = refused("SUS-02", clerk, "apply_for_resumption", "2025-09-02", agreement=AG,
                   applied_on=date(2025, 8, 20))
     assert err.reason == f"agreement {AG} has ended (2025-08-29)"
+
+
+def test_sus01_sus03_each_refusal_of_suspend_whole(clerk, ledger):
+    effective_agreement(clerk)
+    args = dict(agreement=AG, ground="M38-2", start=None, requested_on=None,
+                planned_days=None, months=None, notice_no="中止-1")
+    for kind, on, start, refused_as in (
+            ("sleepy", "2025-03-05", None,
+             ("InvalidCommand", "SUS-03", "unknown suspension kind 'sleepy'",
+              "use one of voluntary, mandatory, disciplinary")),
+            ("mandatory", "2025-03-05", date(2024, 12, 27),
+             ("InvalidCommand", "SUS-01",
+              "a suspension cannot start before the agreement took effect",
+              "start on or after 2024-12-28"))):
+        err = refused(refused_as[1], clerk, "suspend_agreement", on,
+                      **{**args, "kind": kind, "start": start})
+        assert read(err) == refused_as
+    clerk("suspend_agreement", "2025-03-05", **{**args, "kind": "mandatory"})
+    err = refused("SUS-01", clerk, "suspend_agreement", "2025-03-06",
+                  **{**args, "kind": "mandatory"})
+    assert read(err) == ("RuleViolation", "SUS-01",
+                         f"agreement {AG} is already suspended since 2025-03-05",
+                         "resume it first")
+
+
+def test_sus01_sus02_aud01_the_checks_name_the_agreement_and_the_resumption_is_stamped(clerk,
+                                                                                    ledger):
+    effective_agreement(clerk)
+    for command, kw in (("resume_agreement", {}),
+                        ("apply_for_resumption", {"applied_on": date(2025, 3, 1)})):
+        rule = "SUS-01" if command == "resume_agreement" else "SUS-02"
+        err = refused(rule, clerk, command, "2025-03-02", agreement=AG, **kw)
+        assert err.reason == f"agreement {AG} is not suspended"
+    with pytest.raises(NotFound) as info:
+        clerk("correct_suspension", "2025-03-02", agreement=AG, corrects="sus-9",
+              start=date(2025, 3, 1), reason="录入错误")
+    assert info.value.reason == f"no suspension of {AG} was recorded by command sus-9"
+    clerk("suspend_agreement", "2025-03-05", _id="sus-1", agreement=AG, kind="voluntary",
+          ground="", start=date(2025, 3, 1), requested_on=date(2025, 2, 20), planned_days=90,
+          months=None, notice_no="")
+    # moved to 3 March: day 180 is Saturday 30 August, the day to apply Monday 1 September
+    row = clerk("correct_suspension", "2025-03-06", agreement=AG, corrects="sus-1",
+                start=date(2025, 3, 3), reason="录入错误")
+    assert row["resume_by"] == "2025-09-01"
+    assert ledger.agreement(AG).suspension["corrected"]["reason"] == "录入错误"
+    clerk("apply_for_resumption", "2025-04-01", agreement=AG, applied_on=date(2025, 4, 1))
+    before = last_id(ledger)
+    clerk("resume_agreement", "2025-04-03", _id="res-1", agreement=AG)
+    [(name, e)] = recorded_since(ledger, before)
+    assert name == "Resumed" and stamped(e, clerk, "res-1", "2025-04-03")
