@@ -241,8 +241,8 @@ def test_pay06_a_command_file_records_the_payee_account_and_says_so(clerk, store
     path.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["run", str(path), "--db", store[0]])
     assert result.exit_code == 0, result.output
-    assert f"From 2025-01-06 the fund pays TY-H001 to {NAME}, 中国工商银行太原迎泽支行, " \
-           f"account {ACCOUNT} (PAY-06)." in result.output
+    assert f"自 2025-01-06 起，基金向 TY-H001 支付至 {NAME}（中国工商银行太原迎泽支行，" \
+           f"账号 {ACCOUNT}）（PAY-06）。" in result.output
     path.write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["run", str(path), "--db", store[0]])
     assert result.exit_code == 1 and "account_number" in result.output
