@@ -16,6 +16,7 @@ imports what it needs when it runs, and ``serve``, ``user`` and
 import difflib
 import importlib
 import json
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -171,6 +172,10 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
                                            help="command files, one JSON object a line"),
         keep_going: bool = typer.Option(False, "--keep-going",
                                         help="report a rejected command and go on"),
+        timings: bool = typer.Option(False, "--timings",
+                                     help="at the end, one JSON line on stderr: the lines "
+                                          "answered and the seconds of the commands and of "
+                                          "their seal, start-up excluded"),
         as_json: bool = JsonOption, db: Optional[str] = DbOption) -> None:
     """Apply command files in order and report each result.
 
@@ -190,16 +195,21 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
         except UnusableFile as e:
             typer.echo(printable(e), err=True)
             raise typer.Exit(2)
+    from adapters.cli_service import direct_store_actor
     from adapters.commands import apply_lines
     ledger = open_ledger(db)
-    rejected = 0
+    # the hot path's own clock (scripts/bench.py): from the opened store to
+    # the last answer, then the seal of what they recorded; start-up (imports,
+    # opening the store, sealing what an earlier process left) is not in it
+    started = time.perf_counter()
+    rejected = answered = 0
     try:
         lines = ((f"{printable(path.name)}:{lineno}", line)
                  for path in files for lineno, line in command_lines(path))
         # each answer comes once its unit of work is written (adapters/commands.py),
         # so nothing printed can be undone by a later conflict
-        from adapters.cli_service import direct_store_actor
         for where, answer in apply_lines(ledger, lines, via=direct_store_actor()):
+            answered += 1
             if isinstance(answer, LedgerError):
                 rejected += 1
                 if as_json:
@@ -217,7 +227,12 @@ def run(files: list[Path] = typer.Argument(..., metavar="FILE",
             else:
                 typer.echo(f"{where} {printable(describe(answer))}")
     finally:
+        sealing = time.perf_counter()
         _seal_and_close(ledger)
+        if timings:
+            typer.echo(json.dumps({"lines": answered, "rejected": rejected,
+                                   "commands_seconds": sealing - started,
+                                   "seal_seconds": time.perf_counter() - sealing}), err=True)
     if rejected:
         raise typer.Exit(1)
 
