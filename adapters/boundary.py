@@ -233,6 +233,15 @@ def _plain_text(limit: int, *, newline: bool):
 
 
 def _code(value: str) -> str:
+    # printable ASCII holds no control, bidi (Cf), Zl/Zp or whitespace but
+    # the space: nothing in the full check refuses it (the common case, at once)
+    if value.isascii() and value.isprintable():
+        return value
+    return _code_in_full(value)
+
+
+def _code_in_full(value: str) -> str:
+    """An id or code, every character looked at."""
     bad = _bad_char(value, allow_newline=False)
     if bad is None and any(unicodedata.category(ch) in ("Zl", "Zp", "Cf") or
                            (ch.isspace() and ch != " ") for ch in value):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -68,6 +69,7 @@ class Context:
                        document or self.document, self.via)
 
 
+@lru_cache(maxsize=65536)   # pure; a command finds the same few aggregates again and again
 def stable_id(kind: str, key: str) -> UUID:
     """Aggregates are found by their business key (an institution code, an
     application number): the id is a name-based UUID of kind and key."""
