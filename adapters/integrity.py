@@ -60,7 +60,7 @@ from adapters.append_only import qualified as _qualified
 from adapters.merkle import (MerkleTree, inclusion_proof, merkle_root,  # noqa: F401
                              verify_inclusion)
 from adapters.labels import Said
-from adapters.readable import why_unreadable
+from adapters.readable import _uuid, why_unreadable
 from adapters.signing import (canonical_json, generate_key, key_fingerprint,  # noqa: F401
                               load_private_key, load_public_key, public_key_b64,
                               save_keypair, sign, signature_ok)
@@ -314,6 +314,22 @@ def unreadable(ledger: Any, form: StoredForm) -> Problem | None:
 
 
 # --- sealing -------------------------------------------------------------------------------
+def _unread(ledger: Any, form: StoredForm) -> Problem | None:
+    """:func:`unreadable`, except for an event this process wrote: bytes
+    exactly as its own mapper encoded them from a valid domain event
+    (``Ledger.written_here``) read as well as decoding them again would say,
+    so the end of a run seals its own events without decoding each twice.
+    Its aggregate id and version, outside those bytes, are still looked at;
+    any other event is decoded (AUD-05)."""
+    written_here = getattr(ledger, "written_here", None)
+    version = form.originator_version
+    if (written_here is not None and type(version) is int and version >= 1
+            and _uuid(form.originator_id) is not None
+            and written_here(form.notification_id, form.topic, form.state)):
+        return None
+    return unreadable(ledger, form)
+
+
 @dataclass
 class SealResult:
     sealed: int
@@ -351,8 +367,9 @@ def seal(ledger: Any) -> SealResult:
     """Append a chain row for every stored event after the sealed head that
     the ledger can read (AUD-05).
 
-    Each new event is decoded first, with the application's own mapper: the
-    chain must never vouch for bytes the ledger did not write. Sealing stops
+    Each new event is decoded first, with the application's own mapper (or
+    found exactly as this process encoded it, :func:`_unread`): the chain
+    must never vouch for bytes the ledger did not write. Sealing stops
     before the first event that does not read (the chain is ordered, so
     nothing after it is sealed either) and returns it as ``blocked``.
     Sealing otherwise trusts what it appends: :func:`verify` checks the
@@ -378,7 +395,7 @@ def seal(ledger: Any) -> SealResult:
                 sealed, rows, when, blocked, left = 0, [], _now(), None, 0
                 stream = read_forms(conn, events, after=after)
                 for form in stream:
-                    blocked = unreadable(ledger, form)
+                    blocked = _unread(ledger, form)
                     if blocked is not None:
                         break
                     leaf = leaf_hash(form)
