@@ -157,8 +157,11 @@ def _apply_retrying(service: Any, prepared: Prepared) -> dict[str, Any]:
                 return prepared.apply()
         except IntegrityError:
             if attempt == CONCURRENCY_RETRIES - 1:
+                # the situation of a run's Contended loser: each version of an
+                # aggregate is one event, so the store refused a second one
                 raise Refusal(503, "Busy", "other commands kept changing what this one "
-                              "changes", "give it again with the same id") from None
+                              "changes", "give it again with the same id",
+                              rule="AUD-01") from None
     raise AssertionError("unreachable")
 
 
