@@ -16,7 +16,7 @@ import pytest
 
 from domain.calendar import (WorkingCalendar, YearArrangement, _package_years, period_last_day,
                              today_in_china)
-from domain.grounds import StatutoryGround, _g
+from domain.grounds import StatutoryGround, _g, ground, grounds_for_rule
 
 
 def refused(call, *args, **kwargs):
@@ -156,3 +156,11 @@ def test_a_ground_is_built_with_each_field_in_its_place():
                                 text_zh="以欺诈手段骗取工伤保险基金", text_en="fraud on the fund",
                                 bar_years=None, is_breach=True, sanction="refund,suspend")
     assert g.sanctions == ("refund", "suspend")
+
+
+def test_the_grounds_of_a_rule_are_found_by_its_id_and_an_unknown_code_lists_the_valid_ones():
+    assert [g.code for g in grounds_for_rule("SUS-03")] == ["M38-1", "M38-2", "M38-3", "M38-4"]
+    assert grounds_for_rule("CAL-01") == ()
+    with pytest.raises(LookupError) as info:
+        ground("M99-9")
+    assert str(info.value).startswith("unknown ground code 'M99-9'; valid codes: M11-1, M11-2, ")
