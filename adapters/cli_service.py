@@ -136,7 +136,6 @@ def _give(db: Optional[str], command: str, document: str, **args: Any) -> dict[s
     from domain.base import Context
     from domain.calendar import today_in_china
     from domain.errors import LedgerError
-    from adapters.boundary import printable
     ledger = open_service_ledger(db, None)
     try:
         ctx = Context(f"user:{uuid.uuid4()}", today_in_china(), direct_store_actor(),
@@ -148,7 +147,9 @@ def _give(db: Optional[str], command: str, document: str, **args: Any) -> dict[s
         try:
             result = getattr(ledger, command)(ctx, **args)
         except LedgerError as e:
-            typer.echo(printable(str(e)), err=True)
+            from adapters.cli import printable_lines     # the remedy on its own line
+            from adapters.refusals import refusal_text
+            typer.echo(printable_lines(refusal_text(e)), err=True)
             raise typer.Exit(1)
         seal(ledger)
         return result

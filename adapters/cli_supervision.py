@@ -84,7 +84,8 @@ def _ask(db: Optional[str], question) -> Any:
     try:
         return question(ledger)
     except LedgerError as e:
-        typer.echo(str(e), err=True)
+        from adapters.refusals import refusal_text
+        typer.echo(refusal_text(e), err=True)
         raise typer.Exit(1)
     finally:
         ledger.close()
@@ -126,7 +127,8 @@ def _ask_models(db: Optional[str], known_at: Optional[str], question) -> Any:
         typer.echo(f"{e}.", err=True)
         raise typer.Exit(2)
     except LedgerError as e:
-        typer.echo(str(e), err=True)
+        from adapters.refusals import refusal_text
+        typer.echo(refusal_text(e), err=True)
         raise typer.Exit(1)
     finally:
         ledger.close()

@@ -71,7 +71,8 @@ def test_user_grant_revoke_token_and_reset_on_the_operators_path(ledger_app, sql
     assert run(ledger_app, sqlite_store, "user", "token", "wu.audit", "--revoke",
                token_id).exit_code == 0
     again = run(ledger_app, sqlite_store, "user", "token", "wu.audit", "--revoke", token_id)
-    assert again.exit_code == 1 and "no live token" in again.output
+    assert again.exit_code == 1 and "没有有效的令牌" in again.output
+    assert "\\u000a" not in again.output       # the remedy on a line of its own
     short = run(ledger_app, sqlite_store, "user", "reset", "wu.audit", "--password-stdin",
                 stdin="short\n")
     assert short.exit_code == 2 and "12 to 256" in short.output
@@ -79,4 +80,4 @@ def test_user_grant_revoke_token_and_reset_on_the_operators_path(ledger_app, sql
                 stdin=PASSWORD + "!\n")
     assert reset.exit_code == 0, reset.output
     unknown = run(ledger_app, sqlite_store, "user", "grant", "nobody", "finance")
-    assert unknown.exit_code == 1 and "unknown user" in unknown.output
+    assert unknown.exit_code == 1 and "未知的用户 'nobody'" in unknown.output

@@ -280,16 +280,26 @@ def _gives_commands(who: Any) -> bool:
 def refusal_box(ctx: Ctx, error: Exception) -> str:
     """A refusal as the API gives it: rule, reason, remedy."""
     from adapters.http.errors import body_of
+    from adapters.refusals import reason_words, remedy_words
+    from domain.errors import LedgerError
+    from domain.rules import RULES
     body = body_of(error)
     rule = body.get("rule")
+    if isinstance(error, LedgerError):     # the domain's words in the page's language
+        reason, remedy = reason_words(error, ctx.lang), remedy_words(error, ctx.lang)
+    else:
+        reason, remedy = body.get("reason"), body.get("remedy")
+    title = body.get("rule_title")
+    if rule in RULES and ctx.lang == "zh" and RULES[rule].title_zh:
+        title = RULES[rule].title_zh
     parts = [f'<p class="refusal" role="alert"><strong>{h(ctx.t("refused"))}</strong>']
     if rule:
         parts.append(f' <span class="rule">{h(rule)}</span>')
-        if body.get("rule_title"):
-            parts.append(f' {h(body["rule_title"])}')
-    parts.append(f'<br>{h(ctx.t("reason"))}: {h(body.get("reason"))}')
-    if body.get("remedy"):
-        parts.append(f'<br>{h(ctx.t("remedy"))}: {h(body["remedy"])}')
+        if title:
+            parts.append(f' {h(title)}')
+    parts.append(f'<br>{h(ctx.t("reason"))}: {h(reason)}')
+    if remedy:
+        parts.append(f'<br>{h(ctx.t("remedy"))}: {h(remedy)}')
     parts.append("</p>")
     return "".join(parts)
 

@@ -57,7 +57,11 @@ def _scoped(fn: Any) -> Any:
     except RuleViolation as e:
         if e.rule != "SUP-02":
             raise
-        raise NotPermitted(e.reason, rule=e.rule, remedy=e.remedy) from None
+        scoped = NotPermitted(e.reason, rule=e.rule, remedy=e.remedy)
+        # the reason is already filled: its key and values go across as they are
+        # (given to the constructor, it would fill the reason again)
+        scoped.key, scoped.values = e.key, e.values
+        raise scoped from None
 
 
 async def _answer(request: Request, ask: Any) -> dict[str, Any]:
