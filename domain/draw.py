@@ -39,7 +39,7 @@ def rank(*parts: str) -> str:
 def check_seed(head: str, position: int, instant: datetime) -> None:
     if not isinstance(head, str) or not HEAD.match(head):
         raise InvalidCommand("the seed is a chain head: 64 lower-case hex digits", rule="SUP-07",
-                             remedy="let `ledger supervision draw` read it from the hash chain",
+                             remedy="let `ledger supervision seed --instant T` read it from the hash chain",
                              key="refusal.draw.seed_chain_head_lower")
     if type(position) is not int or position < 0:
         raise InvalidCommand("the seed's log position is a notification id, 0 or more",
