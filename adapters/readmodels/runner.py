@@ -31,14 +31,15 @@ def view_for(ledger: Ledger) -> ReadModelView:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sa.exc.SAWarning)  # see verify()
             view = ReadModelView(recorder.datastore, schema_name=recorder.schema_name)  # type: ignore[attr-defined]
-        if view.lacks_supervision() and _logs_leads_or_cases(ledger):
-            # built when leads and cases made only log rows: their records and
-            # a case's deadlines can only come from the whole log, so queries
-            # refuse until `ledger rebuild` (marked before the table is made,
-            # so that no crash in between can forget it)
-            view.rebuild_table.create(view.engine, checkfirst=True)
-            _set_rebuild_state(view, "in_progress")
-        view.create_table()
+        if not view.tables_present():   # else made before: nothing to create, fill or mark
+            if view.lacks_supervision() and _logs_leads_or_cases(ledger):
+                # built when leads and cases made only log rows: their records
+                # and a case's deadlines can only come from the whole log, so
+                # queries refuse until `ledger rebuild` (marked before the
+                # table is made, so that no crash in between can forget it)
+                view.rebuild_table.create(view.engine, checkfirst=True)
+                _set_rebuild_state(view, "in_progress")
+            view.create_table()
         ledger._read_model_view = view  # type: ignore[attr-defined]
     return view
 

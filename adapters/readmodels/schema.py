@@ -24,6 +24,27 @@ def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
     return t
 
 
+# every view's tables by (prefix, schema): made once a process (some 320
+# columns, indexes and constraints), shared by each view opened on them; a
+# definition holds no connection, so views on other stores share it too
+_DEFINED: dict[tuple[str, str | None], tuple[sa.MetaData, dict[str, sa.Table], sa.Table]] = {}
+
+
+def _definitions(prefix: str, schema: str | None
+                 ) -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
+    found = _DEFINED.get((prefix, schema))
+    if found is None:
+        metadata = sa.MetaData(schema=schema)
+        # the rebuild's own state and plan: outside ``metadata``, so that
+        # dropping the read models for a rebuild keeps it
+        rebuild_table = sa.Table(
+            f"{prefix}_rebuild", sa.MetaData(schema=schema),
+            sa.Column("name", sa.String(32), primary_key=True),
+            sa.Column("state", sa.String(16), nullable=False))
+        found = _DEFINED[(prefix, schema)] = (metadata, _tables(metadata, prefix), rebuild_table)
+    return found
+
+
 class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
     """The materialised view: the read-model tables and their tracking record."""
 
@@ -36,14 +57,7 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
                  schema_name: str | None = None, **kwargs: Any) -> None:
         super().__init__(datastore=datastore, tracking_table_name=tracking_table_name,
                          schema_name=schema_name, **kwargs)
-        self.metadata = sa.MetaData(schema=schema_name)
-        self.t = _tables(self.metadata, self.prefix)
-        # the rebuild's own state and plan: outside ``metadata``, so that
-        # dropping the read models for a rebuild keeps it
-        self.rebuild_table = sa.Table(
-            f"{self.prefix}_rebuild", sa.MetaData(schema=schema_name),
-            sa.Column("name", sa.String(32), primary_key=True),
-            sa.Column("state", sa.String(16), nullable=False))
+        self.metadata, self.t, self.rebuild_table = _definitions(self.prefix, schema_name)
 
     @property
     def engine(self) -> sa.Engine:
@@ -65,6 +79,14 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
             # read models built before the subject index: it can only come
             # from the whole log, so queries refuse until `ledger rebuild`
             _set_rebuild_state(self, "in_progress")
+
+    def tables_present(self) -> bool:
+        """Every table of the view, its tracking and its rebuild state there
+        (one question): ``create_table`` would then change nothing."""
+        names = {t.name for t in self.metadata.tables.values()} | {
+            self.rebuild_table.name, self.tracking_table.name}
+        present = sa.inspect(self.engine).get_table_names(schema=self.metadata.schema)
+        return names <= set(present)
 
     def lacks_supervision(self) -> bool:
         """Read models built, and tracked, before ``rm_supervision`` existed
