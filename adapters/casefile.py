@@ -43,6 +43,7 @@ from adapters.integrity import (GENESIS, IntegrityProblem, MerkleTree, StoredFor
                                 events_table, key_fingerprint, leaf_hash, make_checkpoint,
                                 public_key_b64, read_forms, sign, signature_ok, verify,
                                 verify_inclusion)
+from adapters.labels import Said, said
 from adapters.timeline import Subject, event_type, timeline
 
 CASE_FORMAT = "agreement-ledger-case/v1"
@@ -242,17 +243,35 @@ def export_case(ledger: Any, subject: Subject | str, path: Path | str,
 @dataclass
 class CaseReport:
     ok: bool
-    failures: list[str] = field(default_factory=list)
+    failures: list[Said] = field(default_factory=list)   # English as text (JSON); say() for people
     subject: str = ""
     events: int = 0
     fingerprint: str = ""
 
-    def message(self) -> str:
+    def message(self) -> Said:
         if self.ok:
-            return (f"OK: case file for {self.subject} verifies offline: {self.events} event(s) "
-                    f"reproduce their leaves and reach the signed checkpoint root; both "
-                    f"signatures and every part's hash verify (key {self.fingerprint}).")
-        return "FAILED: " + "\n  ".join(["case file does not verify:", *self.failures])
+            return Said("casefile.ok", {"subject": self.subject, "events": self.events,
+                                        "fingerprint": self.fingerprint})
+        return Said("casefile.failed", {"failures": _Lines(self.failures)})
+
+
+class _Lines(Said):
+    """The failures, one indented line each, in the reader's language."""
+
+    def __new__(cls, items: list[Said]) -> "_Lines":
+        self = str.__new__(cls, "".join("\n  " + i for i in items))
+        self.key, self.values, self.items = "", {}, list(items)
+        return self
+
+    def __getnewargs__(self) -> tuple[list[Said]]:  # type: ignore[override]
+        return (self.items,)
+
+    def say(self, lang: str | None = None) -> str:
+        return "".join("\n  " + said(i, lang) for i in self.items)
+
+
+def _fail(key: str, **values: object) -> Said:
+    return Said(f"casefile.{key}", values)
 
 
 _OFFLINE_MAPPER: Any = None
@@ -291,29 +310,33 @@ def verify_case(path: Path | str, trusted_key: Ed25519PublicKey | None = None) -
     try:
         raw = Path(path).read_bytes()
     except OSError as e:
-        return CaseReport(False, [f"cannot read the case file: {e.strerror}"])
+        return CaseReport(False, [_fail("cannot_read", error=e.strerror)])
     try:
         bundle = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
-        return CaseReport(False, [f"the case file is not UTF-8 text (byte {e.start}): it was "
-                                  "edited or damaged"])
+        return CaseReport(False, [_fail("not_utf8", byte=e.start)])
     except json.JSONDecodeError as e:
-        return CaseReport(False, [f"the case file is not valid JSON (line {e.lineno}, column "
-                                  f"{e.colno}): it was edited or damaged"])
+        return CaseReport(False, [_fail("not_json", line=e.lineno, column=e.colno)])
     if not isinstance(bundle, dict) or bundle.get("format") != CASE_FORMAT:
-        return CaseReport(False, [f"not a ledger case file (format "
-                                  f"{bundle.get('format') if isinstance(bundle, dict) else '?'})"])
+        return CaseReport(False, [_fail("not_a_case", format=bundle.get("format")
+                                        if isinstance(bundle, dict) else "?")])
     try:
         return _check(bundle, raw, trusted_key)
     except Exception as e:  # noqa: BLE001 - a damaged structure is a finding, not a crash
-        return CaseReport(False, [f"the case file's structure is damaged ({e.__class__.__name__}:"
-                                  f" {e}): it was edited"])
+        return CaseReport(False, [_fail("damaged", kind=e.__class__.__name__, error=e)])
+
+
+# an unreadable event, proof or checkpoint already explains why the timeline and the events differ
+_UNREADABLE = {"casefile.checkpoint_unreadable", "casefile.stored_unreadable",
+               "casefile.proof_unreadable"}
 
 
 def _check(bundle: dict[str, Any], raw: bytes,
            trusted_key: Ed25519PublicKey | None) -> CaseReport:
-    failures: list[str] = []
-    fail = failures.append
+    failures: list[Said] = []
+
+    def fail(key: str, **values: object) -> None:
+        failures.append(_fail(key, **values))
     manifest = bundle.get("manifest") if isinstance(bundle.get("manifest"), dict) else {}
     subject = str(manifest.get("subject", ""))
     public = str(manifest.get("public_key", ""))
@@ -324,38 +347,37 @@ def _check(bundle: dict[str, Any], raw: bytes,
 
     # 1. every byte: the file is exactly the canonical form of what it holds
     if serialise(bundle) != raw:
-        fail("the file's bytes are not the canonical form of its content: bytes were edited "
-             "(whitespace, escaping, key order or a duplicate key)")
+        fail("not_canonical")
     # 2. the manifest: signed, and its hashes over every other part
     if not signature_ok(public, str(bundle.get("manifest_signature", "")),
                         canonical_json(manifest)):
-        fail("the manifest's signature does not verify (manifest or manifest_signature edited)")
+        fail("manifest_signature")
     if trusted_key is not None and public != public_key_b64(trusted_key):
-        fail("the case file was signed by another key than the trusted one")
+        fail("other_key")
     hashes = manifest.get("parts") if isinstance(manifest.get("parts"), dict) else {}
     for name in PARTS:
         if name not in bundle:
-            fail(f"part {name!r} is missing")
+            fail("part_missing", quoted=repr(name))
         elif hashes.get(name) != part_hash(bundle[name]):
-            fail(f"part {name!r} does not match the manifest's hash: the {name} were edited")
+            fail("part_hash", quoted=repr(name), name=name)
     extra = sorted(set(bundle) - set(PARTS) - {"format", "manifest", "manifest_signature"})
     if extra:
-        fail(f"unlisted part(s) {', '.join(extra)}")
+        fail("unlisted_parts", parts=", ".join(extra))
     if manifest.get("digest") != parts_digest(hashes):
-        fail("the manifest's digest over the parts does not match its part hashes")
+        fail("digest")
 
     # 3. the checkpoint
     checkpoint = bundle.get("checkpoint") if isinstance(bundle.get("checkpoint"), dict) else {}
     if not checkpoint_signature_ok(checkpoint):
-        fail("the checkpoint's signature does not verify (checkpoint or its signature edited)")
+        fail("checkpoint_signature")
     if checkpoint.get("public_key") != public:
-        fail("the checkpoint and the manifest are signed by different keys")
+        fail("different_keys")
     try:
         size = int(checkpoint.get("count"))
         root = bytes.fromhex(str(checkpoint.get("root")))
     except (TypeError, ValueError):
         size, root = 0, b""
-        fail("the checkpoint's count or root is unreadable")
+        fail("checkpoint_unreadable")
 
     # 4. every event: its leaf from its stored form, its proof to the root
     events = bundle.get("events") if isinstance(bundle.get("events"), list) else []
@@ -365,42 +387,40 @@ def _check(bundle: dict[str, Any], raw: bytes,
             form = StoredForm.from_dict(item["stored"])
             nid = form.notification_id
         except (KeyError, TypeError, ValueError) as e:
-            fail(f"an event's stored form is unreadable ({e.__class__.__name__})")
+            fail("stored_unreadable", kind=e.__class__.__name__)
             continue
         leaf = leaf_hash(form)
         if leaf.hex() != item.get("leaf"):
-            fail(f"event #{nid}: its stored form does not reproduce its leaf hash (the stored "
-                 "event or its leaf was edited)")
+            fail("leaf", nid=nid)
         try:
             proof = [bytes.fromhex(p) for p in item.get("proof", [])]
             index = int(item.get("index"))
         except (TypeError, ValueError):
-            fail(f"event #{nid}: its inclusion proof is unreadable")
+            fail("proof_unreadable", nid=nid)
             continue
         if not verify_inclusion(index, size, leaf, proof, root):
-            fail(f"event #{nid}: its inclusion proof does not reach the checkpoint's Merkle root")
+            fail("proof", nid=nid)
         try:
             decoded[nid] = _decode(_offline_mapper(), form)
         except Exception as e:  # noqa: BLE001 - any decoding failure is a finding
-            fail(f"event #{nid}: its stored state cannot be decoded ({e.__class__.__name__})")
+            fail("undecodable", nid=nid, kind=e.__class__.__name__)
 
     # 5. the timeline reports exactly those events
     timeline = bundle.get("timeline") if isinstance(bundle.get("timeline"), dict) else {}
     rows = timeline.get("rows") if isinstance(timeline.get("rows"), list) else []
     if timeline.get("subject") != subject:
-        fail(f"the timeline's subject {timeline.get('subject')!r} is not the manifest's")
+        fail("timeline_subject", subject=repr(timeline.get("subject")))
     row_ids = [r.get("notification_id") for r in rows if isinstance(r, dict)]
     if sorted(map(repr, row_ids)) != sorted(map(repr, decoded)) \
-            and not any("unreadable" in f for f in failures):
-        fail("the timeline's rows and the bundled events are not the same events")
+            and not any(f.key in _UNREADABLE for f in failures):
+        fail("timeline_events")
     for r in rows:
         e = decoded.get(r.get("notification_id")) if isinstance(r, dict) else None
         if e is None:
             continue
         bad = _row_disagreements(r, e)
         if bad:
-            fail(f"timeline row #{r.get('notification_id')} disagrees with its stored event "
-                 f"on {', '.join(bad)}")
+            fail("row", nid=r.get("notification_id"), fields=", ".join(bad))
     if not isinstance(bundle.get("version"), dict) or not bundle["version"].get("version"):
-        fail("the ledger version is missing")
+        fail("version_missing")
     return CaseReport(not failures, failures, subject, len(events), fingerprint)

@@ -381,9 +381,11 @@ def institution(code: str = typer.Argument(..., metavar="CODE", help="the instit
         a["evaluation_list"] = ", ".join(_ev_summary(r) for r in a["evaluation_results"])
     render(apps, APPLICATIONS, console=console, title=_label("cli.title_applications"))
     if ags:
+        from adapters.list_words import in_words, said_why
         for r in ags:
             r["obligations"] = "; ".join(f"{o['kind']} {o['ground']}" for o in r["obligations"])
-        render(ags, AGREEMENTS, console=console, title=_label("cli.title_agreements"))
+        render(in_words(ags, "why", said_why), AGREEMENTS, console=console,
+               title=_label("cli.title_agreements"))
 
 
 @app.command()
