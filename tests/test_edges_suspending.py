@@ -186,3 +186,12 @@ def test_sus01_sus02_aud01_the_checks_name_the_agreement_and_the_resumption_is_s
     clerk("resume_agreement", "2025-04-03", _id="res-1", agreement=AG)
     [(name, e)] = recorded_since(ledger, before)
     assert name == "Resumed" and stamped(e, clerk, "res-1", "2025-04-03")
+
+
+def test_sus01_an_agreement_still_in_its_public_notice_is_not_suspended(clerk, ledger):
+    from tests.test_edges_clock import signed_in_notice
+    signed_in_notice(clerk)                  # in notice until 27 December, no tick yet
+    err = refused("SUS-01", clerk, "suspend_agreement", "2024-12-24", agreement=AG,
+                  kind="mandatory", ground="M38-2", start=None, requested_on=None,
+                  planned_days=None, months=None, notice_no="中止-1")
+    assert read(err)[2] == f"agreement {AG} has not taken effect"
