@@ -162,7 +162,7 @@ def test_aud05_a_ledger_run_after_an_unreadable_event_records_but_says_it_cannot
         ensure_ascii=False) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["run", str(path), "--db", cli_db])
     assert result.exit_code == 0 and no_traceback(result), result.output
-    assert f"NOT SEALED (AUD-05): event #{tail[0]} undecodable" in result.stderr
+    assert f"未封存（AUD-05）：事件 #{tail[0]} 无法读取" in result.stderr
     assert event_ids(ledger)[-1] > tail[-1]                  # the command was recorded
     assert sealed_ids(ledger) == chain_before                # and nothing after it sealed
 
