@@ -78,7 +78,14 @@ def supervision_store(url: str, schema: str | None) -> dict[str, object]:
     return {"tokens": tokens, "instant": instant, "head": head, "position": position}
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
+def store(module_store):
+    """The module's tests only ask (sup05 checks that a question records
+    nothing): one store of each kind, and one server on it, for them all."""
+    return module_store
+
+
+@pytest.fixture(scope="module")
 def served(store):
     made = supervision_store(*store)
     server = Server(*store)

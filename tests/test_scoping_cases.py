@@ -79,6 +79,15 @@ def _deadline_subjects(server: Server, token: str, after: int) -> set[str]:
         return {r["subject"] for r in answered.json()["rows"]}
 
 
+def test_aud04_a_city_reader_sees_its_own_agencys_deadlines_and_cases_only(served):
+    server, tokens, after = served
+    ty = _deadline_subjects(server, tokens["ty.officer"], after)
+    assert {"case AJ-T1", "agreement XY-2025-951"} <= ty
+    assert not {s for s in ty if s in ("case AJ-D1", "agreement XY-2025-952")}
+    dt = _deadline_subjects(server, tokens["dt.officer"], after)
+    assert {"case AJ-D1", "agreement XY-2025-952"} <= dt and "case AJ-T1" not in dt
+
+
 def test_aud04_the_province_sees_every_agencys_case_deadlines(served):
     server, tokens, after = served
     every = _deadline_subjects(server, tokens["guo.admin"], after)
