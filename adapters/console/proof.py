@@ -49,5 +49,5 @@ def check_document(ledger: Any, text: str, pem: str, lang: str | None = None
         path = Path(folder) / "case.json"
         path.write_bytes(text.encode("utf-8"))
         report = verify_case(path, key)
-    # a case file's report is still English text (adapters/casefile.py); said() keeps it
+    # a case file's report is Said (adapters/casefile.py): said() gives it in ``lang``
     return report.ok, said(report.message(), lang)
