@@ -14,19 +14,21 @@ from eventsourcing.persistence import Tracking
 
 from adapters.readmodels.logsql import _stored_batches
 from adapters.readmodels.routing import APP
-from adapters.readmodels.schema import ReadModelView, _rebuild_state, _set_rebuild_state
+from adapters.readmodels.tables import _rebuild_state
 from adapters.readmodels.writer import Batch
 
 if TYPE_CHECKING:   # the projection and the ledger are imported where events are applied:
     # a question whose read models are at the log's head loads neither (start-up, issue #14)
     from adapters.readmodels.projection import ReadModels
+    from adapters.readmodels.schema import ReadModelView
     from domain.service import Ledger
 
 
 def view_for(ledger: Ledger) -> ReadModelView:
     """The ledger's read-model view, made (and its tables created) once."""
     view = getattr(ledger, "_read_model_view", None)
-    if view is None:
+    if view is None:   # the writing view (an eventsourcing recorder): not a question's at the head
+        from adapters.readmodels.schema import ReadModelView, _set_rebuild_state
         recorder = ledger.recorder
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sa.exc.SAWarning)  # see verify()
@@ -145,6 +147,7 @@ def start_runner(env: dict[str, str]) -> Any:
     from eventsourcing.projection import ProjectionRunner
 
     from adapters.readmodels.projection import ReadModels
+    from adapters.readmodels.schema import ReadModelView
     from domain.service import Ledger
     runner = ProjectionRunner(application_class=Ledger, projection_class=ReadModels,
                               view_class=ReadModelView, env=env)

@@ -9,40 +9,13 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyTrackingRecorder
 
-from adapters.readmodels import (about, bars, deadlines, ended, log, positions, status,
-                                 supervision)
 from adapters.readmodels.log import _windows_of, _windows_upsert
+from adapters.readmodels.tables import _definitions, _rebuild_state
 from adapters.readmodels.writer import BatchWriter
 
 ANALYZE_STATISTICS_TARGET = 30   # the rebuild's ANALYZE on PostgreSQL (its default: 100)
 
-
-def _tables(metadata: sa.MetaData, prefix: str) -> dict[str, sa.Table]:
-    t = {}
-    for view in (log, positions, status, deadlines, ended, bars, about, supervision):
-        t.update(view.tables(metadata, prefix))
-    return t
-
-
-# every view's tables by (prefix, schema): made once a process (some 320
-# columns, indexes and constraints), shared by each view opened on them; a
-# definition holds no connection, so views on other stores share it too
-_DEFINED: dict[tuple[str, str | None], tuple[sa.MetaData, dict[str, sa.Table], sa.Table]] = {}
-
-
-def _definitions(prefix: str, schema: str | None
-                 ) -> tuple[sa.MetaData, dict[str, sa.Table], sa.Table]:
-    found = _DEFINED.get((prefix, schema))
-    if found is None:
-        metadata = sa.MetaData(schema=schema)
-        # the rebuild's own state and plan: outside ``metadata``, so that
-        # dropping the read models for a rebuild keeps it
-        rebuild_table = sa.Table(
-            f"{prefix}_rebuild", sa.MetaData(schema=schema),
-            sa.Column("name", sa.String(32), primary_key=True),
-            sa.Column("state", sa.String(16), nullable=False))
-        found = _DEFINED[(prefix, schema)] = (metadata, _tables(metadata, prefix), rebuild_table)
-    return found
+__all__ = ["ReadModelView", "_rebuild_state", "_set_rebuild_state", "ANALYZE_STATISTICS_TARGET"]
 
 
 class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
@@ -186,15 +159,6 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
         with self.engine.begin() as conn:
             conn.execute(sa.delete(self.tracking_table))
         self.metadata.create_all(self.engine, checkfirst=True)
-
-
-def _rebuild_state(view: ReadModelView, what: str = "") -> str | None:
-    """"in_progress" or "done" (``what`` empty); the plan ("partitions/last
-    notification id") of the rebuild under way (``what`` = "plan")."""
-    name = "readmodels" + (f".{what}" if what else "")
-    with view.engine.connect() as conn:
-        meta = view.rebuild_table
-        return conn.execute(sa.select(meta.c.state).where(meta.c.name == name)).scalar()
 
 
 def _set_rebuild_state(view: ReadModelView, state: str, what: str = "") -> None:
