@@ -92,3 +92,17 @@ def test_a_store_missing_its_triggers_gets_them_back_on_opening(store):
         assert init_store(ledger)["triggers_installed"] == []
     finally:
         ledger.close()
+
+
+def test_a_question_at_the_head_can_read_the_tables_without_the_recorder_or_the_projection():
+    """What a question whose read models are at the log's head needs (the
+    catch-up entry points, the tables on a bare engine, the status and log
+    questions) loads no eventsourcing recorder, ORM or datastore, no
+    projection and no ledger service: those are for applying events."""
+    modules = loaded_after("from adapters.readmodels import RebuildUnfinished, catch_up, view_for\n"
+                           "from adapters.readmodels import status_as_of, log_position\n"
+                           "from adapters.readmodels.tables import ReadModelTables")
+    for unwanted in ("eventsourcing_sqlalchemy", "sqlalchemy.orm", "sqlalchemy_utils",
+                     "adapters.readmodels.projection", "adapters.readmodels.schema",
+                     "domain.service", "projections.supervision"):
+        assert unwanted not in modules, unwanted
