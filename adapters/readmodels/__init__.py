@@ -36,11 +36,13 @@ query, and a pointer to the pure fold in ``projections/`` that defines it:
 (rm_postings), ``status``, ``deadlines``, ``ended``, ``bars``, ``about``,
 ``subjects``, ``supervision``. Under them
 a small engine: ``routing`` (which path an event takes), ``columns``,
-``schema`` (the view: tables, tracking, indexes), ``writer`` (batches,
+``tables`` (the definitions, and the tables on a bare engine for a
+question at the log's head), ``schema`` (the writing view: tracking,
+indexes), ``writer`` (batches,
 COPY, commits), ``projection`` (``ReadModels``), ``logsql`` (reading the
 log, log rows in SQL), ``runner`` (catch-up, follow), ``rebuild``
 (partitions, forking, resume); ``verify`` on top. This package re-exports
-what callers use.
+what callers use, each imported when first asked.
 """
 from __future__ import annotations
 
