@@ -82,7 +82,7 @@ class ClockCommands(LedgerCore):
             visited, saved = self._tick_one(number, to, envelope, cal, recorded)
             for ag in visited:
                 due[ag.number] = next_due_on(ag, cal)
-                if saved and ag.is_ended:
+                if saved and ag.is_ended and ag.number not in ended:
                     ended.append(ag.number)
         if due or ended:
             self._note_tick(due, ended, cal_version, to, envelope)
@@ -116,21 +116,37 @@ class ClockCommands(LedgerCore):
                   recorded: list[dict[str, Any]]) -> tuple[list[Agreement], bool]:
         """One agreement brought up to ``to`` and saved with what it touched
         (a predecessor may end with its successor): the agreements as they
-        now stand, and whether anything was recorded."""
+        now stand, and whether anything was recorded.
+
+        AGR-05, M 51: an agreement whose named successor has not taken effect
+        yet has that successor brought up to ``to`` first, so that a renewal in
+        force on the expiry day ends it RENEWED rather than continued under
+        M 51 and then ended: the same facts give the same log whichever of the
+        two the tick visits first."""
+        before: list[Agreement] = []
+        saved_before = False
+        ag = self._get(Agreement, number, "agreement")
+        successor = ag.renewal["successor"]
+        if not ag.is_ended and successor is not None \
+                and ag.renewal.get("successor_effective_on") is None:
+            before, saved_before = self._tick_one(successor, to, envelope, cal, recorded)
+            ag = self._get(Agreement, number, "agreement")   # the successor may have ended it
         for attempt in range(RETRIES):
             if attempt:
                 pause_before_retry(attempt - 1)
-            ag = self._get(Agreement, number, "agreement")
+                ag = self._get(Agreement, number, "agreement")
             touched = self._advance(ag, to, envelope, cal)
-            if not ag.pending_events:
-                return [ag], False
-            events = [{"agreement": number, "event": type(e).__name__,
+            changed = [a for a in (ag, *touched) if isinstance(a, Agreement)]
+            events = [{"agreement": a.number, "event": type(e).__name__,
                        "on": e.effective_on.isoformat(),
-                       "ground": getattr(e, "ground_code", None)} for e in ag.pending_events]
-            saved = [a for a in (ag, *touched) if isinstance(a, Agreement)]
+                       "ground": getattr(e, "ground_code", None)}
+                      for a in changed for e in a.pending_events
+                      if not isinstance(e, Agreement.SuccessorTookEffect)]
+            if not any(a.pending_events for a in changed):
+                return [*before, ag], saved_before
             if save_or_lose(self, [ag, *touched]):
                 recorded.extend(events)
-                return saved, True
+                return [*before, *changed], True
         raise contended("tick", f"agreement {number}")
 
     def _note_tick(self, due: dict[str, date | None], ended: list[str], cal_version: int,
