@@ -31,6 +31,11 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands the time back without its zone; every time written is UTC
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 class AccessLog:
     def __init__(self, url: str, schema: str | None = None) -> None:
         self.engine = sa.create_engine(url, pool_pre_ping=True)
@@ -65,19 +70,30 @@ class AccessLog:
             conn.execute(self.table.insert().values(**row))
 
     def locked_until(self, user: str) -> datetime | None:
-        """When the user's password logins open again; None when not locked."""
+        """When the user's password logins open again; None when not locked.
+
+        The last ``FAILURES_MAX`` failures since the last good login or unlock
+        are read with no window on the query: filtering them by "the last 15
+        minutes" would let the oldest of five leave the window before the
+        announced time, and open the logins at 09:15:01 after five failures
+        from 09:00 to 09:12 announced "until 09:27". Locked when there are
+        that many, at most ``WINDOW_SECONDS`` apart, and until the window has
+        passed since the newest: the time announced is the time it opens."""
         t = self.table
-        since = _now() - timedelta(seconds=WINDOW_SECONDS)
         with self.engine.connect() as conn:
             last_good = conn.execute(sa.select(sa.func.max(t.c.id)).where(
                 t.c.user == user, t.c.kind.in_(("login", "unlock")))).scalar() or 0
             failures = conn.execute(sa.select(t.c.at).where(
                 t.c.user == user, t.c.kind == "login_failed", t.c.id > last_good,
-                t.c.at >= since).order_by(t.c.id.desc()).limit(FAILURES_MAX)).scalars().all()
+            ).order_by(t.c.id.desc()).limit(FAILURES_MAX)).scalars().all()
         if len(failures) < FAILURES_MAX:
             return None
-        latest = failures[0] if failures[0].tzinfo else failures[0].replace(tzinfo=timezone.utc)
-        return latest + timedelta(seconds=WINDOW_SECONDS)
+        newest, oldest = _utc(failures[0]), _utc(failures[-1])
+        window = timedelta(seconds=WINDOW_SECONDS)
+        until = newest + window
+        if newest - oldest > window or _now() > until:
+            return None
+        return until
 
     def rows(self, user: str | None = None, limit: int = 100) -> list[dict]:
         t = self.table
