@@ -9,6 +9,7 @@ import contextlib
 import pytest
 
 from adapters.http.service import open_service_ledger
+from adapters.readmodels import catch_up
 from tests.builders import accepted_application, effective_agreement
 from tests.conftest import Clerk
 from tests.test_http_server import Server, seed
@@ -29,6 +30,9 @@ def asked(module_store):
         effective_agreement(clerk, code="TY-S951", number=TY_AGREEMENT)
         accepted_application(clerk, "TY-S953", TY_APPLICATION, on="2025-02-20")
         accepted_application(clerk, "DT-S952", DT_APPLICATION, on="2025-02-20", agency="DT")
+        # at the log's head before the server starts: on PostgreSQL its
+        # follower would otherwise still be applying them when first asked
+        catch_up(ledger)
     server = Server(url, schema)
     try:
         yield server, tokens
