@@ -222,4 +222,4 @@ def test_aud01_ledger_run_a_write_that_keeps_losing_is_refused_in_one_line_and_g
     assert done.returncode == 1
     rejected = [line for line in done.stdout.splitlines() if "被拒绝" in line]
     assert len(rejected) == 1 and "race.jsonl:1" in rejected[0], done.stdout
-    assert "[AUD-01]" in rejected[0] and "kept changing" in done.stdout and "race.jsonl:2" in done.stdout, done.stdout
+    assert "[AUD-01]" in rejected[0] and "在其他写入者的操作下不断变化" in done.stdout and "race.jsonl:2" in done.stdout, done.stdout
