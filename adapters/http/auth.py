@@ -13,12 +13,13 @@ reset, a user with no role left) is refused as not signed in.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from adapters.http.accesslog import WINDOW_SECONDS
+from adapters.http import accesslog
 from adapters.http.credentials import (burn_time, make_session, password_matches, read_session,
                                        read_token, token_matches)
 from adapters.http.errors import ERROR_RESPONSES, Refusal, unauthenticated, unreadable
@@ -127,7 +128,9 @@ def _login(request: Request, response: Response, given: Login) -> SignedIn:
         raise Refusal(429, "LockedOut", f"too many failed logins for {given.user}; password "
                       f"logins open again at {until.isoformat(timespec='seconds')}",
                       "wait, or ask an administrator to reset the password",
-                      headers={"Retry-After": str(WINDOW_SECONDS)})
+                      # the seconds left until the moment the answer names
+                      headers={"Retry-After": str(max(1, math.ceil(
+                          (until - accesslog._now()).total_seconds())))})
     account = service.ledger.account(given.user)
     if account is None:
         burn_time(given.password)
