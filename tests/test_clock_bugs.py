@@ -7,12 +7,15 @@ from datetime import date
 
 import pytest
 
+from domain.errors import RuleViolation
+
 from tests.builders import tick
 from tests.conftest import memory_ledger as ledger  # noqa: F401  (rule tests: in memory)
 from tests.test_edges_clock import AG, EXPIRY, ONE_DAY, RENEWAL, renewal_in_notice, seen
 
 ORDERS = ["the tick visits the old agreement first",
-          "a command on the renewal brings it up to the day first"]
+          "a command on the renewal brings it up to the day first",
+          "a command on the old agreement brings it up to the day first"]
 
 
 def test_agr05_the_tick_reports_the_old_agreement_ended_by_a_renewal_in_force_on_expiry(clerk):
@@ -36,6 +39,13 @@ def test_agr05_m51_a_renewal_in_force_on_expiry_leaves_no_continuation_in_either
     if order == ORDERS[1]:
         clerk("record_change", "2026-01-01", agreement=RENEWAL, change="level",
               approved_on=date(2026, 1, 1), reported_on=date(2026, 1, 1), details="升为三级")
+    if order == ORDERS[2]:
+        # LedgerCore._advance decides the renewal's effect first too: the old
+        # agreement is ended RENEWED that day, not continued, so an act on it is refused
+        with pytest.raises(RuleViolation) as refused:
+            clerk("record_change", "2026-01-01", agreement=AG, change="level",
+                  approved_on=date(2026, 1, 1), reported_on=date(2026, 1, 1), details="升为三级")
+        assert refused.value.rule == "TER-03"
     tick(clerk, EXPIRY)
     old, new = ledger.agreement(AG), ledger.agreement(RENEWAL)
     assert old.continued_on is None

@@ -354,6 +354,18 @@ class LedgerCore(Application):
                  cal: WorkingCalendar | None = None) -> list[LedgerAggregate]:
         cal = cal or self.calendar()
         touched: list[LedgerAggregate] = []
+        successor = agreement.renewal["successor"]
+        if (not agreement.is_ended and successor is not None
+                and agreement.renewal.get("successor_effective_on") is None):
+            # AGR-05, M 51: the renewal's effect first, so that the expiry is
+            # decided knowing it (the same log whichever is brought up first)
+            renewal = self._get(Agreement, successor, "agreement")
+            for day, what, _ in renewal.bring_up_to(up_to, cal, envelope):
+                if what == "take_effect":
+                    agreement.note_successor_effect(on=max(day, renewal.term_start),
+                                                    envelope=envelope)
+            if renewal.pending_events:
+                touched.append(renewal)
         for day, what, _ in agreement.bring_up_to(up_to, cal, envelope):
             if what == "take_effect" and agreement.renewal_of:
                 predecessor = self._get(Agreement, agreement.renewal_of, "agreement")
