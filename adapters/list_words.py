@@ -90,7 +90,7 @@ VALUES: dict[str, Callable[[str], Any]] = {
 
 @lru_cache(maxsize=None)
 def _patterns(family: str) -> list[tuple[str, re.Pattern[str]]]:
-    from projections.deadlines import QUOTED, WHAT, WHY
+    from projections.deadline_words import QUOTED, WHAT, WHY
     shapes = {"what": WHAT, "why": WHY, "quoted": QUOTED}[family]
     out = []
     for key, template in shapes.items():

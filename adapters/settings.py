@@ -151,12 +151,13 @@ def _read_models_at_head(url: str, schema: str | None) -> ReadModelsAtHead | Non
     notification and no rebuild is under way; None when behind, being
     rebuilt, not made yet, or the store cannot be read so (the ledger's
     own opening then says why)."""
-    from adapters.persistence import LedgerDatastore
-    from adapters.readmodels.schema import ReadModelView, _rebuild_state
-    datastore = None
+    # the tables on a bare engine: no datastore, recorder or ORM imported
+    # for a question that only reads them (start-up, issue #14)
+    from adapters.readmodels.tables import ReadModelTables, _rebuild_state
+    engine = None
     try:
-        datastore = LedgerDatastore(url=url)
-        view = ReadModelView(datastore, schema_name=schema)
+        engine = sa.create_engine(url)
+        view = ReadModelTables(engine, schema_name=schema)
         events = sa.table(f"{APPLICATION.lower()}_events", sa.column("id"), schema=schema)
         tracking = sa.table(view.tracking_table_name, sa.column("application_name"),
                             sa.column("notification_id"), schema=schema)
@@ -172,8 +173,8 @@ def _read_models_at_head(url: str, schema: str | None) -> ReadModelsAtHead | Non
             return ReadModelsAtHead(view)
     except (sa.exc.SQLAlchemyError, sqlite3.Error, OSError, ModuleNotFoundError):
         pass
-    if datastore is not None and datastore.engine is not None:
-        datastore.engine.dispose()
+    if engine is not None:
+        engine.dispose()
     return None
 
 

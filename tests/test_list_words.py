@@ -17,7 +17,7 @@ from adapters.cli import app
 from adapters.labels import catalogue, said
 from adapters.list_words import Told, quoted, said_what, said_why
 from adapters.settings import open_ledger
-from projections.deadlines import QUOTED, WHAT, WHY
+from projections.deadline_words import QUOTED, WHAT, WHY
 from tests.conftest import Clerk
 from tests.replay_fixture import scenario
 

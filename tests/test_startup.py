@@ -104,5 +104,5 @@ def test_a_question_at_the_head_can_read_the_tables_without_the_recorder_or_the_
                            "from adapters.readmodels.tables import ReadModelTables")
     for unwanted in ("eventsourcing_sqlalchemy", "sqlalchemy.orm", "sqlalchemy_utils",
                      "adapters.readmodels.projection", "adapters.readmodels.schema",
-                     "domain.service", "projections.supervision"):
+                     "domain.service", "projections.supervision", "projections.status"):
         assert unwanted not in modules, unwanted

@@ -20,13 +20,19 @@ import sqlalchemy as sa
 
 from adapters.list_words import in_words, said_what
 from adapters.readmodels.columns import FAR, _key_text
-from domain.agreement import Agreement
-from domain.application import Application
-from domain.calendar import WorkingCalendar
-from domain.calendar_book import CalendarBook
-from domain.case import Case, case_deadlines
-from domain.evaluation import Evaluation
-from projections.deadlines import agreement_deadlines, application_deadlines, on_date
+
+# the aggregates and folds the handlers use: bound with HANDLERS (below),
+# which alone hands the handlers to the projection, so they are there when
+# they run; a question on the table imports no domain (start-up, issue #14)
+Agreement: Any = None
+Application: Any = None
+WorkingCalendar: Any = None
+CalendarBook: Any = None
+Case: Any = None
+case_deadlines: Any = None
+Evaluation: Any = None
+agreement_deadlines: Any = None
+application_deadlines: Any = None
 
 if TYPE_CHECKING:
     from adapters.readmodels.schema import ReadModelView
@@ -252,12 +258,31 @@ def deadlines_as_of(view: ReadModelView, on: date, position: int, *,
         q = q.where(t.c.subject.startswith(f"{kind} ", autoescape=True))
     with view.engine.connect() as conn:
         rows = [dict(r) for r in conn.execute(q).mappings()]
+    from projections.deadlines import on_date
     # the stored English, to be said in the reader's language where a person reads it
     return in_words(on_date(rows, on), "what", said_what)
 
 
-HANDLERS = {Agreement: DeadlineRows._agreement_deadlines,
-            Application: DeadlineRows._application_deadlines,
-            Case: DeadlineRows._case_deadlines,
-            Evaluation: DeadlineRows._evaluation_deadlines,
-            CalendarBook: DeadlineRows._calendar_loaded}
+def __getattr__(name: str) -> Any:
+    """``HANDLERS`` (agreement, application, evaluation, case and calendar-book
+    events), made when the projection asks: a question on the table imports
+    no domain (start-up, issue #14)."""
+    if name == "HANDLERS":   # with what the handlers use, bound before they run
+        from domain.agreement import Agreement
+        from domain.application import Application
+        from domain.calendar import WorkingCalendar
+        from domain.calendar_book import CalendarBook
+        from domain.case import Case, case_deadlines
+        from domain.evaluation import Evaluation
+        from projections.deadlines import agreement_deadlines, application_deadlines
+        globals().update(Agreement=Agreement, Application=Application,
+                         WorkingCalendar=WorkingCalendar, CalendarBook=CalendarBook, Case=Case,
+                         case_deadlines=case_deadlines, Evaluation=Evaluation,
+                         agreement_deadlines=agreement_deadlines,
+                         application_deadlines=application_deadlines)
+        return {Agreement: DeadlineRows._agreement_deadlines,
+                Application: DeadlineRows._application_deadlines,
+                Case: DeadlineRows._case_deadlines,
+                Evaluation: DeadlineRows._evaluation_deadlines,
+                CalendarBook: DeadlineRows._calendar_loaded}
+    raise AttributeError(name)
