@@ -351,9 +351,11 @@ def export_case_command(subject: str = typer.Argument(..., metavar="KIND:KEY",
         raise typer.Exit(1)
     finally:
         ledger.close()
-    typer.echo(f"case file for {parsed}: {manifest['events']} event(s) of {manifest['log_events']}"
-               f" in the log, written to {out}; digest {manifest['digest'][:16]}..., key "
-               f"{key_fingerprint(manifest['public_key'])}")
+    from adapters.labels import Said
+    _say(Said("casefile.exported", {"subject": parsed, "events": manifest["events"],
+                                    "log_events": manifest["log_events"], "out": out,
+                                    "digest": manifest["digest"][:16],
+                                    "fingerprint": key_fingerprint(manifest["public_key"])}))
 
 
 def verify_case_command(file: Path = typer.Argument(..., help="case file"),
@@ -375,7 +377,7 @@ def verify_case_command(file: Path = typer.Argument(..., help="case file"),
                     "fingerprint": report.fingerprint, "failures": report.failures,
                     "trusted_key": pubkey is not None})
     else:
-        typer.echo(report.message())
+        _say(report.message())
         if caveat:
             _say(caveat)
     if not report.ok:

@@ -184,10 +184,11 @@ def test_aud05_ledger_export_case_and_verify_case(scene, cli_db, tmp_path):
                                "--key", str(key), "--db", cli_db])
     assert made.exit_code == 0, made.output
     checked = runner.invoke(app, ["verify-case", str(out), "--pubkey", str(pub)])
-    assert checked.exit_code == 0 and checked.output.startswith("OK"), checked.output
+    assert checked.exit_code == 0 and checked.output.startswith("通过"), checked.output
+    assert made.output.startswith("institution:TY-H001 的案卷") and str(out) in made.output
     _edit(out, '"agency": "', 1, '"projections"')
     failed = runner.invoke(app, ["verify-case", str(out)])
-    assert failed.exit_code == 1 and "part 'projections'" in failed.output
+    assert failed.exit_code == 1 and "部分 'projections'" in failed.output
     bad = runner.invoke(app, ["export-case", "TY-H001", "--out", str(out), "--key", str(key),
                               "--db", cli_db])
     assert bad.exit_code == 2
