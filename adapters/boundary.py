@@ -13,6 +13,12 @@ years ahead and record consequences that have not happened.
 
 The limits are generous for real work and small beside what would harm the
 store; ``docs/commands.md`` lists them.
+
+Every refusal here is Chinese first (issue #17), as the domain's are: an
+InvalidCommand gives a message key, its English as the template and the
+values (adapters/data/labels-boundary.json holds the Chinese; tests/
+test_boundary_words.py holds each site to it). A reason built of smaller
+reasons (a bad character, a date out of range) carries them as ``Spoken``.
 """
 from __future__ import annotations
 
@@ -21,10 +27,11 @@ import re
 import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any, Iterator, Mapping
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from adapters.labels import LANGS, current, label, sentence
 from domain.calendar import today_in_china
 from domain.errors import InvalidCommand
 
@@ -50,18 +57,72 @@ class _TooBig(ValueError):
     pass
 
 
-def _bad_char(text: str, *, allow_newline: bool) -> str | None:
+class Spoken(str):
+    """Words said in whichever language is asked. As a ``str`` they are the
+    English (what ``reason``, JSON and ``str(error)`` keep, byte for byte);
+    ``say(lang)`` gives them from the catalogue's ``key`` and ``values``, or
+    ``parts`` joined by the key's separator. A refusal's values are filled
+    by ``format_map`` in both languages (domain/errors.py in English, adapters/
+    refusals.py in the reader's), and a value learns the language only from
+    its format spec: so a Chinese template writes a Spoken value ``{name:zh}``.
+    ``english`` stands in for the key's English where another library words
+    it (pydantic's messages, with their plurals)."""
+    key: str
+    values: dict[str, Any]
+    parts: tuple[Any, ...] | None
+
+    def __new__(cls, key: str, values: Mapping[str, Any] | None = None, *,
+                parts: tuple[Any, ...] | None = None, english: str | None = None) -> "Spoken":
+        values = dict(values or {})
+        text = english if english is not None else _spoken(key, values, parts, "en")
+        self = super().__new__(cls, text)
+        self.key, self.values, self.parts = key, values, parts
+        return self
+
+    def __reduce__(self):    # copies and pickles keep their words
+        return _respoken, (self.key, self.values, self.parts, str(self))
+
+    def say(self, lang: str | None = None) -> str:
+        lang = lang or current()
+        return str(self) if lang == "en" else _spoken(self.key, self.values, self.parts, lang)
+
+    def __format__(self, spec: str) -> str:
+        return self.say(spec) if spec in LANGS else format(str(self), spec)
+
+
+def _respoken(key: str, values: dict[str, Any], parts: Any, english: str) -> Spoken:
+    return Spoken(key, values, parts=parts, english=english)
+
+
+def _spoken(key: str, values: Mapping[str, Any], parts: tuple[Any, ...] | None,
+            lang: str) -> str:
+    def said(v: Any) -> Any:
+        return v.say(lang) if isinstance(v, Spoken) else v
+    if parts is not None:       # no key: the parts as they are, in every language
+        return (label(key, lang) if key else "").join(str(said(p)) for p in parts)
+    return sentence(key, lang, {k: said(v) for k, v in values.items()})
+
+
+def as_given(*parts: Any) -> Spoken:
+    """Text with no words of ours, the same in every language (another
+    library's message we do not word; nothing at all, for a clause that
+    does not apply)."""
+    return Spoken("", parts=parts)
+
+
+def _bad_char(text: str, *, allow_newline: bool) -> Spoken | None:
     """The first character that may not stand in ``text``, described."""
     if text.isprintable():   # no control, bidi (Cf) or surrogate can be among them
         return None
     for ch in text:
+        code = f"{ord(ch):04X}"
         if ch in _BIDI:
-            return f"the bidirectional control U+{ord(ch):04X}"
+            return Spoken("boundary.char.bidi", {"code": code})
         cat = unicodedata.category(ch)
         if cat == "Cc" and not (allow_newline and ch in "\n\t"):
-            return f"the control character U+{ord(ch):04X}"
+            return Spoken("boundary.char.control", {"code": code})
         if cat == "Cs":
-            return f"the unpaired surrogate U+{ord(ch):04X}"
+            return Spoken("boundary.char.surrogate", {"code": code})
     return None
 
 
@@ -82,16 +143,18 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise InvalidCommand(f"the key {printable(key)!r} is given twice in one object",
+            raise InvalidCommand("the key {key!r} is given twice in one object",
                                  remedy="give each key once; a second value would silently "
-                                        "replace the first")
+                                        "replace the first",
+                                 key="boundary.json.key_twice", values={"key": printable(key)})
         seen[key] = value
     return seen
 
 
 def _constant(name: str) -> Any:
-    raise InvalidCommand(f"{name} is not a number the ledger reads",
-                         remedy="give amounts and points as strings such as \"12.50\"")
+    raise InvalidCommand("{name} is not a number the ledger reads",
+                         remedy="give amounts and points as strings such as \"12.50\"",
+                         key="boundary.json.constant", values={"name": name})
 
 
 def _int(text: str) -> int:
@@ -120,33 +183,39 @@ def check_tree(data: Any) -> None:
     while stack:
         value, path = stack.pop()
         if len(path) > DEPTH_MAX:
-            raise InvalidCommand(f"{_where(path[:DEPTH_MAX])}: nested deeper than "
-                                 f"{DEPTH_MAX} levels", field=_where(path[:DEPTH_MAX]),
+            raise InvalidCommand("{where}: nested deeper than {depth} levels",
+                                 field=_where(path[:DEPTH_MAX]),
                                  remedy="no command nests its fields that deep; check the "
-                                        "brackets")
+                                        "brackets", key="boundary.tree.too_deep",
+                                 values={"where": _where(path[:DEPTH_MAX]), "depth": DEPTH_MAX})
         if isinstance(value, dict):
             for key, item in value.items():
                 bad = _bad_char(key, allow_newline=False)
                 if bad or len(key) > CODE_CHARS_MAX:
-                    raise InvalidCommand(f"{_where(path)}: a key holds "
-                                         f"{bad or 'more than 64 characters'}",
-                                         field=_where(path),
-                                         remedy="use the field names of docs/commands.md")
+                    raise InvalidCommand("{where}: a key holds {bad}", field=_where(path),
+                                         remedy="use the field names of docs/commands.md",
+                                         key="boundary.tree.bad_key",
+                                         values={"where": _where(path), "bad": bad or Spoken(
+                                             "boundary.char.too_many", {"limit": CODE_CHARS_MAX})})
                 stack.append((item, path + (key,)))
         elif isinstance(value, list):
             stack.extend((item, path + (i,)) for i, item in enumerate(value))
         elif isinstance(value, str):
             if len(value) > TEXT_CHARS_MAX:
-                raise InvalidCommand(f"{_where(path)}: {len(value):,} characters, more than "
-                                     f"the {TEXT_CHARS_MAX:,} any text may hold",
-                                     field=_where(path),
+                raise InvalidCommand("{where}: {length:,} characters, more than the {limit:,} "
+                                     "any text may hold", field=_where(path),
                                      remedy="shorten it, or record the document's number "
-                                            "and keep the document itself on file")
+                                            "and keep the document itself on file",
+                                     key="boundary.tree.text_too_long",
+                                     values={"where": _where(path), "length": len(value),
+                                             "limit": TEXT_CHARS_MAX})
             bad = _bad_char(value, allow_newline=True)
             if bad:
-                raise InvalidCommand(f"{_where(path)}: the text holds {bad}", field=_where(path),
+                raise InvalidCommand("{where}: the text holds {bad}", field=_where(path),
                                      remedy="remove control and direction-override "
-                                            "characters; write plain text")
+                                            "characters; write plain text",
+                                     key="boundary.tree.bad_text",
+                                     values={"where": _where(path), "bad": bad})
 
 
 def load_line(line: str) -> dict[str, Any]:
@@ -155,25 +224,62 @@ def load_line(line: str) -> dict[str, Any]:
         data = json.loads(line, object_pairs_hook=_object, parse_constant=_constant,
                           parse_int=_int, parse_float=_float)
     except json.JSONDecodeError as e:
-        raise InvalidCommand(f"not a JSON object: {e.msg} at column {e.colno}",
-                             remedy="write one JSON object per line") from None
+        raise InvalidCommand("not a JSON object: {problem} at column {column}",
+                             remedy="write one JSON object per line", key="boundary.json.bad",
+                             values={"problem": _json_problem(e.msg), "column": e.colno}
+                             ) from None
     except _TooBig as e:
-        raise InvalidCommand(f"the number {str(e)[:20]}… has more than {INT_DIGITS_MAX} "
-                             "digits", remedy="no count, year or amount is that large; "
-                                              "give amounts in yuan as strings") from None
+        raise InvalidCommand("the number {number}… has more than {digits} digits",
+                             remedy="no count, year or amount is that large; give amounts in "
+                                    "yuan as strings", key="boundary.json.number_too_big",
+                             values={"number": str(e)[:20], "digits": INT_DIGITS_MAX}) from None
     except RecursionError:
-        raise InvalidCommand(f"nested deeper than {DEPTH_MAX} levels",
+        raise InvalidCommand("nested deeper than {depth} levels",
                              remedy="no command nests its fields that deep; check the "
-                                    "brackets") from None
+                                    "brackets", key="boundary.json.too_deep",
+                             values={"depth": DEPTH_MAX}) from None
     if not isinstance(data, dict):
-        raise InvalidCommand("a command is a JSON object", remedy="write one JSON object per line")
+        raise not_an_object()
     check_tree(data)
     return data
 
 
+def not_an_object() -> InvalidCommand:
+    return InvalidCommand("a command is a JSON object", remedy="write one JSON object per line",
+                          key="boundary.json.not_an_object")
+
+
+# the json module's messages the catalogue words (boundary.json.problem.<key>);
+# a message not listed here is shown as the json module gives it, in English
+_JSON_PROBLEMS = {
+    "Expecting value": "expecting_value",
+    "Expecting property name enclosed in double quotes": "expecting_property_name",
+    "Expecting ',' delimiter": "expecting_comma",
+    "Expecting ':' delimiter": "expecting_colon",
+    "Unterminated string starting at": "unterminated_string",
+    "Extra data": "extra_data",
+    "Invalid control character at": "invalid_control",
+    "Invalid \\escape": "invalid_escape",
+    "Invalid \\uXXXX escape": "invalid_u_escape",
+    "Illegal trailing comma before end of object": "trailing_comma",
+    "Illegal trailing comma before end of array": "trailing_comma_array",
+}
+
+
+def _json_problem(msg: str) -> Spoken:
+    key = _JSON_PROBLEMS.get(msg)
+    return Spoken(f"boundary.json.problem.{key}", english=msg) if key else \
+        as_given(msg)
+
+
 # --- command files -------------------------------------------------------------
 class UnusableFile(Exception):
-    """A command file that cannot be used at all (exit 2)."""
+    """A command file that cannot be used at all (exit 2): said in the
+    reader's language (its ``Spoken`` argument is the English)."""
+
+    def __str__(self) -> str:
+        words = self.args[0] if self.args else ""
+        return words.say(current()) if isinstance(words, Spoken) else str(words)
 
 
 def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
@@ -183,35 +289,39 @@ def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise UnusableFile(f"{path} is not a file")
+            raise UnusableFile(Spoken("boundary.file.not_a_file", {"path": path}))
         if size > FILE_BYTES_MAX:
-            raise UnusableFile(f"{path} holds {size:,} bytes, more than the "
-                               f"{FILE_BYTES_MAX:,} a command file may (split it by day)")
+            raise UnusableFile(Spoken("boundary.file.too_large", {
+                "path": path, "size": size, "limit": FILE_BYTES_MAX}))
         handle = path.open("rb")
     except OSError as e:
-        raise UnusableFile(f"cannot read {path}: {e.strerror or e}") from None
+        # the operating system's own words for why (strerror) stay as it gives them
+        raise UnusableFile(Spoken("boundary.file.unreadable",
+                                  {"path": path, "why": e.strerror or e})) from None
     with handle:
         for lineno, raw in enumerate(handle, 1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]           # a BOM that Windows editors put first
             if len(raw) > LINE_BYTES_MAX:
                 yield lineno, InvalidCommand(
-                    f"the line holds {len(raw):,} bytes, more than the {LINE_BYTES_MAX:,} "
-                    "one command may", remedy="split a large claim by service month or "
-                                              "into corrections")
+                    "the line holds {size:,} bytes, more than the {limit:,} one command may",
+                    remedy="split a large claim by service month or into corrections",
+                    key="boundary.line.too_long",
+                    values={"size": len(raw), "limit": LINE_BYTES_MAX})
                 continue
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as e:
-                hint = ""
+                hint = as_given()
                 try:
                     raw.decode("gb18030")
-                    hint = " (it reads as GBK/GB18030: save the file as UTF-8)"
+                    hint = Spoken("boundary.line.reads_as_gbk")
                 except UnicodeDecodeError:
                     pass
                 yield lineno, InvalidCommand(
-                    f"the line is not UTF-8: byte {e.start + 1} is 0x{raw[e.start]:02x}{hint}",
-                    remedy="save command files as UTF-8")
+                    "the line is not UTF-8: byte {byte} is 0x{value:02x}{hint}",
+                    remedy="save command files as UTF-8", key="boundary.line.not_utf8",
+                    values={"byte": e.start + 1, "value": raw[e.start], "hint": hint})
                 continue
             text = text.rstrip("\r\n")
             stripped = text.strip()
@@ -225,9 +335,10 @@ def _plain_text(limit: int, *, newline: bool):
     def check(value: str) -> str:
         bad = _bad_char(value, allow_newline=newline)
         if bad:
-            raise ValueError(f"the text holds {bad}; write plain text")
+            raise ValueError(Spoken("boundary.value.bad_text", {"bad": bad}))
         if len(value) > limit:
-            raise ValueError(f"{len(value):,} characters, at most {limit:,}")
+            raise ValueError(Spoken("boundary.value.too_long",
+                                    {"length": len(value), "limit": limit}))
         return value
     return check
 
@@ -245,9 +356,9 @@ def _code_in_full(value: str) -> str:
     bad = _bad_char(value, allow_newline=False)
     if bad is None and any(unicodedata.category(ch) in ("Zl", "Zp", "Cf") or
                            (ch.isspace() and ch != " ") for ch in value):
-        bad = "a line break or an invisible character"
+        bad = Spoken("boundary.char.invisible")
     if bad:
-        raise ValueError(f"an id or code holds {bad}; use letters, digits and punctuation")
+        raise ValueError(Spoken("boundary.value.bad_code", {"bad": bad}))
     return value
 
 
@@ -268,15 +379,17 @@ def parse_day(value: Any, *, earliest: date = FIELD_DATE_MIN,
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(f"{value!r} is not a calendar date") from None
+            raise ValueError(Spoken("boundary.value.not_a_calendar_date",
+                                    {"value": value})) from None
     else:
-        raise ValueError(f"a date is written YYYY-MM-DD, e.g. 2025-03-01; got "
-                         f"{printable(repr(value))[:40]}")
+        raise ValueError(Spoken("boundary.value.not_a_date",
+                                {"got": printable(repr(value))[:40]}))
     if latest is None:
         today = today_in_china()
         latest = today.replace(year=today.year + FIELD_DATE_SPAN_YEARS, day=min(today.day, 28))
     if not earliest <= day <= latest:
-        raise ValueError(f"{day} lies outside {earliest} .. {latest}")
+        raise ValueError(Spoken("boundary.value.date_outside",
+                                {"day": day, "earliest": earliest, "latest": latest}))
     return day
 
 
@@ -292,10 +405,11 @@ def parse_business_day(value: Any) -> date:
     try:
         return parse_day(value, earliest=first, latest=last)
     except ValueError as e:
-        if "outside" in str(e):
-            raise ValueError(f"{e}: a business date lies between the day the measures took "
-                             f"effect ({first}, M 52) and {HORIZON_DAYS} days past today in "
-                             f"China ({last})") from None
+        outside = e.args[0] if e.args else None
+        if isinstance(outside, Spoken) and outside.key == "boundary.value.date_outside":
+            raise ValueError(Spoken("boundary.value.business_date_outside", {
+                "outside": outside, "first": first, "days": HORIZON_DAYS, "last": last})
+                ) from None
         raise
 
 

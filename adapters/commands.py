@@ -18,12 +18,13 @@ import re
 import time
 from collections import deque
 from datetime import date
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, Iterable, Iterator, Literal, Mapping
 
 from eventsourcing.persistence import IntegrityError
 from pydantic import Field, ValidationError
 
-from adapters.boundary import BusinessDay, Code, Name, check_tree, load_line, printable
+from adapters.boundary import (BusinessDay, Code, Name, Spoken, as_given, check_tree,
+                               load_line, not_an_object, printable)
 from adapters.specs import MODELS
 from adapters.specs.types import Strict, _to_domain
 from domain.base import ROLES, Context
@@ -48,20 +49,56 @@ class Envelope(Strict):
     fields: dict[str, Any] = Field(default_factory=dict)
 
 
+# pydantic's error types the catalogue words (boundary.pydantic.<type>, its
+# template filled from the error's ctx): the types the command models can
+# raise. A type not listed is shown in pydantic's own English words, so
+# that a new constraint is still refused with its reason.
+PYDANTIC_WORDED = frozenset({
+    "missing", "string_type", "int_type", "int_parsing", "int_from_float", "bool_type",
+    "dict_type", "list_type", "tuple_type", "set_type", "float_type", "model_type",
+    "literal_error", "enum", "greater_than", "greater_than_equal", "less_than",
+    "less_than_equal", "string_too_short", "string_too_long", "too_short", "too_long",
+    "string_pattern_mismatch"})
+
+
+def _choices(expected: str) -> str:
+    """pydantic's ``'a', 'b' or 'c'``, its last "or" said in the reader's language."""
+    head, sep, last = expected.rpartition(" or ")
+    return Spoken("boundary.choices", {"head": head, "last": last}) if sep else expected
+
+
+def _problem_words(e: Mapping[str, Any]) -> str:
+    """One problem's reason: our validators' own words (a ``Spoken`` raised as
+    a ValueError), the catalogue's for a known type, else pydantic's."""
+    msg = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    ctx = e.get("ctx") or {}
+    raised = ctx.get("error")
+    said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
+    if isinstance(said, Spoken) and str(said) == msg:
+        return said
+    if e["type"] == "extra_forbidden":
+        return Spoken("boundary.pydantic.extra_forbidden")
+    if e["type"] in PYDANTIC_WORDED:
+        values = {k: v for k, v in ctx.items() if k != "error"}
+        if "expected" in values:
+            values["expected"] = _choices(str(values["expected"]))
+        return Spoken(f"boundary.pydantic.{e['type']}", values, english=msg)
+    return msg
+
+
 def _problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    """(field, reason) for each problem pydantic found, in plain words."""
+    """(field, reason) for each problem pydantic found, in plain words; the
+    field is its path in the command, as code (``fields.kind``)."""
     out = []
     for e in error.errors():
         where = ".".join(str(p) for p in ((prefix,) if prefix else ()) + tuple(e["loc"]))
-        msg = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if e["type"] == "extra_forbidden":
-            msg = "not a field of this command"
-        out.append((where or "(command)", msg))
+        out.append((where or "(command)", _problem_words(e)))
     return out
 
 
-def _describe(problems: list[tuple[str, str]]) -> str:
-    return "; ".join(f"{where}: {msg}" for where, msg in problems)
+def _describe(problems: list[tuple[str, str]]) -> Spoken:
+    return Spoken("boundary.problem_sep", parts=tuple(
+        Spoken("boundary.problem", {"where": where, "msg": msg}) for where, msg in problems))
 
 
 def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
@@ -71,24 +108,27 @@ def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
         data = load_line(raw)
     else:
         if not isinstance(raw, dict):
-            raise InvalidCommand("a command is a JSON object",
-                                 remedy="write one JSON object per line")
+            raise not_an_object()
         check_tree(raw)
         data = raw
     try:
         env = Envelope.model_validate(data)
     except ValidationError as e:
         problems = _problems(e)
-        raise InvalidCommand(f"bad command envelope: {_describe(problems)}",
-                             field=problems[0][0],
-                             remedy="give id, command, date (YYYY-MM-DD), actor {user, role}, "
-                                    "optional document, and fields") from None
+        raise InvalidCommand("bad command envelope: {problems}", field=problems[0][0],
+                             remedy="give id, command, date (YYYY-MM-DD), actor {{user, role}}, "
+                                    "optional document, and fields",
+                             key="boundary.bad_envelope",
+                             values={"problems": _describe(problems)}) from None
     model = MODELS.get(env.command)
     if model is None:
         close = difflib.get_close_matches(env.command, MODELS, n=3, cutoff=0.6)
-        raise InvalidCommand(f"unknown command {printable(env.command)!r}", field="command",
-                             remedy=(f"did you mean {' or '.join(close)}? " if close else "")
-                             + "`ledger commands` lists every command") from None
+        guess = Spoken("boundary.did_you_mean", {"close": Spoken(
+            "boundary.or", parts=tuple(close))}) if close else as_given()
+        raise InvalidCommand("unknown command {command!r}", field="command",
+                             remedy="{guess}`ledger commands` lists every command",
+                             key="boundary.unknown_command",
+                             values={"command": printable(env.command), "guess": guess}) from None
     try:
         fields = model.model_validate(env.fields)
     except ValidationError as e:
@@ -96,9 +136,10 @@ def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
         text = _describe(problems)
         # only a catalogued id is a cited rule: the text may echo a value shaped like one
         cited = [c for c in re.findall(r"\b[A-Z]{3}-\d{2}\b", text) if is_rule(c)]
-        raise InvalidCommand(f"{env.command}: {text}", rule=cited[0] if cited else "",
-                             field=problems[0][0],
-                             remedy=f"see docs/commands.md#{env.command}") from None
+        raise InvalidCommand("{command}: {problems}", rule=cited[0] if cited else "",
+                             field=problems[0][0], remedy="see docs/commands.md#{command}",
+                             key="boundary.bad_fields",
+                             values={"command": env.command, "problems": text}) from None
     return env, fields
 
 

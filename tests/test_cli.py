@@ -79,8 +79,8 @@ def test_re_running_the_same_file_records_nothing_new_and_prints_the_same(tmp_pa
 
 
 @pytest.mark.parametrize("bad, expect", [
-    (line("x1", "sign_everything", "2025-01-09"), "unknown command"),
-    (line("x2", "submit_application", "2025-01-09", number="SQ-2"), "institution: Field required"),
+    (line("x1", "sign_everything", "2025-01-09"), "未知的命令"),
+    (line("x2", "submit_application", "2025-01-09", number="SQ-2"), "institution：缺少此字段"),
     (line("x3", "submit_application", "2025-01-09", number="SQ-2", institution="TY-H001",
           materials="licences"), "materials"),
     (line("x4", "submit_application", "2025-01-09", number="SQ-2", institution="NOPE",
@@ -90,7 +90,7 @@ def test_re_running_the_same_file_records_nothing_new_and_prints_the_same(tmp_pa
     (line("x6", "send_materials_notice", "2025-01-09", application="SQ-1", notice_no="补-2",
           missing=["management_rules", "information_system", "fund_use_forecast"],
           supply_by="2025-01-25"), "[ADM-04]"),
-    ("{not json", "not a JSON object"),
+    ("{not json", "不是 JSON 对象"),
 ])
 def test_bad_input_is_refused_with_the_reason_and_changes_nothing(tmp_path, db, store, bad,
                                                                   expect):
