@@ -22,6 +22,7 @@ reasons (a bad character, a date out of range) carries them as ``Spoken``.
 """
 from __future__ import annotations
 
+import errno
 import json
 import re
 import unicodedata
@@ -282,6 +283,18 @@ class UnusableFile(Exception):
         return words.say(current()) if isinstance(words, Spoken) else str(words)
 
 
+# the operating system's reasons the catalogue words (boundary.file.os.<name>);
+# another is given in the system's own words (strerror, English here)
+_OS_WORDED = frozenset({"ENOENT", "EACCES", "EPERM", "ENOTDIR", "ELOOP", "ENAMETOOLONG", "EIO"})
+
+
+def _os_words(e: OSError) -> Spoken:
+    said = e.strerror or str(e)
+    name = errno.errorcode.get(e.errno or 0, "")
+    return Spoken(f"boundary.file.os.{name}", english=said) if name in _OS_WORDED \
+        else as_given(said)
+
+
 def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
     """(line number, text) for each line of a command file worth judging,
     or (line number, the refusal) for a line that cannot even be read;
@@ -295,9 +308,8 @@ def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
                 "path": path, "size": size, "limit": FILE_BYTES_MAX}))
         handle = path.open("rb")
     except OSError as e:
-        # the operating system's own words for why (strerror) stay as it gives them
         raise UnusableFile(Spoken("boundary.file.unreadable",
-                                  {"path": path, "why": e.strerror or e})) from None
+                                  {"path": path, "why": _os_words(e)})) from None
     with handle:
         for lineno, raw in enumerate(handle, 1):
             if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):

@@ -238,3 +238,14 @@ def test_every_hostile_line_is_refused_in_chinese_but_its_codes_and_values(tmp_p
     assert refused >= 100, "the scan reads every hostile line"
     assert set(english) == WORDED_ELSEWHERE, {k: english[k] for k in
                                                set(english) ^ WORDED_ELSEWHERE if k in english}
+
+
+def test_a_missing_command_file_is_refused_with_the_system_s_reason_in_chinese(tmp_path,
+                                                                             monkeypatch):
+    with pytest.raises(UnusableFile) as caught:
+        next(command_lines(tmp_path / "nope.jsonl"))
+    monkeypatch.setattr("adapters.labels._chosen", None)
+    monkeypatch.setenv("LEDGER_LANG", "zh")
+    assert str(caught.value) == f"无法读取 {tmp_path / 'nope.jsonl'}：没有这个文件或文件夹"
+    monkeypatch.setenv("LEDGER_LANG", "en")
+    assert str(caught.value) == f"cannot read {tmp_path / 'nope.jsonl'}: No such file or directory"
