@@ -249,3 +249,13 @@ def test_a_missing_command_file_is_refused_with_the_system_s_reason_in_chinese(t
     assert str(caught.value) == f"无法读取 {tmp_path / 'nope.jsonl'}：没有这个文件或文件夹"
     monkeypatch.setenv("LEDGER_LANG", "en")
     assert str(caught.value) == f"cannot read {tmp_path / 'nope.jsonl'}: No such file or directory"
+
+
+def test_an_options_date_is_refused_in_the_readers_words(tmp_path):
+    from typer.testing import CliRunner
+    from adapters.cli import app
+    db = f"sqlite:///{tmp_path / 's.db'}"
+    zh = CliRunner().invoke(app, ["status", "--on", "2025-13-01", "--db", db])
+    assert zh.exit_code == 2 and "'2025-13-01' 不是有效的日历日期" in zh.output
+    en = CliRunner().invoke(app, ["--lang", "en", "status", "--on", "2025-13-01", "--db", db])
+    assert en.exit_code == 2 and "'2025-13-01' is not a calendar date" in en.output
