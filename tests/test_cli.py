@@ -121,7 +121,7 @@ def test_a_score_above_an_items_maximum_is_refused_with_eva03(tmp_path, db, stor
     floats = run(tmp_path, db, [line("c8", "record_scores", "2025-02-02", evaluation="EV-1",
                                      scored_by=[m["member_id"] for m in members],
                                      awarded={"6": 19.5})])
-    assert floats.exit_code == 1 and "not a float" in floats.output
+    assert floats.exit_code == 1 and "不要用浮点数" in floats.output
 
 
 def test_keep_going_reports_a_rejection_and_applies_the_rest(tmp_path, db, store):

@@ -481,7 +481,7 @@ def test_the_templates_are_accepted_as_given(store, tmp_path, monkeypatch):
     (["status", "--on", "2025/03/01"], "YYYY-MM-DD"),
     (["status", "--on", "2025-03-01", "--known-at", "2025-03-01T00:00:00"], "timezone"),
     (["status", "--on", "2025-03-01", "--known-at", "yesterday"], "ISO instant"),
-    (["tick", "--to", "9999-12-31"], "outside"),
+    (["tick", "--to", "9999-12-31"], "不在 2022-08-08 至"),   # the business window, in Chinese
     (["positions", "--as-of", "1740960000"], "YYYY-MM-DD"),
 ])
 def test_a_bad_option_exits_2_with_one_clear_line_and_changes_nothing(

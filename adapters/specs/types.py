@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from adapters.boundary import Text
+from adapters.boundary import Spoken, Text
 from domain.application import MATERIALS
-from domain.money import Money
+from domain.money import AMOUNT_MAX_FEN, AmountOutOfBounds, Money
 
 
 class Strict(BaseModel):
@@ -22,15 +22,15 @@ def _points(value: Any) -> Decimal:
     """Scores are exact decimals with at most 2 places; floats are refused
     because they cannot say 0.1 exactly."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("give points as a string such as \"2.5\" or a whole number, not a float")
+        raise ValueError(Spoken("boundary.types.points_float"))
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"not a number of points: {value!r}") from None
+        raise ValueError(Spoken("boundary.types.points_not_number", {"value": repr(value)})) from None
     if not d.is_finite() or abs(d) > 1000:   # no form item is worth more than 100
-        raise ValueError(f"not a number of points: {value!r}")
+        raise ValueError(Spoken("boundary.types.points_not_number", {"value": repr(value)}))
     if d != d.quantize(Decimal("0.01")):
-        raise ValueError("points have at most 2 decimal places")
+        raise ValueError(Spoken("boundary.types.points_places"))
     return d
 
 
@@ -38,11 +38,16 @@ def _yuan_to_fen(value: Any) -> int:
     """PAY-10: amounts arrive as yuan with at most 2 decimals ("1,234.50" or
     1234); a float is refused, it cannot say every fen exactly."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError("give money as a string such as \"1234.50\", not a float")
+        raise ValueError(Spoken("boundary.types.money_float"))
     try:
         return Money.parse(str(value)).fen
-    except ValueError as e:
-        raise ValueError(str(e)) from None
+    except AmountOutOfBounds as e:
+        # the domain's English as it was (two wordings of one limit); the words for the rest
+        raise ValueError(Spoken("boundary.types.money_beyond",
+                                {"text": repr(str(value).strip()), "limit": Money(AMOUNT_MAX_FEN)},
+                                english=str(e))) from None
+    except ValueError:
+        raise ValueError(Spoken("boundary.types.money_not_yuan", {"text": repr(str(value))})) from None
 
 
 Points = Annotated[Decimal, BeforeValidator(_points)]
