@@ -18,7 +18,7 @@ Every refusal here is Chinese first (issue #17), as the domain's are: an
 InvalidCommand gives a message key, its English as the template and the
 values (adapters/data/labels-boundary.json holds the Chinese; tests/
 test_boundary_words.py holds each site to it). A reason built of smaller
-reasons (a bad character, a date out of range) carries them as ``Said``.
+reasons (a bad character, a date out of range) carries them as ``Spoken``.
 """
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ import re
 import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any, Iterator, Mapping
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from adapters.labels import Said, current
+from adapters.labels import LANGS, current, label, sentence
 from domain.calendar import today_in_china
 from domain.errors import InvalidCommand
 
@@ -58,26 +58,72 @@ class _TooBig(ValueError):
     pass
 
 
-def as_given(*parts: Any) -> Said:
+class Spoken(str):
+    """Words said in whichever language is asked. As a ``str`` they are the
+    English (what ``reason``, JSON and ``str(error)`` keep, byte for byte);
+    ``say(lang)`` gives them from the catalogue's ``key`` and ``values``, or
+    ``parts`` joined by the key's separator. A refusal's values are filled
+    by ``format_map`` in both languages (domain/errors.py in English, adapters/
+    refusals.py in the reader's), and a value learns the language only from
+    its format spec: so a Chinese template writes a Spoken value ``{name:zh}``.
+    ``english`` stands in for the key's English where another library words
+    it (pydantic's messages, with their plurals)."""
+    key: str
+    values: dict[str, Any]
+    parts: tuple[Any, ...] | None
+
+    def __new__(cls, key: str, values: Mapping[str, Any] | None = None, *,
+                parts: tuple[Any, ...] | None = None, english: str | None = None) -> "Spoken":
+        values = dict(values or {})
+        text = english if english is not None else _spoken(key, values, parts, "en")
+        self = super().__new__(cls, text)
+        self.key, self.values, self.parts = key, values, parts
+        return self
+
+    def __reduce__(self):    # copies and pickles keep their words
+        return _respoken, (self.key, self.values, self.parts, str(self))
+
+    def say(self, lang: str | None = None) -> str:
+        lang = lang or current()
+        return str(self) if lang == "en" else _spoken(self.key, self.values, self.parts, lang)
+
+    def __format__(self, spec: str) -> str:
+        return self.say(spec) if spec in LANGS else format(str(self), spec)
+
+
+def _respoken(key: str, values: dict[str, Any], parts: Any, english: str) -> Spoken:
+    return Spoken(key, values, parts=parts, english=english)
+
+
+def _spoken(key: str, values: Mapping[str, Any], parts: tuple[Any, ...] | None,
+            lang: str) -> str:
+    def said(v: Any) -> Any:
+        return v.say(lang) if isinstance(v, Spoken) else v
+    if parts is not None:       # no key: the parts as they are, in every language
+        return (label(key, lang) if key else "").join(str(said(p)) for p in parts)
+    return sentence(key, lang, {k: said(v) for k, v in values.items()})
+
+
+def as_given(*parts: Any) -> Spoken:
     """Text with no words of ours, the same in every language (another
     library's message we do not word; nothing at all, for a clause that
     does not apply)."""
-    return Said("", parts=parts)
+    return Spoken("", parts=parts)
 
 
-def _bad_char(text: str, *, allow_newline: bool) -> Said | None:
+def _bad_char(text: str, *, allow_newline: bool) -> Spoken | None:
     """The first character that may not stand in ``text``, described."""
     if text.isprintable():   # no control, bidi (Cf) or surrogate can be among them
         return None
     for ch in text:
         code = f"{ord(ch):04X}"
         if ch in _BIDI:
-            return Said("boundary.char.bidi", {"code": code})
+            return Spoken("boundary.char.bidi", {"code": code})
         cat = unicodedata.category(ch)
         if cat == "Cc" and not (allow_newline and ch in "\n\t"):
-            return Said("boundary.char.control", {"code": code})
+            return Spoken("boundary.char.control", {"code": code})
         if cat == "Cs":
-            return Said("boundary.char.surrogate", {"code": code})
+            return Spoken("boundary.char.surrogate", {"code": code})
     return None
 
 
@@ -150,7 +196,7 @@ def check_tree(data: Any) -> None:
                     raise InvalidCommand("{where}: a key holds {bad}", field=_where(path),
                                          remedy="use the field names of docs/commands.md",
                                          key="boundary.tree.bad_key",
-                                         values={"where": _where(path), "bad": bad or Said(
+                                         values={"where": _where(path), "bad": bad or Spoken(
                                              "boundary.char.too_many", {"limit": CODE_CHARS_MAX})})
                 stack.append((item, path + (key,)))
         elif isinstance(value, list):
@@ -221,20 +267,20 @@ _JSON_PROBLEMS = {
 }
 
 
-def _json_problem(msg: str) -> Said:
+def _json_problem(msg: str) -> Spoken:
     key = _JSON_PROBLEMS.get(msg)
-    return Said(f"boundary.json.problem.{key}", english=msg) if key else \
+    return Spoken(f"boundary.json.problem.{key}", english=msg) if key else \
         as_given(msg)
 
 
 # --- command files -------------------------------------------------------------
 class UnusableFile(Exception):
     """A command file that cannot be used at all (exit 2): said in the
-    reader's language (its ``Said`` argument is the English)."""
+    reader's language (its ``Spoken`` argument is the English)."""
 
     def __str__(self) -> str:
         words = self.args[0] if self.args else ""
-        return words.say(current()) if isinstance(words, Said) else str(words)
+        return words.say(current()) if isinstance(words, Spoken) else str(words)
 
 
 # the operating system's reasons the catalogue words (boundary.file.os.<name>);
@@ -242,10 +288,10 @@ class UnusableFile(Exception):
 _OS_WORDED = frozenset({"ENOENT", "EACCES", "EPERM", "ENOTDIR", "ELOOP", "ENAMETOOLONG", "EIO"})
 
 
-def _os_words(e: OSError) -> Said:
+def _os_words(e: OSError) -> Spoken:
     said = e.strerror or str(e)
     name = errno.errorcode.get(e.errno or 0, "")
-    return Said(f"boundary.file.os.{name}", english=said) if name in _OS_WORDED \
+    return Spoken(f"boundary.file.os.{name}", english=said) if name in _OS_WORDED \
         else as_given(said)
 
 
@@ -256,13 +302,13 @@ def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise UnusableFile(Said("boundary.file.not_a_file", {"path": path}))
+            raise UnusableFile(Spoken("boundary.file.not_a_file", {"path": path}))
         if size > FILE_BYTES_MAX:
-            raise UnusableFile(Said("boundary.file.too_large", {
+            raise UnusableFile(Spoken("boundary.file.too_large", {
                 "path": path, "size": size, "limit": FILE_BYTES_MAX}))
         handle = path.open("rb")
     except OSError as e:
-        raise UnusableFile(Said("boundary.file.unreadable",
+        raise UnusableFile(Spoken("boundary.file.unreadable",
                                   {"path": path, "why": _os_words(e)})) from None
     with handle:
         for lineno, raw in enumerate(handle, 1):
@@ -281,7 +327,7 @@ def command_lines(path: Path) -> Iterator[tuple[int, str | InvalidCommand]]:
                 hint = as_given()
                 try:
                     raw.decode("gb18030")
-                    hint = Said("boundary.line.reads_as_gbk")
+                    hint = Spoken("boundary.line.reads_as_gbk")
                 except UnicodeDecodeError:
                     pass
                 yield lineno, InvalidCommand(
@@ -301,9 +347,9 @@ def _plain_text(limit: int, *, newline: bool):
     def check(value: str) -> str:
         bad = _bad_char(value, allow_newline=newline)
         if bad:
-            raise ValueError(Said("boundary.value.bad_text", {"bad": bad}))
+            raise ValueError(Spoken("boundary.value.bad_text", {"bad": bad}))
         if len(value) > limit:
-            raise ValueError(Said("boundary.value.too_long",
+            raise ValueError(Spoken("boundary.value.too_long",
                                     {"length": len(value), "limit": limit}))
         return value
     return check
@@ -322,9 +368,9 @@ def _code_in_full(value: str) -> str:
     bad = _bad_char(value, allow_newline=False)
     if bad is None and any(unicodedata.category(ch) in ("Zl", "Zp", "Cf") or
                            (ch.isspace() and ch != " ") for ch in value):
-        bad = Said("boundary.char.invisible")
+        bad = Spoken("boundary.char.invisible")
     if bad:
-        raise ValueError(Said("boundary.value.bad_code", {"bad": bad}))
+        raise ValueError(Spoken("boundary.value.bad_code", {"bad": bad}))
     return value
 
 
@@ -345,16 +391,16 @@ def parse_day(value: Any, *, earliest: date = FIELD_DATE_MIN,
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise ValueError(Said("boundary.value.not_a_calendar_date",
+            raise ValueError(Spoken("boundary.value.not_a_calendar_date",
                                     {"value": value})) from None
     else:
-        raise ValueError(Said("boundary.value.not_a_date",
+        raise ValueError(Spoken("boundary.value.not_a_date",
                                 {"got": printable(repr(value))[:40]}))
     if latest is None:
         today = today_in_china()
         latest = today.replace(year=today.year + FIELD_DATE_SPAN_YEARS, day=min(today.day, 28))
     if not earliest <= day <= latest:
-        raise ValueError(Said("boundary.value.date_outside",
+        raise ValueError(Spoken("boundary.value.date_outside",
                                 {"day": day, "earliest": earliest, "latest": latest}))
     return day
 
@@ -372,8 +418,8 @@ def parse_business_day(value: Any) -> date:
         return parse_day(value, earliest=first, latest=last)
     except ValueError as e:
         outside = e.args[0] if e.args else None
-        if isinstance(outside, Said) and outside.key == "boundary.value.date_outside":
-            raise ValueError(Said("boundary.value.business_date_outside", {
+        if isinstance(outside, Spoken) and outside.key == "boundary.value.date_outside":
+            raise ValueError(Spoken("boundary.value.business_date_outside", {
                 "outside": outside, "first": first, "days": HORIZON_DAYS, "last": last})
                 ) from None
         raise

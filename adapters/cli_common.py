@@ -56,13 +56,12 @@ def parse_date(text: Optional[str], name: str, *, business: bool = False) -> Opt
     to lies inside the business window (adapters/boundary.py)."""
     if text is None:
         return None
-    from adapters.boundary import parse_business_day, parse_day, printable
-    from adapters.labels import Said
+    from adapters.boundary import Spoken, parse_business_day, parse_day, printable
     try:
         return parse_business_day(text) if business else parse_day(text)
     except ValueError as e:
         # the boundary's words in the reader's language; any other error as it is
-        why = e.args[0].say() if e.args and isinstance(e.args[0], Said) else e
+        why = e.args[0].say() if e.args and isinstance(e.args[0], Spoken) else e
         raise typer.BadParameter(f"{name}: {printable(why)}") from None
 
 

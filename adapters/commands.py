@@ -23,8 +23,7 @@ from typing import Any, Iterable, Iterator, Literal, Mapping
 from eventsourcing.persistence import IntegrityError
 from pydantic import Field, ValidationError
 
-from adapters.labels import Said
-from adapters.boundary import (BusinessDay, Code, Name, as_given, check_tree,
+from adapters.boundary import (BusinessDay, Code, Name, Spoken, as_given, check_tree,
                                load_line, not_an_object, printable)
 from adapters.specs import MODELS
 from adapters.specs.types import Strict, _to_domain
@@ -65,25 +64,25 @@ PYDANTIC_WORDED = frozenset({
 def _choices(expected: str) -> str:
     """pydantic's ``'a', 'b' or 'c'``, its last "or" said in the reader's language."""
     head, sep, last = expected.rpartition(" or ")
-    return Said("boundary.choices", {"head": head, "last": last}) if sep else expected
+    return Spoken("boundary.choices", {"head": head, "last": last}) if sep else expected
 
 
 def _problem_words(e: Mapping[str, Any]) -> str:
-    """One problem's reason: our validators' own words (a ``Said`` raised as
+    """One problem's reason: our validators' own words (a ``Spoken`` raised as
     a ValueError), the catalogue's for a known type, else pydantic's."""
     msg = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     ctx = e.get("ctx") or {}
     raised = ctx.get("error")
     said = raised.args[0] if isinstance(raised, ValueError) and raised.args else None
-    if isinstance(said, Said) and str(said) == msg:
+    if isinstance(said, Spoken) and str(said) == msg:
         return said
     if e["type"] == "extra_forbidden":
-        return Said("boundary.pydantic.extra_forbidden")
+        return Spoken("boundary.pydantic.extra_forbidden")
     if e["type"] in PYDANTIC_WORDED:
         values = {k: v for k, v in ctx.items() if k != "error"}
         if "expected" in values:
             values["expected"] = _choices(str(values["expected"]))
-        return Said(f"boundary.pydantic.{e['type']}", values, english=msg)
+        return Spoken(f"boundary.pydantic.{e['type']}", values, english=msg)
     return msg
 
 
@@ -97,9 +96,9 @@ def _problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]
     return out
 
 
-def _describe(problems: list[tuple[str, str]]) -> Said:
-    return Said("boundary.problem_sep", parts=tuple(
-        Said("boundary.problem", {"where": where, "msg": msg}) for where, msg in problems))
+def _describe(problems: list[tuple[str, str]]) -> Spoken:
+    return Spoken("boundary.problem_sep", parts=tuple(
+        Spoken("boundary.problem", {"where": where, "msg": msg}) for where, msg in problems))
 
 
 def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
@@ -124,7 +123,7 @@ def parse(raw: str | dict[str, Any]) -> tuple[Envelope, Strict]:
     model = MODELS.get(env.command)
     if model is None:
         close = difflib.get_close_matches(env.command, MODELS, n=3, cutoff=0.6)
-        guess = Said("boundary.did_you_mean", {"close": Said(
+        guess = Spoken("boundary.did_you_mean", {"close": Spoken(
             "boundary.or", parts=tuple(close))}) if close else as_given()
         raise InvalidCommand("unknown command {command!r}", field="command",
                              remedy="{guess}`ledger commands` lists every command",

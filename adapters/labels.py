@@ -91,43 +91,26 @@ def word(group: str, code: object, lang: str | None = None) -> str:
 
 class Said(str):
     """Words told later in whichever language is asked: the catalogue's
-    ``key`` and its values (themselves ``Said`` where they are words too),
-    or ``parts`` joined by the key's separator.
+    ``key`` and its values (themselves ``Said`` where they are words too).
 
     As a string it is the English text, which is what JSON, logs, HTTP
     answers and scripts keep (stable, as the codes are); ``say()`` gives it
-    in the reader's language. So a report or a refusal can hold its words
-    once and be both printed for a person and written as JSON. A refusal's
-    values are filled by ``format_map`` in both languages (domain/errors.py
-    in English, adapters/refusals.py in the reader's), and a value learns the
-    language only from its format spec: a Chinese template writes a Said
-    value ``{name:zh}``. ``english`` stands in for the key's English where
-    another library words it (pydantic's messages, with their plurals)."""
+    in the reader's language. So a report can hold its findings once and
+    be both printed for a person and written as JSON."""
     key: str
     values: dict[str, object]
-    parts: tuple[object, ...] | None
 
-    def __new__(cls, key: str, values: Mapping[str, object] | None = None, *,
-                parts: tuple[object, ...] | None = None, english: str | None = None) -> "Said":
+    def __new__(cls, key: str, values: Mapping[str, object] | None = None) -> "Said":
         values = dict(values or {})
-        text = english if english is not None else _said(key, "en", values, parts)
-        self = super().__new__(cls, text)
-        self.key, self.values, self.parts = key, values, parts
+        self = super().__new__(cls, _said(key, "en", values))
+        self.key, self.values = key, values
         return self
 
-    def __reduce__(self):    # copies and pickles keep their words
-        return _resaid, (self.key, self.values, self.parts, str(self))
+    def __getnewargs__(self) -> tuple[str, dict[str, object]]:   # copies keep their words
+        return self.key, self.values
 
     def say(self, lang: str | None = None) -> str:
-        lang = lang or current()
-        return str(self) if lang == "en" else _said(self.key, lang, self.values, self.parts)
-
-    def __format__(self, spec: str) -> str:
-        return self.say(spec) if spec in LANGS else format(str(self), spec)
-
-
-def _resaid(key: str, values: dict[str, object], parts: object, english: str) -> Said:
-    return Said(key, values, parts=parts, english=english)  # type: ignore[arg-type]
+        return _said(self.key, lang or current(), self.values)
 
 
 def said(text: object, lang: str | None = None) -> str:
@@ -135,10 +118,5 @@ def said(text: object, lang: str | None = None) -> str:
     return text.say(lang) if isinstance(text, Said) else str(text)
 
 
-def _said(key: str, lang: str, values: Mapping[str, object],
-          parts: tuple[object, ...] | None = None) -> str:
-    if parts is not None:       # no key: the parts as they are, in every language
-        return (label(key, lang) if key else "").join(said(p, lang) for p in parts)
-    # a Said value in this language; any other as it is, so a template may format it ({size:,})
-    return sentence(key, lang, {k: v.say(lang) if isinstance(v, Said) else v
-                                for k, v in values.items()})
+def _said(key: str, lang: str, values: Mapping[str, object]) -> str:
+    return sentence(key, lang, {k: said(v, lang) for k, v in values.items()})

@@ -15,8 +15,7 @@ from string import Formatter
 
 import pytest
 
-from adapters.labels import Said
-from adapters.boundary import UnusableFile, command_lines, load_line
+from adapters.boundary import Spoken, UnusableFile, command_lines, load_line
 from adapters.commands import PYDANTIC_WORDED, parse
 from adapters.labels import catalogue
 from adapters.refusals import refusal
@@ -51,7 +50,7 @@ REFUSALS = _calls("InvalidCommand")
 
 def test_the_scan_finds_the_boundary_refusals():
     # a scan that found nothing would pass every test below
-    assert len(REFUSALS) >= 12 and len(_calls("Said")) >= 20
+    assert len(REFUSALS) >= 12 and len(_calls("Spoken")) >= 20
 
 
 @pytest.mark.parametrize("site", REFUSALS, ids=lambda s: s[0])
@@ -190,7 +189,7 @@ def test_a_folder_given_as_a_command_file_is_refused_in_the_reader_s_language(tm
 
 
 def test_spoken_words_are_english_as_text_and_chinese_when_a_template_asks():
-    words = Said("boundary.char.control", {"code": "001B"})
+    words = Spoken("boundary.char.control", {"code": "001B"})
     assert words == "the control character U+001B" and f"{words}" == words
     assert f"{words:zh}" == "控制字符 U+001B" and words.say("zh") == "控制字符 U+001B"
     import pickle
@@ -200,7 +199,7 @@ def test_spoken_words_are_english_as_text_and_chinese_when_a_template_asks():
 # hostile lines (tests/test_hostile_input.py) whose reason is worded outside
 # the boundary, still in English: the F1 fact check (adapters/specs/
 # institutions.py) raises a plain ValueError. The list may only shrink (the
-# money and points parsers' words moved to adapters/specs/types.py's Said).
+# money and points parsers' words moved to adapters/specs/types.py's Spoken).
 WORDED_ELSEWHERE = {"unknown-fact-in-amendment"}
 # what stays as the user typed or reads it as code: backticked commands, the
 # values quoted back, field paths and command names (before a colon, or with

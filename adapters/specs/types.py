@@ -7,8 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from adapters.boundary import Text
-from adapters.labels import Said
+from adapters.boundary import Spoken, Text
 from domain.application import MATERIALS
 from domain.money import AMOUNT_MAX_FEN, AmountOutOfBounds, Money
 
@@ -23,15 +22,15 @@ def _points(value: Any) -> Decimal:
     """Scores are exact decimals with at most 2 places; floats are refused
     because they cannot say 0.1 exactly."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(Said("boundary.types.points_float"))
+        raise ValueError(Spoken("boundary.types.points_float"))
     try:
         d = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(Said("boundary.types.points_not_number", {"value": repr(value)})) from None
+        raise ValueError(Spoken("boundary.types.points_not_number", {"value": repr(value)})) from None
     if not d.is_finite() or abs(d) > 1000:   # no form item is worth more than 100
-        raise ValueError(Said("boundary.types.points_not_number", {"value": repr(value)}))
+        raise ValueError(Spoken("boundary.types.points_not_number", {"value": repr(value)}))
     if d != d.quantize(Decimal("0.01")):
-        raise ValueError(Said("boundary.types.points_places"))
+        raise ValueError(Spoken("boundary.types.points_places"))
     return d
 
 
@@ -39,16 +38,16 @@ def _yuan_to_fen(value: Any) -> int:
     """PAY-10: amounts arrive as yuan with at most 2 decimals ("1,234.50" or
     1234); a float is refused, it cannot say every fen exactly."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(Said("boundary.types.money_float"))
+        raise ValueError(Spoken("boundary.types.money_float"))
     try:
         return Money.parse(str(value)).fen
     except AmountOutOfBounds as e:
         # the domain's English as it was (two wordings of one limit); the words for the rest
-        raise ValueError(Said("boundary.types.money_beyond",
+        raise ValueError(Spoken("boundary.types.money_beyond",
                                 {"text": repr(str(value).strip()), "limit": Money(AMOUNT_MAX_FEN)},
                                 english=str(e))) from None
     except ValueError:
-        raise ValueError(Said("boundary.types.money_not_yuan", {"text": repr(str(value))})) from None
+        raise ValueError(Spoken("boundary.types.money_not_yuan", {"text": repr(str(value))})) from None
 
 
 Points = Annotated[Decimal, BeforeValidator(_points)]
