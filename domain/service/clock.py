@@ -118,10 +118,19 @@ class ClockCommands(LedgerCore):
         (a predecessor may end with its successor): the agreements as they
         now stand, and whether anything was recorded.
 
-        AGR-05, M 51: ``_advance`` brings a named successor up to ``to`` first
-        (for a tick as for any command), so a renewal in force on the expiry
-        day ends the old agreement RENEWED, never continued and then ended."""
+        AGR-05, M 51: an agreement whose named successor has not taken effect
+        yet has that successor brought up to ``to`` first, so that a renewal in
+        force on the expiry day ends it RENEWED rather than continued under
+        M 51 and then ended: the same facts give the same log whichever of the
+        two the tick visits first."""
+        before: list[Agreement] = []
+        saved_before = False
         ag = self._get(Agreement, number, "agreement")
+        successor = ag.renewal["successor"]
+        if not ag.is_ended and successor is not None \
+                and ag.renewal.get("successor_effective_on") is None:
+            before, saved_before = self._tick_one(successor, to, envelope, cal, recorded)
+            ag = self._get(Agreement, number, "agreement")   # the successor may have ended it
         for attempt in range(RETRIES):
             if attempt:
                 pause_before_retry(attempt - 1)
@@ -134,10 +143,10 @@ class ClockCommands(LedgerCore):
                       for a in changed for e in a.pending_events
                       if not isinstance(e, Agreement.SuccessorTookEffect)]
             if not any(a.pending_events for a in changed):
-                return [ag], False
+                return [*before, ag], saved_before
             if save_or_lose(self, [ag, *touched]):
                 recorded.extend(events)
-                return changed, True
+                return [*before, *changed], True
         raise contended("tick", f"agreement {number}")
 
     def _note_tick(self, due: dict[str, date | None], ended: list[str], cal_version: int,
