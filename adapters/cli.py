@@ -333,6 +333,9 @@ _register_extensions()
 
 
 def main() -> None:
+    # a command is one short process: what it imported is never garbage
+    from adapters.collector import settle
+    settle()
     app()
 
 

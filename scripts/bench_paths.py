@@ -201,6 +201,10 @@ def _ask(url: str, kind: str, chosen: list[str], budget: float) -> dict[str, Any
     runner, argv = CliRunner(), KINDS[kind][2]
     if chosen:   # untimed: the imports a subcommand makes when it first runs (see startup)
         runner.invoke(app, [*argv(chosen[0]), "--db", url])
+    # the collector as a ledger process sets it once started (`ledger` in
+    # main(), the service in its lifespan): adapters/collector.py
+    from adapters.collector import settle
+    settle()
     rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ms: list[float] = []
     cpu: list[float] = []   # the question's own CPU: what a loaded machine's wall time hides

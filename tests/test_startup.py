@@ -106,3 +106,19 @@ def test_a_question_at_the_head_can_read_the_tables_without_the_recorder_or_the_
                      "adapters.readmodels.projection", "adapters.readmodels.schema",
                      "domain.service", "projections.supervision", "projections.status"):
         assert unwanted not in modules, unwanted
+
+
+def test_a_ledger_process_collects_less_and_freezes_what_it_started_with():
+    """`ledger` (main) sets the cyclic collector for a short process
+    (adapters/collector.py): young collections every 20,000 new objects, not
+    Python's 700, and what it imported frozen out of later collections."""
+    probe = ("import gc, sys\n"
+             "from adapters import cli\n"
+             "sys.argv = ['ledger', '--help']\n"
+             "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+             "print(gc.get_threshold()[0], gc.get_freeze_count())")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    young, frozen = map(int, done.stdout.split()[-2:])
+    assert young == 20_000 and frozen > 1000

@@ -42,6 +42,8 @@ def create_app(service: Any = None) -> Any:
         app.state.service = service or Service()
         background = Background(app.state.service)
         background.start()
+        from adapters.collector import settle
+        settle()   # the service is up: what it holds now lives as long as it does
         try:
             yield
         finally:
