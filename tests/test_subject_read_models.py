@@ -17,17 +17,29 @@ import pytest
 from adapters.readmodels import catch_up, rebuild, snapshot, view_for
 from adapters.readmodels.about import names_of
 from adapters.readmodels.subjects import subject_state
+from adapters.settings import open_ledger
 from adapters.timeline import Subject, build_timeline, timeline
 from projections.status import build
+from tests.conftest import Clerk
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def province(ledger, clerk):
+@pytest.fixture(scope="module")
+def province(module_store):
     """A small province loaded month by month, the read models following;
     then two practitioners its claims name are proposed for a bar (so they
-    are registered persons whose timelines hold the claims naming them)."""
+    are registered persons whose timelines hold the claims naming them).
+    Built once a store for the module: its tests only read it, and the
+    rebuild one test runs must end where it began (which it asserts)."""
+    ledger = open_ledger(*module_store)
+    try:
+        yield _built(ledger, Clerk(ledger))
+    finally:
+        ledger.close()
+
+
+def _built(ledger, clerk):
     sys.path.insert(0, str(ROOT / "scripts"))
     from generate_province import generate, load
     batches = list(generate(5, institutions=25, years=3))
@@ -182,3 +194,46 @@ def test_two_rebuilds_at_once_the_second_is_refused_in_one_line(store, ledger, c
                            timeout=120)
     assert after.returncode == 0, after.stderr
     assert snapshot(view_for(ledger)) == before
+
+
+def test_after_a_rebuild_a_timeline_page_is_found_by_the_subject_not_by_walking_the_log(
+        province):
+    """A page of a timeline is chosen from the events table by the subject's
+    originators (issue #14), never by walking the primary key through the
+    log (which PostgreSQL chose whenever it misjudged the subject's rows: a
+    server with autovacuum off, a store just loaded); and a rebuild gathers
+    the planner's statistics of the log's own table (``_analyze_log``)."""
+    import sqlalchemy as sa
+    from adapters.integrity import engine_of
+    from adapters.readmodels.subjects import timeline_page
+    ledger = province
+    engine = engine_of(ledger)
+    postgres = engine.dialect.name == "postgresql"
+    events = ledger.recorder.events_record_cls.__table__
+    if postgres:   # forget what the planner knows of the log, as a fresh load has it
+        with engine.begin() as conn:
+            conn.execute(sa.text("DELETE FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"),
+                         {"t": engine.dialect.identifier_preparer.format_table(events)})
+    rebuild(ledger, batch_size=2000, workers=1)
+    subject, _ = _subjects(list(ledger.read_log()))
+    asked = []
+    listen = lambda conn, cursor, statement, params, *rest: asked.append((statement, params))  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listen)
+    try:
+        page = timeline_page(ledger, subject[0], limit=50)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listen)
+    assert len(page.rows) == 50
+    statement, params = next((s, p) for s, p in asked if "LIMIT" in s and "originator_id IN" in s)
+    with engine.connect() as conn:
+        cursor = conn.connection.cursor()
+        cursor.execute(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + statement, params)
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "aggregate_idx" in plan, plan
+    assert "Index Scan using ledger_events_pkey" not in plan, plan
+    if postgres:
+        with engine.connect() as conn:
+            analysed = conn.execute(sa.text(
+                "SELECT count(*) FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"),
+                {"t": engine.dialect.identifier_preparer.format_table(events)}).scalar_one()
+        assert analysed > 0

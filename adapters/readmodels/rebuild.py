@@ -20,7 +20,8 @@ from adapters.readmodels.log import _windows_of, _windows_upsert
 from adapters.readmodels.logsql import _log_rows_sql, _windows
 from adapters.readmodels.projection import ReadModels
 from adapters.readmodels.routing import APP, LINKED, MONEY, REPLAYED
-from adapters.readmodels.schema import ReadModelView, _rebuild_state, _set_rebuild_state
+from adapters.readmodels.schema import (ANALYZE_STATISTICS_TARGET, ReadModelView, _rebuild_state,
+                                        _set_rebuild_state)
 from adapters.readmodels.runner import RebuildUnfinished, _apply_log, view_for
 from adapters.readmodels.writer import Batch, _sqlite_relaxed_commit
 from domain.service import Ledger
@@ -198,6 +199,24 @@ def _within_grace(take: Callable[[], bool]) -> bool:
     return True
 
 
+def _analyze_log(ledger: Ledger) -> None:
+    """PostgreSQL: fresh planner statistics for the log's own table too, as
+    ``create_indexes`` gathers them for the read models. A timeline's page
+    is chosen from the events table by originator and id; a store never
+    analysed (a server with autovacuum off, or just after a bulk load) had
+    the planner walk the primary key through the whole log for each page
+    (60 ms for a page instead of 0.3, docs/performance.md). A rebuild is
+    what an operator runs after loading or restoring a store."""
+    engine = ledger.recorder.datastore.engine
+    if engine is None or engine.dialect.name != "postgresql":
+        return
+    table = ledger.recorder.events_record_cls.__table__
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"SET LOCAL default_statistics_target = "
+                             f"{ANALYZE_STATISTICS_TARGET}"))
+        conn.execute(sa.text(f"ANALYZE {engine.dialect.identifier_preparer.format_table(table)}"))
+
+
 def _rebuild(ledger: Ledger, *, batch_size: int,
              progress: Callable[[int, int], None] | None,
              stop_after_batches: int | None, workers: int | None) -> dict[str, Any]:
@@ -234,6 +253,7 @@ def _rebuild(ledger: Ledger, *, batch_size: int,
         if (view.max_tracking_id(APP) or 0) < target:
             view.write(Batch(), Tracking(APP, target))   # the partitions together reached it
         view.create_indexes()
+        _analyze_log(ledger)
         _set_rebuild_state(view, "done")
     seconds = time.perf_counter() - started
     return {"events": n, "seconds": seconds, "complete": complete, "partitions": partitions,

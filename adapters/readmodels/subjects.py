@@ -219,8 +219,13 @@ def subject_page(ledger: Any, view: ReadModelView, kind: str, key: str, position
         else:
             total = conn.execute(sa.select(sa.func.count()).select_from(source).where(
                 where)).scalar_one()
+        # ordered by ``id + 0``, not ``id``: so that no planner walks the
+        # primary key through the log filtering for the subject (PostgreSQL
+        # chose that for a page whenever its estimate of the subject's rows
+        # was off: 60 ms instead of 0.3), but finds the subject's events by
+        # their index and sorts them, as many as were just counted
         ids = conn.execute(sa.select(table.c.id).select_from(source).where(where).order_by(
-            table.c.id).limit(limit).offset(offset)).scalars().all() if limit else []
+            table.c.id + 0).limit(limit).offset(offset)).scalars().all() if limit else []
         found = conn.execute(sa.select(table.c.id, table.c.originator_id,
                                        table.c.originator_version, table.c.topic,
                                        table.c.state).where(table.c.id.in_(ids))).all() \
