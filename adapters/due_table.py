@@ -131,8 +131,15 @@ def due_by_queries(sql: Sql, registry_id: UUID, day: str, calendar_version: int
     return [
         (f"SELECT (SELECT registry_version FROM {sql.version} WHERE id = 1), "
          f"({sql.registry_max()})", (sql.key(registry_id),)),
-        (sql.q(f"SELECT number FROM {sql.due} WHERE ended = 0 AND (visit_on <= ? OR "
-               "calendar_version < ? OR calendar_version > ?) ORDER BY listed"),
+        # three index ranges, not one OR: the planner scanned the whole
+        # table for the OR (every agreement ever listed, the ended ones too),
+        # so a quiet tick grew with the registry; an ended row has no day
+        # and no calendar version, so no range finds it
+        (sql.q(f"SELECT number FROM ("
+               f"SELECT number, listed FROM {sql.due} WHERE visit_on <= ? AND ended = 0 UNION "
+               f"SELECT number, listed FROM {sql.due} WHERE calendar_version < ? AND ended = 0 "
+               f"UNION SELECT number, listed FROM {sql.due} WHERE calendar_version > ? "
+               "AND ended = 0) AS due ORDER BY listed"),
          (day, calendar_version, calendar_version)),
     ]
 

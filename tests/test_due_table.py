@@ -82,6 +82,28 @@ def test_sus02_a_quiet_tick_reads_the_same_at_10_and_at_1000_live_agreements(sto
     assert many[2] <= 3               # the table's version, the log's, and no agreement
 
 
+def test_sus02_the_quiet_ticks_query_reads_index_ranges_not_the_whole_table(tmp_path):
+    """What a tick asks the due table is three index ranges (a day on or
+    before the tick's, a calendar version other than the current one): a
+    whole-table scan (the one OR it was) reads every agreement ever listed,
+    the ended ones too. SQLite's own plan; PostgreSQL chooses by its costs."""
+    from adapters import due_table
+    store = (f"sqlite:///{tmp_path / 'thousand.sqlite'}", None)
+    _listed(store, 1000)
+    ledger = open_ledger(*store)
+    try:
+        sql = due_table.Sql(ledger.recorder.datastore.engine, *ledger.recorder.due_tables,
+                            ledger.recorder.events_record_cls.__table__)
+        statement, params = due_table.due_by_queries(sql, Registry.ID, "2029-12-31", 1)[1]
+        with ledger.recorder.datastore.engine.connect() as conn:
+            plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                             tuple(params))]
+    finally:
+        ledger.close()
+    ranges = [p for p in plan if p.startswith("SEARCH")]
+    assert len(ranges) == 3 and not any(p.startswith("SCAN ledger_due") for p in plan), plan
+
+
 def _schema_beside(url, schema):
     name = f"{schema}_b"
     engine = sa.create_engine(url)
