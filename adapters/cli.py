@@ -333,9 +333,8 @@ _register_extensions()
 
 
 def main() -> None:
-    # a command is one short process: what it imported is never garbage
-    from adapters.collector import settle
-    settle()
+    from adapters.collector import for_one_command
+    for_one_command()
     app()
 
 
