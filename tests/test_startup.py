@@ -108,20 +108,26 @@ def test_a_question_at_the_head_can_read_the_tables_without_the_recorder_or_the_
         assert unwanted not in modules, unwanted
 
 
+def _collector_after(code: str) -> tuple[int, int]:
+    """In a fresh interpreter, after ``code``: (a number it prints, the
+    collector's frozen object count)."""
+    done = subprocess.run([sys.executable, "-c", f"import gc\n{code}\n"
+                           "print(gc.get_freeze_count())"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    value, frozen = done.stdout.split()[-2:]
+    return int(value), int(frozen)
+
+
 def test_a_ledger_process_collects_less_and_freezes_what_it_started_with():
     """`ledger` (main) sets the cyclic collector for a process that gives one
     command (adapters/collector.py): young collections every 20,000 new
     objects, not Python's 700, and what it imported frozen out of later
     collections."""
-    probe = ("import gc, sys\n"
-             "from adapters import cli\n"
-             "sys.argv = ['ledger', '--help']\n"
-             "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
-             "print(gc.get_threshold()[0], gc.get_freeze_count())")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    young, frozen = map(int, done.stdout.split()[-2:])
+    young, frozen = _collector_after("import sys\nfrom adapters import cli\n"
+                                     "sys.argv = ['ledger', '--help']\n"
+                                     "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+                                     "print(gc.get_threshold()[0])")
     assert young == 20_000 and frozen > 1000
 
 
@@ -129,13 +135,7 @@ def test_the_service_once_up_freezes_what_it_holds_and_keeps_pythons_thresholds(
     """A long-lived process freezes what it started with (``settle``) but
     keeps the default thresholds, under which each request's garbage cycles
     are collected young instead of piling up."""
-    probe = ("import gc\n"
-             "from adapters.collector import settle\n"
-             "before = gc.get_threshold()\n"
-             "settle()\n"
-             "print(int(gc.get_threshold() == before), gc.get_freeze_count())")
-    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    same, frozen = map(int, done.stdout.split()[-2:])
+    same, frozen = _collector_after("from adapters.collector import settle\n"
+                                    "before = gc.get_threshold()\nsettle()\n"
+                                    "print(int(gc.get_threshold() == before))")
     assert same == 1 and frozen > 1000
