@@ -115,3 +115,54 @@ class Clerk:
 @pytest.fixture
 def clerk(ledger):
     return Clerk(ledger)
+
+
+# --- every refusal raised in a test is worded as the catalogue has it ---------------------
+class _Unformatted(dict):
+    """The values a template asks for that were not given (``format_map``)."""
+
+    def __missing__(self, name):
+        raise AssertionError(f"the template asks for {{{name}}}, which its values do not give")
+
+
+def _as_catalogued(key: str, reason: str, remedy: str, values) -> None:
+    """A keyed refusal (issue #17) says exactly its catalogue entry: the
+    English template the domain gives is the catalogue's, its remedy is the
+    catalogue's (and is given when the catalogue has one), and its values
+    fill both languages' templates. Checked where each refusal is made, in
+    every test, so a rule test that makes a refusal also proves its words
+    (the keyed-refusal mutants of docs/testing.md)."""
+    from adapters.labels import catalogue
+    words = catalogue()
+    assert key in words, f"refusal key {key!r} is not in the catalogue"
+    assert words[key]["en"] == reason, (key, reason)
+    said = words.get(key + ".remedy")
+    assert (said["en"] if said else "") == remedy, (key, remedy)
+    for entry in (words[key], said or {}):
+        for text in entry.values():
+            text.format_map(_Unformatted(values or {}))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _refusals_are_worded_as_catalogued():
+    import domain.errors as errors
+    made = errors.LedgerError.__init__
+    ground = errors.Ground.__init__
+
+    def checked(self, reason, *, key="", values=None, remedy="", **kwargs):
+        if key:
+            _as_catalogued(key, reason, remedy, values)
+        made(self, reason, key=key, values=values, remedy=remedy, **kwargs)
+
+    def checked_ground(self, rule, reason, *args, **kwargs):
+        if kwargs.get("key"):
+            _as_catalogued(kwargs["key"], reason, "", kwargs.get("values"))
+        ground(self, rule, reason, *args, **kwargs)
+
+    errors.LedgerError.__init__ = checked
+    errors.Ground.__init__ = checked_ground
+    try:
+        yield
+    finally:
+        errors.LedgerError.__init__ = made
+        errors.Ground.__init__ = ground
