@@ -632,3 +632,58 @@ def test_pay08_recovery_is_above_zero_and_at_most_what_is_outstanding_to_the_fen
     assert [r["kind"] for r in acc.recoveries] == ["ordered", "ordered", "recovered"]
     with pytest.raises(RuleViolation):
         acc.record_recovery(amount_fen=1, ref="收-2", effective_on=date(2025, 7, 4), envelope=ENV)
+
+
+# --- AUD-01, PAY-10, PAY-01: a correction, each condition on its own ----------------------------
+def _correct(c, item_id="a", **change):
+    args = dict(item_id=item_id, amount_fen=5, service_date=date(2025, 3, 3), injury=True,
+                reason="录入错误", corrects="c-0", effective_on=date(2025, 4, 4), envelope=ENV)
+    return c.correct_item(**{**args, **change})
+
+
+@pytest.mark.parametrize("change, kind, rule", [
+    ({"reason": " \t"}, InvalidCommand, "AUD-01"),
+    ({"amount_fen": 0}, InvalidCommand, "PAY-10"),
+    ({"amount_fen": -1}, InvalidCommand, "PAY-10"),
+    ({"amount_fen": 5.0}, InvalidCommand, "PAY-10"),
+    ({"service_date": date(2025, 2, 28)}, RuleViolation, "PAY-01"),     # the day before the month
+    ({"service_date": date(2025, 4, 1)}, RuleViolation, "PAY-01"),      # the day after it
+])
+def test_aud01_a_correction_is_refused_for_each_fault_alone_and_changes_nothing(change, kind,
+                                                                              rule):
+    c = claim(item("a", 1000))
+    with pytest.raises(kind) as info:
+        _correct(c, **change)
+    assert rule_of(info) == rule and info.value.remedy
+    assert c.items["a"]["amount_fen"] == 1000 and "corrected" not in c.items["a"]
+
+
+@pytest.mark.parametrize("day", [date(2025, 3, 1), date(2025, 3, 31)])
+def test_pay10_a_correction_to_one_fen_on_the_months_first_or_last_day_is_taken(day):
+    c = claim(item("a", 1000))
+    assert _correct(c, amount_fen=1, service_date=day)["amount_fen"] == 1
+    assert c.claimed == 1 and c.items["a"]["service_date"] == day
+
+
+def test_aud01_a_queried_or_held_item_is_corrected_and_keeps_its_status():
+    c = claim(item("q", 100), item("h", 100))
+    c.query_item(item_id="q", question="?", calendar=CAL, effective_on=date(2025, 4, 7),
+                 envelope=ENV)
+    c.hold_item(item_id="h", hold="medical_dispute", ref="", effective_on=date(2025, 4, 7),
+                envelope=ENV)
+    assert _correct(c, "q", amount_fen=99)["status"] == "queried"
+    assert _correct(c, "h", amount_fen=98)["status"] == "held"
+    assert c.claimed == 197
+
+
+def test_aud01_an_item_refused_for_anything_but_non_injury_is_settled_and_not_corrected():
+    c = claim(item("q", 100), item("n", 100, injury=False))
+    c.query_item(item_id="q", question="?", calendar=CAL, effective_on=date(2025, 4, 7),
+                 envelope=ENV)
+    c.refuse_unexplained(item_id="q", effective_on=date(2025, 5, 30), envelope=ENV)
+    assert c.items["q"]["status"] == "refused"
+    with pytest.raises(RuleViolation) as info:
+        _correct(c, "q", amount_fen=99)
+    assert rule_of(info) == "AUD-01" and "q" in info.value.reason
+    assert c.items["q"]["amount_fen"] == 100
+    assert _correct(c, "n", amount_fen=99)["status"] == "pending"   # refused as non-injury
