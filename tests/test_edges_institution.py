@@ -208,3 +208,18 @@ def test_adm03_a_bar_fact_needs_a_note_and_only_an_open_one_is_lifted():
     inst.record_bar_fact("M11-2", lifted, "again", lifted, ENV)   # a new fact of the same ground
     inst.lift_bar_fact("M11-2", date(2025, 7, 1), "", date(2025, 7, 1), ENV)
     assert [f["lifted_on"] for f in inst.bar_facts] == [lifted, date(2025, 7, 1)]
+
+
+def test_an_institutions_state_holds_its_facts_people_and_accounts_with_their_days():
+    inst = institution()
+    account(inst, on=date(2025, 3, 3))
+    account(inst, number="111111", on=date(2025, 4, 1))
+    inst.link_person("P-1", "investor", DAY, ENV)
+    first = {"account_name": "太原医院", "bank": "工商银行太原分行",
+             "account_number": "6222 0000 1111", "from": date(2025, 3, 3), "command_id": "c-1"}
+    assert inst.state() == {
+        "code": "TY-H001", "name": "太原医院", "kind": "medical", "subtype": None,
+        "agency": "taiyuan", "facts": {}, "people": [{"person_id": "P-1", "role": "investor"}],
+        "payee_accounts": [{**first, "until": date(2025, 4, 1)},
+                           {**first, "account_number": "111111", "from": date(2025, 4, 1),
+                            "until": None}]}

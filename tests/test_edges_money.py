@@ -687,3 +687,22 @@ def test_aud01_an_item_refused_for_anything_but_non_injury_is_settled_and_not_co
     assert rule_of(info) == "AUD-01" and "q" in info.value.reason
     assert c.items["q"]["amount_fen"] == 100
     assert _correct(c, "n", amount_fen=99)["status"] == "pending"   # refused as non-injury
+
+
+def test_a_claims_state_says_every_sum_by_what_became_of_each_item():
+    """What `ledger` and the read models read of a claim: each sum by what
+    became of its items (odd fen: 1,001 approved, 10% withheld rounds to 100),
+    its batches and its own dates."""
+    c = claim(item("a", 1001), item("b", 2002), item("n", 7, injury=False))
+    c.hold_item(item_id="b", hold="medical_dispute", ref="", effective_on=date(2025, 4, 7),
+                envelope=ENV)
+    c.approve(effective_on=date(2025, 4, 8), envelope=ENV)
+    c.pay(batch=1, ref="r1", effective_on=date(2025, 4, 9), envelope=ENV)
+    batch = {"batch": 1, "items": ["a"], "gross": 1001, "deducted": 0, "excess": 0,
+             "approved": 1001, "pay_by": date(2025, 4, 25), "approved_on": date(2025, 4, 8),
+             "paid": 901, "withheld": 100, "paid_on": date(2025, 4, 9), "ref": "r1",
+             "late": False}
+    assert c.state() == {"agreement": "XY-1", "month": "2025-03", "claimed": 3010,
+                         "refused": {"non_injury": 7}, "held": 2002, "deducted": 0,
+                         "approved": 1001, "paid": 901, "withheld": 100, "batches": [batch],
+                         "sample": None, "late": False, "due_by": date(2025, 4, 5)}
