@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -143,6 +144,9 @@ def _as_catalogued(key: str, reason: str, remedy: str, values) -> None:
             text.format_map(_Unformatted(values or {}))
 
 
+_PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*(![rs])?\}")
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _refusals_are_worded_as_catalogued():
     import domain.errors as errors
@@ -152,6 +156,8 @@ def _refusals_are_worded_as_catalogued():
     def checked(self, reason, *, key="", values=None, remedy="", **kwargs):
         if key:
             _as_catalogued(key, reason, remedy, values)
+        else:   # an unkeyed text is said as given: a template left in it was meant keyed
+            assert not _PLACEHOLDER.search(f"{reason} {remedy}"), (reason, remedy)
         made(self, reason, key=key, values=values, remedy=remedy, **kwargs)
 
     def checked_ground(self, rule, reason, *args, **kwargs):
