@@ -46,4 +46,4 @@ def for_one_command() -> None:
     young, middle, old = gc.get_threshold()
     if young < YOUNG_OBJECTS:
         gc.set_threshold(YOUNG_OBJECTS, middle, old)
-    gc.freeze()
+    settle()

@@ -204,12 +204,12 @@ def test_after_a_rebuild_a_timeline_page_is_found_by_the_subject_not_by_walking_
     server with autovacuum off, a store just loaded); and a rebuild gathers
     the planner's statistics of the log's own table (``_analyze_log``)."""
     import sqlalchemy as sa
-    from adapters.integrity import engine_of
+    from adapters.integrity import engine_of, events_table
     from adapters.readmodels.subjects import timeline_page
     ledger = province
     engine = engine_of(ledger)
     postgres = engine.dialect.name == "postgresql"
-    events = ledger.recorder.events_record_cls.__table__
+    events = events_table(ledger)
     if postgres:   # forget what the planner knows of the log, as a fresh load has it
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"),

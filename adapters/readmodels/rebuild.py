@@ -20,8 +20,7 @@ from adapters.readmodels.log import _windows_of, _windows_upsert
 from adapters.readmodels.logsql import _log_rows_sql, _windows
 from adapters.readmodels.projection import ReadModels
 from adapters.readmodels.routing import APP, LINKED, MONEY, REPLAYED
-from adapters.readmodels.schema import (ANALYZE_STATISTICS_TARGET, ReadModelView, _rebuild_state,
-                                        _set_rebuild_state)
+from adapters.readmodels.schema import ReadModelView, _rebuild_state, _set_rebuild_state, analyze
 from adapters.readmodels.runner import RebuildUnfinished, _apply_log, view_for
 from adapters.readmodels.writer import Batch, _sqlite_relaxed_commit
 from domain.service import Ledger
@@ -208,13 +207,8 @@ def _analyze_log(ledger: Ledger) -> None:
     (60 ms for a page instead of 0.3, docs/performance.md). A rebuild is
     what an operator runs after loading or restoring a store."""
     engine = ledger.recorder.datastore.engine
-    if engine is None or engine.dialect.name != "postgresql":
-        return
-    table = ledger.recorder.events_record_cls.__table__
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"SET LOCAL default_statistics_target = "
-                             f"{ANALYZE_STATISTICS_TARGET}"))
-        conn.execute(sa.text(f"ANALYZE {engine.dialect.identifier_preparer.format_table(table)}"))
+    if engine is not None and engine.dialect.name == "postgresql":
+        analyze(engine, ledger.recorder.events_record_cls.__table__)
 
 
 def _rebuild(ledger: Ledger, *, batch_size: int,

@@ -15,7 +15,20 @@ from adapters.readmodels.writer import BatchWriter
 
 ANALYZE_STATISTICS_TARGET = 30   # the rebuild's ANALYZE on PostgreSQL (its default: 100)
 
-__all__ = ["ReadModelView", "_rebuild_state", "_set_rebuild_state", "ANALYZE_STATISTICS_TARGET"]
+__all__ = ["ReadModelView", "_rebuild_state", "_set_rebuild_state", "ANALYZE_STATISTICS_TARGET",
+           "analyze"]
+
+
+def analyze(engine: sa.Engine, table: sa.Table) -> None:
+    """PostgreSQL's planner statistics of ``table``, gathered now. A sample
+    of 9,000 rows, not 30,000: the queries look rows up by key through an
+    index, which statistics this coarse choose as well, and a larger sample
+    costs a rebuild time at its end; autovacuum's analyses later use the
+    server's own setting."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"SET LOCAL default_statistics_target = "
+                             f"{ANALYZE_STATISTICS_TARGET}"))
+        conn.execute(sa.text(f"ANALYZE {engine.dialect.identifier_preparer.format_table(table)}"))
 
 
 class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
@@ -136,20 +149,11 @@ class ReadModelView(BatchWriter, SQLAlchemyTrackingRecorder):
         # connection of its own: the tables side by side, on every core
         # (the server does the work; the threads wait)
         from concurrent.futures import ThreadPoolExecutor
-        prep = self.engine.dialect.identifier_preparer
 
         def build(table: sa.Table) -> None:
             for index in table.indexes:
                 index.create(self.engine, checkfirst=True)
-            with self.engine.begin() as conn:
-                # a sample of 9,000 rows, not 30,000: the read models' queries
-                # look rows up by key through an index, which statistics this
-                # coarse choose as well, and a larger sample costs the rebuild
-                # time at its end; autovacuum's analyses later use the
-                # server's own setting
-                conn.execute(sa.text(f"SET LOCAL default_statistics_target = "
-                                     f"{ANALYZE_STATISTICS_TARGET}"))
-                conn.execute(sa.text(f"ANALYZE {prep.format_table(table)}"))
+            analyze(self.engine, table)
         with ThreadPoolExecutor(max_workers=max(1, len(chosen))) as pool:
             list(pool.map(build, chosen))
 
