@@ -144,3 +144,13 @@ def _refusals_are_worded_as_catalogued():
     finally:
         errors.LedgerError.__init__ = made
         errors.Ground.__init__ = ground
+
+
+@pytest.fixture(autouse=True)
+def _language_chosen_by_one_test_only():
+    # `ledger --lang en` sets the process's language (labels.set_lang) and a
+    # CliRunner test runs in this process: without this the next test reads
+    # English wherever the CLI test happened to be last.
+    yield
+    from adapters.labels import set_lang
+    set_lang(None)
